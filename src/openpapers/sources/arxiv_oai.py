@@ -1,0 +1,310 @@
+"""``arxiv-oai``: bulk and incremental harvests from arXiv's OAI-PMH endpoint (``ListRecords``).
+
+OAI-PMH pages with an opaque ``resumptionToken``; a request that carries one must carry *only* ``verb`` and
+the token. A page's state is ``{"token", "from", "max_datestamp"}``, so a killed harvest resumes at the next
+page (tokens expire after a while; an expired one is a ``badResumptionToken`` FetchError and the harvest has
+to be restarted). The last page's state is ``{"done": True, "next_from": d}`` where ``d`` is the newest header
+datestamp seen (or the previous ``from``): passing that state back starts an *incremental* harvest from ``d``
+(an explicit ``from_date`` wins). ``from`` is inclusive and arXiv's granularity is one day, so the boundary
+day is fetched twice; claims are keyed by arXiv id, so that only refreshes them.
+
+Two metadata formats are understood: ``arXiv`` (structured authors, created/updated dates, license) and
+``arXivRaw`` (every version with its RFC 2822 date and size, authors as one TeX string).
+
+Deleted records (``<header status="deleted">``, no metadata) are emitted, not skipped, as a claim with only
+the arXiv id and ``withdrawn=True`` (``extra["oai_deleted"]``): it replaces this source's earlier claim about
+the paper, which is what the repository now says. Such a claim has no title; merge must take it from other
+claims.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, ClassVar
+
+from lxml import etree
+
+from openpapers.errors import FetchError, SourceError
+from openpapers.model import PaperRecord, Version, normalize_arxiv_id
+from openpapers.sources.arxiv_common import (
+    decode_tex_accents,
+    is_withdrawn,
+    node_text,
+    owned_client,
+    parse_iso_date,
+    parse_rfc2822,
+    parse_xml,
+    text_of,
+    today_utc,
+)
+from openpapers.sources.base import Page, Source, register
+from openpapers.sources.http import PoliteClient
+
+OAI = "http://www.openarchives.org/OAI/2.0/"
+NS = {"oai": OAI, "arx": "http://arxiv.org/OAI/arXiv/", "raw": "http://arxiv.org/OAI/arXivRaw/"}
+PREFIXES = ("arXiv", "arXivRaw")
+DEFAULT_BASE_URL = "https://oaipmh.arxiv.org/oai"
+_EXTRA_FIELDS = {"report-no": "report_no", "msc-class": "msc_class", "acm-class": "acm_class",
+                 "proxy": "proxy", "submitter": "submitter"}
+
+
+@register
+class ArxivOaiSource(Source):
+    """Harvest ``ListRecords`` for one (base URL, set, metadata prefix), resumably and incrementally."""
+
+    name: ClassVar[str] = "arxiv-oai"
+
+    def __init__(
+        self,
+        metadata_prefix: str = "arXiv",
+        set_spec: str | None = None,
+        from_date: date | str | None = None,
+        until: date | str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        client: PoliteClient | None = None,
+        observed: date | None = None,
+    ) -> None:
+        if metadata_prefix not in PREFIXES:
+            raise ValueError(f"metadata_prefix must be one of {', '.join(PREFIXES)}, not {metadata_prefix!r}")
+        self.metadata_prefix = metadata_prefix
+        self.set_spec = set_spec
+        self.from_date = from_date.isoformat() if isinstance(from_date, date) else from_date
+        self.until = until.isoformat() if isinstance(until, date) else until
+        self.base_url = base_url
+        self.client = client
+        self.observed = observed
+
+    @property
+    def checkpoint_key(self) -> str:
+        return f"arxiv-oai:{self.base_url}:set={self.set_spec or '*'}:prefix={self.metadata_prefix}"
+
+    def pages(self, state: dict[str, Any] | None = None) -> Iterator[Page]:
+        """Yield one page per ListRecords response; see the module docstring for what ``state`` means."""
+        state = state or {}
+        token: str | None = state.get("token") or None
+        if token:
+            from_date = state.get("from")
+            max_stamp = state.get("max_datestamp")
+        else:
+            from_date = self.from_date or (state.get("next_from") if state.get("done") else None)
+            max_stamp = None
+        observed = self.observed or today_utc()
+        client, owned = owned_client(self.client)
+        try:
+            yield from self._run(client, token, from_date, max_stamp, observed)
+        finally:
+            if owned:
+                client.close()
+
+    def _first_params(self, from_date: str | None) -> dict[str, str]:
+        params = {"verb": "ListRecords", "metadataPrefix": self.metadata_prefix}
+        if self.set_spec:
+            params["set"] = self.set_spec
+        if from_date:
+            params["from"] = from_date
+        if self.until:
+            params["until"] = self.until
+        return params
+
+    def _run(self, client: PoliteClient, token: str | None, from_date: str | None, max_stamp: str | None,
+             observed: date) -> Iterator[Page]:
+        while True:
+            params = ({"verb": "ListRecords", "resumptionToken": token} if token
+                      else self._first_params(from_date))
+            response = client.get(self.base_url, params=params)
+            url = str(response.url)
+            root = parse_xml(response.content, url)
+            if root.tag != f"{{{OAI}}}OAI-PMH":
+                raise SourceError(f"expected an <OAI-PMH> document, got <{etree.QName(root).localname}>",
+                                  file=url, line=root.sourceline)
+            final = {"done": True, "next_from": max_stamp or from_date}
+            if _check_errors(root, url):  # noRecordsMatch: an empty harvest, not a failure
+                yield Page(state=final)
+                return
+            listing = root.find("oai:ListRecords", NS)
+            if listing is None:
+                raise SourceError("OAI-PMH response has neither <ListRecords> nor <error>", file=url,
+                                  line=root.sourceline)
+            page = Page()
+            for record in listing.findall("oai:record", NS):
+                stamp = parse_iso_date(text_of(record, "oai:header/oai:datestamp", NS))
+                if stamp and (max_stamp is None or stamp.isoformat() > max_stamp):
+                    max_stamp = stamp.isoformat()
+                try:
+                    page.records.append(self.parse_record(record, url, observed))
+                except SourceError as err:
+                    page.errors.append(err)
+            token = text_of(listing, "oai:resumptionToken", NS)
+            if token:
+                page.state = {"token": token, "from": from_date, "max_datestamp": max_stamp}
+                yield page
+                continue
+            page.state = {"done": True, "next_from": max_stamp or from_date}
+            yield page
+            return
+
+    def parse_record(self, record: etree._Element, url: str, observed: date) -> PaperRecord:
+        """One ``<record>`` → one claim (deleted records included, see module docstring)."""
+        line = record.sourceline
+        header = record.find("oai:header", NS)
+        if header is None:
+            raise SourceError("record without <header>", file=url, line=line, field="header")
+        identifier = text_of(header, "oai:identifier", NS)
+        sets = [s.text.strip() for s in header.findall("oai:setSpec", NS) if s.text]
+        extra: dict[str, Any] = {"datestamp": text_of(header, "oai:datestamp", NS), "sets": sets}
+        if header.get("status") == "deleted":
+            arxiv_id = _id_from_identifier(identifier)
+            if not arxiv_id:
+                raise SourceError(f"deleted record identifier {identifier!r} is not an arXiv id", file=url,
+                                  line=line, field="identifier")
+            extra["oai_deleted"] = True
+            return PaperRecord(source=self.name, source_key=arxiv_id, observed=observed, arxiv_id=arxiv_id,
+                               withdrawn=True, location=f"{url}:{line}", extra=extra)
+        tag = "arx:arXiv" if self.metadata_prefix == "arXiv" else "raw:arXivRaw"
+        meta = record.find(f"oai:metadata/{tag}", NS)
+        if meta is None:
+            raise SourceError(f"record {identifier} has no <{self.metadata_prefix}> metadata", file=url,
+                              line=line, field="metadata")
+        ns = "arx" if self.metadata_prefix == "arXiv" else "raw"
+        raw_id = text_of(meta, f"{ns}:id", NS)
+        arxiv_id = normalize_arxiv_id(raw_id) or _id_from_identifier(identifier)
+        if not arxiv_id:
+            raise SourceError(f"record id {raw_id!r} is not an arXiv id", file=url, line=line, field="id")
+        abstract = text_of(meta, f"{ns}:abstract", NS)
+        comments = text_of(meta, f"{ns}:comments", NS)
+        for element, key in _EXTRA_FIELDS.items():
+            value = text_of(meta, f"{ns}:{element}", NS)
+            if value:
+                extra[key] = value
+        rec = PaperRecord(
+            source=self.name, source_key=arxiv_id, observed=observed, arxiv_id=arxiv_id,
+            title=text_of(meta, f"{ns}:title", NS), abstract=abstract, comments=comments,
+            categories=(text_of(meta, f"{ns}:categories", NS) or "").split(),
+            withdrawn=is_withdrawn(comments, abstract),
+            doi=text_of(meta, f"{ns}:doi", NS), journal_ref=text_of(meta, f"{ns}:journal-ref", NS),
+            license=text_of(meta, f"{ns}:license", NS), location=f"{url}:{line}", extra=extra,
+        )
+        if self.metadata_prefix == "arXiv":
+            _fill_arxiv(rec, meta)
+        else:
+            _fill_raw(rec, meta, url, line)
+        return rec
+
+
+def _fill_arxiv(rec: PaperRecord, meta: etree._Element) -> None:
+    """``arXiv`` format: created = v1 date, updated = latest version date (absent for v1-only papers).
+
+    This format does not say how many versions exist, so ``versions`` stays empty rather than guessing.
+    """
+    rec.published = parse_iso_date(text_of(meta, "arx:created", NS))
+    rec.updated = parse_iso_date(text_of(meta, "arx:updated", NS))
+    affiliations: list[list[str]] = []
+    for author in meta.findall("arx:authors/arx:author", NS):
+        parts = [text_of(author, f"arx:{p}", NS) for p in ("forenames", "keyname", "suffix")]
+        name = " ".join(decode_tex_accents(p) for p in parts if p)
+        if name:
+            rec.authors.append(name)
+            affs = (node_text(n) for n in author.findall("arx:affiliation", NS))
+            affiliations.append([a for a in affs if a])
+    if any(affiliations):
+        rec.extra["affiliations"] = affiliations
+    rec.authors_complete = bool(rec.authors)
+    rec.author_count = len(rec.authors) or None
+
+
+def _fill_raw(rec: PaperRecord, meta: etree._Element, url: str, line: int | None) -> None:
+    """``arXivRaw`` format: every version with its date, and the author list as one TeX string."""
+    sizes: dict[str, str] = {}
+    for node in meta.findall("raw:version", NS):
+        label = node.get("version", "")
+        m = re.fullmatch(r"v(\d+)", label.strip())
+        if not m:
+            raise SourceError(f"version label {label!r} is not vN", file=url, line=node.sourceline,
+                              field="version")
+        rec.versions.append(Version(int(m.group(1)), parse_rfc2822(text_of(node, "raw:date", NS))))
+        size = text_of(node, "raw:size", NS)
+        if size:
+            sizes[label] = size
+    rec.versions.sort(key=lambda v: v.version)
+    if rec.versions:
+        first, last = rec.versions[0], rec.versions[-1]
+        rec.published = first.created.date() if first.version == 1 and first.created else None
+        rec.updated = last.created.date() if last.version > 1 and last.created else None
+    if sizes:
+        rec.extra["version_sizes"] = sizes
+    raw_authors = text_of(meta, "raw:authors", NS)
+    if raw_authors:
+        rec.extra["authors_raw"] = raw_authors
+        names, truncated = split_author_string(raw_authors)
+        rec.authors = names
+        rec.authors_complete = bool(names) and not truncated
+        rec.author_count = len(names) if rec.authors_complete else None
+
+
+_ET_AL = re.compile(r"\bet\.? al\.?$|\bothers$", re.IGNORECASE)
+
+
+def split_author_string(text: str) -> tuple[list[str], bool]:
+    """``"A, B (MIT) and C"`` → (["A", "B", "C"], truncated); splits only outside parentheses.
+
+    Parenthesised affiliations are dropped from the names (they stay in ``extra["authors_raw"]``); a trailing
+    "et al." marks the list as incomplete.
+    """
+    parts: list[str] = []
+    depth, current = 0, []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth = max(0, depth - 1)
+        if depth == 0 and ch == ",":
+            parts.append("".join(current))
+            current = []
+        elif depth == 0 and text.startswith(" and ", i):
+            parts.append("".join(current))
+            current = []
+            i += len(" and ")
+            continue
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    names: list[str] = []
+    truncated = False
+    for part in parts:
+        name = re.sub(r"\s*\([^()]*\)", "", part)
+        name = re.sub(r"\s+", " ", decode_tex_accents(name)).strip()
+        if name.lower().startswith("and "):
+            name = name[4:].strip()
+        if not name:
+            continue
+        if _ET_AL.search(name):
+            truncated = True
+            name = _ET_AL.sub("", name).strip()
+            if not name:
+                continue
+        names.append(name)
+    return names, truncated
+
+
+def _id_from_identifier(identifier: str | None) -> str | None:
+    """``oai:arXiv.org:0704.0001`` → ``0704.0001``."""
+    if not identifier:
+        return None
+    return normalize_arxiv_id(identifier.split(":", 2)[-1] if identifier.startswith("oai:") else identifier)
+
+
+def _check_errors(root: etree._Element, url: str) -> bool:
+    """True for ``noRecordsMatch``, False when there is no error; any other OAI-PMH error is a FetchError."""
+    errors = root.findall("oai:error", NS)
+    if not errors:
+        return False
+    codes = [e.get("code", "unknown") for e in errors]
+    if all(code == "noRecordsMatch" for code in codes):
+        return True
+    detail = "; ".join(f"{e.get('code', 'unknown')}: {node_text(e) or ''}".rstrip(": ") for e in errors)
+    raise FetchError(f"OAI-PMH error from {url}: {detail}")

@@ -1,0 +1,182 @@
+"""The arXiv bulk metadata snapshot: one JSON object per line, a few GB for all of arXiv.
+
+The file is streamed in pages of ``page_size`` lines and never loaded whole; each page's state is the byte
+offset after its last line, so a killed import resumes exactly where its last committed page ended.
+Parsing is on the hot path of a 2.5M-paper backfill, hence orjson and a hand-rolled RFC 2822 date parser
+(``email.utils`` is ~10x slower and the snapshot only ever uses one fixed format).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from openpapers.errors import SourceError
+from openpapers.model import PaperRecord, Version, clean_text, normalize_arxiv_id
+from openpapers.sources.base import Page, Source, register
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+_SPACES = re.compile(r"\s+")
+_WITHDRAWN = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
+
+
+def parse_rfc2822(text: str) -> datetime:
+    """``Mon, 2 Apr 2007 19:18:42 GMT`` → aware datetime. Raises ValueError on anything else."""
+    parts = text.split()
+    if len(parts) != 6 or parts[5] not in ("GMT", "UTC", "+0000"):
+        raise ValueError(f"not an RFC 2822 GMT date: {text!r}")
+    hh, mm, ss = parts[4].split(":")
+    return datetime(int(parts[3]), _MONTHS[parts[2]], int(parts[1]), int(hh), int(mm), int(ss), tzinfo=UTC)
+
+
+def _clean(text: Any) -> str | None:
+    return clean_text(text) if isinstance(text, str) else None
+
+
+def _author_names(obj: dict[str, Any]) -> list[str]:
+    parsed = obj.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        names = []
+        for item in parsed:
+            if not isinstance(item, list) or not item:
+                raise ValueError("each authors_parsed entry must be [last, first, suffix]")
+            last = item[0] or ""
+            first = item[1] if len(item) > 1 and item[1] else ""
+            suffix = item[2] if len(item) > 2 and item[2] else ""
+            name = " ".join(p for p in (first, last, suffix) if p).strip()
+            if name:
+                names.append(_SPACES.sub(" ", name))
+        return names
+    raw = obj.get("authors")
+    if isinstance(raw, str) and raw.strip():
+        # "A. Name, B. Other and C. Third" — only used when authors_parsed is missing.
+        flat = _SPACES.sub(" ", raw).replace(" and ", ", ")
+        return [n.strip() for n in flat.split(",") if n.strip()]
+    return []
+
+
+def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
+    """Map one snapshot object to a claim; raises SourceError-ready (field, message) via ValueError/KeyError."""
+    if not isinstance(obj, dict):
+        raise _FieldError("json", "line is not a JSON object")
+    raw_id = obj.get("id")
+    arxiv_id = normalize_arxiv_id(raw_id) if isinstance(raw_id, str) else None
+    if not arxiv_id:
+        raise _FieldError("id", f"missing or not an arXiv id: {raw_id!r}")
+    title = _clean(obj.get("title"))
+    if not title:
+        raise _FieldError("title", "missing title")
+    try:
+        authors = _author_names(obj)
+    except ValueError as exc:
+        raise _FieldError("authors_parsed", str(exc)) from None
+    cats = obj.get("categories")
+    if cats is not None and not isinstance(cats, str):
+        raise _FieldError("categories", "must be a space-separated string")
+    versions: list[Version] = []
+    raw_versions = obj.get("versions") or []
+    if not isinstance(raw_versions, list):
+        raise _FieldError("versions", "must be a list")
+    for v in raw_versions:
+        try:
+            num = int(str(v["version"]).lstrip("v"))
+            created = parse_rfc2822(v["created"]) if v.get("created") else None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _FieldError("versions", f"bad version entry {v!r}: {exc}") from None
+        versions.append(Version(num, created))
+    versions.sort(key=lambda v: v.version)
+    update_date = obj.get("update_date")
+    try:
+        observed = date.fromisoformat(update_date) if update_date else None
+    except (TypeError, ValueError):
+        raise _FieldError("update_date", f"not a YYYY-MM-DD date: {update_date!r}") from None
+    comments = _clean(obj.get("comments"))
+    first = versions[0].created if versions else None
+    last = versions[-1].created if versions else None
+    return PaperRecord(
+        source="arxiv-snapshot",
+        source_key=arxiv_id,
+        observed=observed,
+        arxiv_id=arxiv_id,
+        title=title,
+        authors=authors,
+        authors_complete=bool(authors),
+        author_count=len(authors) or None,
+        abstract=_clean(obj.get("abstract")),
+        categories=cats.split() if cats else [],
+        published=first.date() if first else observed,
+        updated=last.date() if last else observed,
+        versions=versions,
+        withdrawn=bool(comments and _WITHDRAWN.search(comments)),
+        doi=_clean(obj.get("doi")),
+        journal_ref=_clean(obj.get("journal-ref")),
+        comments=comments,
+        license=_clean(obj.get("license")),
+        location=location,
+        extra={k: obj[k] for k in ("submitter", "report-no") if obj.get(k)},
+    )
+
+
+class _FieldError(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@register
+class ArxivSnapshotSource(Source):
+    """Stream ``arxiv-metadata-oai-snapshot.json`` (or any file in its format) in resumable pages."""
+
+    name = "arxiv-snapshot"
+
+    def __init__(self, path: str | Path, *, page_size: int = 5000) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SourceError("no such file", file=str(self.path))
+        st = self.path.stat()
+        self.total_bytes = st.st_size
+        self._key = f"{self.name}:{self.path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
+        self.page_size = page_size
+
+    @property
+    def checkpoint_key(self) -> str:
+        return self._key
+
+    def pages(self, state: dict[str, Any] | None = None) -> Iterator[Page]:
+        offset, line_no = 0, 0
+        if state and not state.get("done"):
+            offset, line_no = int(state["offset"]), int(state["line"])
+        fname = str(self.path)
+        with self.path.open("rb") as fh:
+            fh.seek(offset)
+            page = Page()
+            for raw in fh:
+                line_no += 1
+                offset += len(raw)
+                if raw.strip():
+                    self._parse_line(raw, fname, line_no, page)
+                if line_no % self.page_size == 0:
+                    page.state = {"offset": offset, "line": line_no}
+                    yield page
+                    page = Page()
+            page.state = {"offset": offset, "line": line_no, "done": True}
+            yield page
+
+    @staticmethod
+    def _parse_line(raw: bytes, fname: str, line_no: int, page: Page) -> None:
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            page.errors.append(SourceError(f"invalid JSON ({exc})", file=fname, line=line_no, field="json"))
+            return
+        try:
+            page.records.append(record_from_snapshot(obj, f"{fname}:{line_no}"))
+        except _FieldError as exc:
+            page.errors.append(SourceError(exc.message, file=fname, line=line_no, field=exc.field))

@@ -1,0 +1,285 @@
+"""SQL implementation of the store (SQLAlchemy Core): SQLite by default, any SQLAlchemy URL in principle.
+
+SQLite runs in WAL mode with ``synchronous=NORMAL``: a killed process never corrupts the file and loses at most
+the transaction in flight, which the import checkpoint then redoes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, Select, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from openpapers.errors import StoreError
+from openpapers.merge import merge_records
+from openpapers.model import Paper, PaperRecord, normalize_arxiv_id
+from openpapers.store import schema as t
+from openpapers.store.base import ApplyResult, AuthorInfo, Store
+from openpapers.store.dialect import insert_ignore
+from openpapers.store.writer import apply_batch, chunks
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA page_size=16384")  # only takes effect on a new file: fewer overflow pages for abstracts
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def alembic_config(connection: Any) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+class SqlStore(Store):
+    """The store on a SQLAlchemy engine. Opening it brings the schema up to date (migrations are additive)."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, future=True)
+        except Exception as exc:  # bad URL or missing driver
+            raise StoreError(f"cannot open store {url!r}: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        if migrate:
+            self.migrate()
+
+    # -- schema --------------------------------------------------------------------------------------------
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def migrate(self) -> None:
+        """Upgrade to the newest schema; refuse a database written by a newer openpapers."""
+        try:
+            with self.engine.begin() as conn:
+                cfg = alembic_config(conn)
+                current = MigrationContext.configure(conn).get_current_revision()
+                scripts = ScriptDirectory.from_config(cfg)
+                if current is not None and scripts.get_revision(current) is None:
+                    raise StoreError(
+                        f"store {self.url} has schema {current}, newer than this openpapers knows"
+                    )
+                if current != scripts.get_current_head():
+                    command.upgrade(cfg, "head")
+        except OperationalError as exc:
+            raise StoreError(f"cannot open store {self.url}: {exc.orig}") from exc
+
+    # -- writing -------------------------------------------------------------------------------------------
+    def apply(
+        self, records: Sequence[PaperRecord], *, checkpoint: tuple[str, dict[str, Any]] | None = None
+    ) -> ApplyResult:
+        with self.engine.begin() as conn:
+            result = apply_batch(conn, records)
+            if checkpoint is not None:
+                self._save_checkpoint(conn, *checkpoint)
+        return result
+
+    def _save_checkpoint(self, conn: Any, key: str, state: dict[str, Any]) -> None:
+        conn.execute(delete(t.checkpoints).where(t.checkpoints.c.key == key))
+        conn.execute(
+            insert(t.checkpoints).values(key=key, state=orjson.dumps(state).decode(), updated_at=_now())
+        )
+
+    def get_checkpoint(self, key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(t.checkpoints.c.state).where(t.checkpoints.c.key == key)).first()
+        return orjson.loads(row[0]) if row else None
+
+    def set_checkpoint(self, key: str, state: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            self._save_checkpoint(conn, key, state)
+
+    def start_import(self, source: str, checkpoint_key: str, detail: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                insert(t.imports).values(
+                    source=source,
+                    checkpoint_key=checkpoint_key,
+                    started_at=_now(),
+                    records=0,
+                    skipped=0,
+                    detail=orjson.dumps(detail).decode(),
+                )
+            )
+            return int(res.inserted_primary_key[0])
+
+    def finish_import(self, import_id: int, records: int, skipped: int, detail: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.imports)
+                .where(t.imports.c.id == import_id)
+                .values(
+                    finished_at=_now(), records=records, skipped=skipped, detail=orjson.dumps(detail).decode()
+                )
+            )
+
+    def imports(self, limit: int = 20) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = (
+                conn.execute(select(t.imports).order_by(t.imports.c.id.desc()).limit(limit)).mappings().all()
+            )
+        return [{**dict(r), "detail": orjson.loads(r["detail"]) if r["detail"] else None} for r in rows]
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def _resolve(self, conn: Any, ref: str) -> str | None:
+        ref = ref.strip()
+        if conn.execute(select(t.papers.c.id).where(t.papers.c.id == ref)).first():
+            return ref
+        row = conn.execute(select(t.paper_aliases.c.paper_id).where(t.paper_aliases.c.alias == ref)).first()
+        if row:
+            return row[0]
+        arxiv = normalize_arxiv_id(ref)
+        if arxiv:
+            row = conn.execute(select(t.papers.c.id).where(t.papers.c.arxiv_id == arxiv)).first() or conn.execute(
+                select(t.paper_keys.c.paper_id).where(t.paper_keys.c.kind == "arxiv", t.paper_keys.c.value == arxiv)
+            ).first()
+            if row:
+                return row[0]
+        return None
+
+    def get_paper(self, ref: str) -> Paper | None:
+        with self.engine.connect() as conn:
+            pid = self._resolve(conn, ref)
+            if pid is None:
+                return None
+            rows = conn.execute(_paper_select().where(t.papers.c.id == pid)).all()
+        return _decode(rows[0]) if rows else None
+
+    def get_papers(self, ids: Iterable[str]) -> list[Paper]:
+        wanted = list(ids)
+        found: dict[str, Paper] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(wanted):
+                for row in conn.execute(_paper_select().where(t.papers.c.id.in_(part))):
+                    found[row[0]] = _decode(row)
+        return [found[i] for i in wanted if i in found]
+
+    def iter_papers(self, *, batch_size: int = 1000, after_seq: int = 0) -> Iterator[Paper]:
+        # Keyset pagination on (seq, id): stable while other writers add papers, no long-lived cursor.
+        last = (after_seq, "")
+        p = t.papers.c
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    _paper_select(p.seq)
+                    .where((p.seq > last[0]) | ((p.seq == last[0]) & (p.id > last[1])))
+                    .order_by(p.seq, p.id)
+                    .limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _decode(row)
+            last = (rows[-1][3], rows[-1][0])
+
+    def claims_for(self, paper_id: str) -> list[PaperRecord]:
+        with self.engine.connect() as conn:
+            pid = self._resolve(conn, paper_id) or paper_id
+            rows = conn.execute(
+                select(t.claims.c.data).where(t.claims.c.paper_id == pid).order_by(t.claims.c.id)
+            )
+            return [PaperRecord.from_json(orjson.loads(r[0])) for r in rows]
+
+    def papers_by_author(self, author_id: str, limit: int = 100) -> list[Paper]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                _paper_select()
+                .join(t.paper_authors, t.paper_authors.c.paper_id == t.papers.c.id)
+                .where(t.paper_authors.c.author_id == author_id)
+                .order_by(t.papers.c.published.desc().nulls_last(), t.papers.c.id)
+                .limit(limit)
+            ).all()
+        return [_decode(r) for r in rows]
+
+    def get_author(self, author_id: str) -> AuthorInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(t.authors.c.id, t.authors.c.name).where(t.authors.c.id == author_id)
+            ).first()
+            if row is None:
+                return None
+            count = conn.execute(
+                select(func.count())
+                .select_from(t.paper_authors)
+                .where(t.paper_authors.c.author_id == author_id)
+            ).scalar_one()
+        return AuthorInfo(row[0], row[1], int(count))
+
+    def count_papers(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.papers)).scalar_one())
+
+    def stats(self) -> dict[str, Any]:
+        p = t.papers
+        with self.engine.connect() as conn:
+
+            def scalar(stmt: Any) -> Any:
+                return conn.execute(stmt).scalar_one()
+
+            return {
+                "store": self.url,
+                "papers": scalar(select(func.count()).select_from(p)),
+                "with_arxiv_id": scalar(select(func.count()).select_from(p).where(p.c.arxiv_id.is_not(None))),
+                "with_code": scalar(select(func.count()).select_from(p).where(p.c.has_code.is_(True))),
+                "withdrawn": scalar(select(func.count()).select_from(p).where(p.c.withdrawn.is_(True))),
+                "authors": scalar(select(func.count()).select_from(t.authors)),
+                "orgs": scalar(select(func.count()).select_from(t.orgs)),
+                "categories": scalar(select(func.count(func.distinct(t.paper_categories.c.category)))),
+                "claims": scalar(select(func.count()).select_from(t.claims)),
+                "claims_by_source": {
+                    r[0]: r[1]
+                    for r in conn.execute(select(t.claims.c.source, func.count()).group_by(t.claims.c.source))
+                },
+                "published_min": scalar(select(func.min(p.c.published))),
+                "published_max": scalar(select(func.max(p.c.published))),
+                "merged_aliases": scalar(select(func.count()).select_from(t.paper_aliases)),
+            }
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _paper_select(*extra: Any) -> Select[Any]:
+    """id, merged JSON, and the sole claim's JSON for papers that store none (see schema.papers.data)."""
+    return select(t.papers.c.id, t.papers.c.data, t.claims.c.data, *extra).outerjoin(
+        t.claims, (t.claims.c.paper_id == t.papers.c.id) & t.papers.c.data.is_(None)
+    )
+
+
+def _decode(row: Any) -> Paper:
+    pid, merged, claim = row[0], row[1], row[2]
+    if merged is not None:
+        return Paper.from_export(orjson.loads(merged))
+    return merge_records([PaperRecord.from_json(orjson.loads(claim))], paper_id=pid)
+
+
+def ensure_parent(url: str) -> None:
+    """Create the directory of a SQLite file so that a fresh data dir just works."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+__all__ = ["SqlStore", "alembic_config", "ensure_parent", "insert_ignore"]
