@@ -25,11 +25,11 @@ from openpapers.ingest import BadInput, ImportReport, run_import
 from openpapers.sources.base import Source
 from openpapers.store import Store, open_store
 
-app = typer.Typer(help="openpapers: self-hostable research-paper discovery.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="openpapers: self-hostable research-paper discovery.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 import_app = typer.Typer(help="Import papers from files.", no_args_is_help=True)
-harvest_app = typer.Typer(help="Harvest papers from remote services (polite: ≤ 1 request / 3 s).",
-                          no_args_is_help=True)
+harvest_app = typer.Typer(help="Harvest papers from remote services (polite: ≤ 1 request / 3 s).", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(harvest_app, name="harvest")
 
@@ -46,8 +46,10 @@ state = _State()
 
 @app.callback()
 def _main(
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Data directory (env OPENPAPERS_DATA_DIR).",
-                                                  envvar="OPENPAPERS_DATA_DIR")] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Data directory (env OPENPAPERS_DATA_DIR).", envvar="OPENPAPERS_DATA_DIR"),
+    ] = None,
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
     if version:
@@ -72,12 +74,19 @@ def _parse_date(value: str | None, option: str) -> date | None:
 def _run(source: Source, *, skip_bad: bool, quiet: bool, detail: dict[str, Any] | None = None) -> ImportReport:
     """Import one source with a progress bar; print the summary and the skipped entries."""
     total = getattr(source, "total_bytes", None)
-    with _store() as store, Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(),
-        *( [TransferSpeedColumn()] if total else [MofNCompleteColumn()] ),
-        TextColumn("{task.fields[records]} papers"), TimeElapsedColumn(),
-        console=err, disable=quiet or not err.is_terminal, transient=False,
-    ) as progress:
+    with (
+        _store() as store,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            *([TransferSpeedColumn()] if total else [MofNCompleteColumn()]),
+            TextColumn("{task.fields[records]} papers"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet or not err.is_terminal,
+            transient=False,
+        ) as progress,
+    ):
         task = progress.add_task(f"{source.name}", total=total, records=0)
 
         def on_page(records: int, page_state: dict[str, Any]) -> None:
@@ -92,8 +101,10 @@ def _print_report(report: ImportReport, quiet: bool) -> None:
     if report.resumed_from:
         err.print(f"resumed from checkpoint {report.resumed_from}")
     if not quiet:
-        err.print(f"{report.source}: {report.records} records → {report.created} new papers, "
-                  f"{report.updated} updated, {report.merged} merged; {len(report.skipped)} skipped")
+        err.print(
+            f"{report.source}: {report.records} records → {report.created} new papers, "
+            f"{report.updated} updated, {report.merged} merged; {len(report.skipped)} skipped"
+        )
     for e in report.skipped[:50]:
         err.print(f"  skipped {e}", markup=False, highlight=False)
     if len(report.skipped) > 50:
@@ -103,8 +114,10 @@ def _print_report(report: ImportReport, quiet: bool) -> None:
 def _fail(exc: Exception) -> None:
     if isinstance(exc, BadInput):
         err.print(f"error: {exc}", markup=False, highlight=False)
-        err.print(f"{exc.imported} records before it were imported; fix the input or pass --skip-bad to import "
-                  "the rest and report what was skipped.")
+        err.print(
+            f"{exc.imported} records before it were imported; fix the input or pass --skip-bad to import "
+            "the rest and report what was skipped."
+        )
     else:
         err.print(f"error: {exc}", markup=False, highlight=False)
     raise typer.Exit(2)
@@ -117,8 +130,10 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summa
 @import_app.command("listing")
 def import_listing(
     files: Annotated[list[Path], typer.Argument(help="Saved listing pages (author, search or large search).")],
-    captured: Annotated[str | None, typer.Option(help="Capture date YYYY-MM-DD for year-less dates "
-                                                 "[default: each file's modification date].")] = None,
+    captured: Annotated[
+        str | None,
+        typer.Option(help="Capture date YYYY-MM-DD for year-less dates [default: each file's modification date]."),
+    ] = None,
     owner: Annotated[str | None, typer.Option(help="Owner of an author page [default: inferred].")] = None,
     kind: Annotated[str | None, typer.Option(help="author | search | large [default: detected].")] = None,
     skip_bad: SkipBad = False,
@@ -147,8 +162,9 @@ def import_snapshot(
     from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
 
     try:
-        _run(ArxivSnapshotSource(file, page_size=batch_size), skip_bad=skip_bad, quiet=quiet,
-             detail={"file": str(file)})
+        _run(
+            ArxivSnapshotSource(file, page_size=batch_size), skip_bad=skip_bad, quiet=quiet, detail={"file": str(file)}
+        )
     except OpenPapersError as exc:
         _fail(exc)
 
@@ -164,8 +180,12 @@ def import_hf_daily(
     from openpapers.sources.hf_daily import HfDailySource
 
     try:
-        _run(HfDailySource(file, observed=_parse_date(observed, "--observed")), skip_bad=skip_bad, quiet=quiet,
-             detail={"file": str(file)})
+        _run(
+            HfDailySource(file, observed=_parse_date(observed, "--observed")),
+            skip_bad=skip_bad,
+            quiet=quiet,
+            detail={"file": str(file)},
+        )
     except OpenPapersError as exc:
         _fail(exc)
 
@@ -187,8 +207,9 @@ def harvest_arxiv(
     ids: Annotated[str | None, typer.Option(help="API id_list, comma-separated arXiv ids")] = None,
     max_results: Annotated[int | None, typer.Option(help="API: stop after this many results")] = None,
     set_spec: Annotated[str | None, typer.Option("--set", help="OAI set, e.g. cs or physics:hep-th")] = None,
-    from_date: Annotated[str | None, typer.Option("--from", help="OAI from date [default: where the last "
-                                                                    "harvest of this set ended]")] = None,
+    from_date: Annotated[
+        str | None, typer.Option("--from", help="OAI from date [default: where the last harvest of this set ended]")
+    ] = None,
     until: Annotated[str | None, typer.Option(help="OAI until date")] = None,
     prefix: Annotated[str, typer.Option(help="OAI metadataPrefix: arXiv or arXivRaw")] = "arXiv",
     base_url: Annotated[str | None, typer.Option(help="Service URL (for mirrors and tests)")] = None,
@@ -208,12 +229,18 @@ def harvest_arxiv(
         with PoliteClient(min_interval=interval) as client:
             source: Source
             if via == "api":
-                source = ArxivApiSource(search_query=query, id_list=ids, max_results=max_results, client=client,
-                                        **extra)
+                source = ArxivApiSource(
+                    search_query=query, id_list=ids, max_results=max_results, client=client, **extra
+                )
             elif via == "oai":
-                source = ArxivOaiSource(metadata_prefix=prefix, set_spec=set_spec,
-                                        from_date=_parse_date(from_date, "--from"),
-                                        until=_parse_date(until, "--until"), client=client, **extra)
+                source = ArxivOaiSource(
+                    metadata_prefix=prefix,
+                    set_spec=set_spec,
+                    from_date=_parse_date(from_date, "--from"),
+                    until=_parse_date(until, "--until"),
+                    client=client,
+                    **extra,
+                )
             else:
                 raise typer.BadParameter("must be api or oai", param_hint="--via")
             _run(source, skip_bad=skip_bad, quiet=quiet, detail={"via": via, "query": query, "set": set_spec})
@@ -241,8 +268,10 @@ def export(
 
 
 @app.command("show")
-def show(ref: Annotated[str, typer.Argument(help="Paper id or arXiv id")],
-         claims: Annotated[bool, typer.Option(help="Also print every source's claim")] = False) -> None:
+def show(
+    ref: Annotated[str, typer.Argument(help="Paper id or arXiv id")],
+    claims: Annotated[bool, typer.Option(help="Also print every source's claim")] = False,
+) -> None:
     """Print one paper as JSON (with provenance)."""
     with _store() as store:
         paper = store.get_paper(ref)

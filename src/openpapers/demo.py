@@ -51,5 +51,6 @@ def load_demo(store: Store) -> ImportReport:
     """Apply the demo claims in one transaction; loading twice changes nothing."""
     records = demo_records()
     result = store.apply(records)
-    return ImportReport(source="demo", records=len(records), created=result.created, updated=result.updated,
-                        merged=result.merged)
+    return ImportReport(
+        source="demo", records=len(records), created=result.created, updated=result.updated, merged=result.merged
+    )

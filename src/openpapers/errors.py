@@ -10,8 +10,9 @@ class OpenPapersError(Exception):
 class SourceError(OpenPapersError):
     """Input that a source could not understand: names the file (or URL), the line and the field."""
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | None = None, line: int | None = None, field: str | None = None
+    ) -> None:
         self.message = message
         self.file = file
         self.line = line

@@ -37,8 +37,12 @@ class ImportReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "source": self.source, "records": self.records, "created": self.created, "updated": self.updated,
-            "merged": self.merged, "skipped": len(self.skipped),
+            "source": self.source,
+            "records": self.records,
+            "created": self.created,
+            "updated": self.updated,
+            "merged": self.merged,
+            "skipped": len(self.skipped),
             "errors": [e.to_json() for e in self.skipped[:MAX_LOGGED_ERRORS]],
             "resumed_from": self.resumed_from,
         }
@@ -96,8 +100,15 @@ def prefetch(pages: Iterator[Page], depth: int = 2) -> Iterator[Page]:
         worker.join(timeout=5)
 
 
-def run_import(store: Store, source: Source, *, skip_bad: bool = False, progress: Progress | None = None,
-               detail: dict[str, Any] | None = None, keep_ids: bool = False) -> ImportReport:
+def run_import(
+    store: Store,
+    source: Source,
+    *,
+    skip_bad: bool = False,
+    progress: Progress | None = None,
+    detail: dict[str, Any] | None = None,
+    keep_ids: bool = False,
+) -> ImportReport:
     """Import everything ``source`` yields, resuming from a saved checkpoint when one exists.
 
     ``progress(records_so_far, state)`` is called after every committed page (for progress bars).

@@ -31,8 +31,19 @@ SOURCE_TRUST: dict[str, int] = {
     "listing": 10,
 }
 
-_SCALARS = ("title", "abstract", "published", "updated", "project_page", "doi", "journal_ref", "comments",
-            "license", "featured_on", "arxiv_id")
+_SCALARS = (
+    "title",
+    "abstract",
+    "published",
+    "updated",
+    "project_page",
+    "doi",
+    "journal_ref",
+    "comments",
+    "license",
+    "featured_on",
+    "arxiv_id",
+)
 _UNIONS = ("code_urls", "orgs", "keywords")
 _MIN_DATE = date.min
 
@@ -49,8 +60,9 @@ def _prov(rec: PaperRecord) -> Provenance:
     return Provenance(rec.source, rec.source_key, rec.observed)
 
 
-def _best(records: Sequence[PaperRecord], present: Callable[[PaperRecord], bool],
-          rank: Callable[[PaperRecord], Any]) -> PaperRecord | None:
+def _best(
+    records: Sequence[PaperRecord], present: Callable[[PaperRecord], bool], rank: Callable[[PaperRecord], Any]
+) -> PaperRecord | None:
     candidates = [r for r in records if present(r)]
     return max(candidates, key=rank) if candidates else None
 
@@ -185,19 +197,35 @@ def _from_one(rec: PaperRecord, paper_id: str | None) -> Paper:
     if (rec.authors_complete and rec.authors) or (count is not None and count < len(rec.authors)):
         count = len(rec.authors)
     return Paper(
-        id=paper_id or paper_id_for(arxiv_id, title), arxiv_id=arxiv_id, title=title, authors=list(rec.authors),
-        authors_complete=bool(rec.authors and rec.authors_complete), author_count=count, abstract=rec.abstract,
-        categories=list(dict.fromkeys(rec.categories)), published=rec.published, updated=rec.updated,
-        versions=list(rec.versions), withdrawn=bool(rec.withdrawn), code_urls=_dedup(rec.code_urls),
-        has_code=bool(rec.code_urls) or bool(rec.has_code), project_page=rec.project_page or None,
-        orgs=_dedup(rec.orgs), upvotes=rec.upvotes, doi=rec.doi or None, journal_ref=rec.journal_ref or None,
-        comments=rec.comments or None, license=rec.license or None, featured_on=rec.featured_on,
-        keywords=_dedup(rec.keywords), provenance=prov, sources=[rec.source],
+        id=paper_id or paper_id_for(arxiv_id, title),
+        arxiv_id=arxiv_id,
+        title=title,
+        authors=list(rec.authors),
+        authors_complete=bool(rec.authors and rec.authors_complete),
+        author_count=count,
+        abstract=rec.abstract,
+        categories=list(dict.fromkeys(rec.categories)),
+        published=rec.published,
+        updated=rec.updated,
+        versions=list(rec.versions),
+        withdrawn=bool(rec.withdrawn),
+        code_urls=_dedup(rec.code_urls),
+        has_code=bool(rec.code_urls) or bool(rec.has_code),
+        project_page=rec.project_page or None,
+        orgs=_dedup(rec.orgs),
+        upvotes=rec.upvotes,
+        doi=rec.doi or None,
+        journal_ref=rec.journal_ref or None,
+        comments=rec.comments or None,
+        license=rec.license or None,
+        featured_on=rec.featured_on,
+        keywords=_dedup(rec.keywords),
+        provenance=prov,
+        sources=[rec.source],
     )
 
 
-_SINGLE_FIELDS = (*_SCALARS, "authors", "author_count", "categories", "versions", "upvotes", "withdrawn",
-                  *_UNIONS)
+_SINGLE_FIELDS = (*_SCALARS, "authors", "author_count", "categories", "versions", "upvotes", "withdrawn", *_UNIONS)
 
 
 def _dedup(items: list[str]) -> list[str]:

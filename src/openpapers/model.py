@@ -47,8 +47,6 @@ def normalize_arxiv_id(raw: str | None) -> str | None:
     return None
 
 
-
-
 def clean_text(text: str | None) -> str | None:
     """Collapse whitespace and strip; None for empty text. Sources wrap and indent freely.
 
@@ -180,8 +178,9 @@ _DATE_FIELDS = {"observed", "published", "updated", "featured_on"}
 
 
 def _versions(raw: list[dict[str, Any]] | None) -> list[Version]:
-    return [Version(v["version"], datetime.fromisoformat(v["created"]) if v.get("created") else None)
-            for v in raw or []]
+    return [
+        Version(v["version"], datetime.fromisoformat(v["created"]) if v.get("created") else None) for v in raw or []
+    ]
 
 
 def _fields_of(obj: Any) -> list[tuple[str, Any]]:
@@ -286,17 +285,32 @@ class Paper:
             return date.fromisoformat(value) if value else None
 
         return cls(
-            id=d["id"], arxiv_id=d.get("arxiv_id"), title=d["title"], authors=list(d.get("authors") or []),
-            authors_complete=bool(d.get("authors_complete")), author_count=d.get("author_count"),
-            abstract=d.get("abstract"), categories=list(d.get("categories") or []), published=day(d.get("published")),
+            id=d["id"],
+            arxiv_id=d.get("arxiv_id"),
+            title=d["title"],
+            authors=list(d.get("authors") or []),
+            authors_complete=bool(d.get("authors_complete")),
+            author_count=d.get("author_count"),
+            abstract=d.get("abstract"),
+            categories=list(d.get("categories") or []),
+            published=day(d.get("published")),
             updated=day(d.get("updated")),
             versions=_versions(d.get("versions")),
-            withdrawn=bool(d.get("withdrawn")), code_urls=list(d.get("code_urls") or []),
-            has_code=bool(d.get("has_code")), project_page=d.get("project_page"), orgs=list(d.get("orgs") or []),
-            upvotes=d.get("upvotes"), doi=d.get("doi"), journal_ref=d.get("journal_ref"),
-            comments=d.get("comments"), license=d.get("license"), featured_on=day(d.get("featured_on")),
+            withdrawn=bool(d.get("withdrawn")),
+            code_urls=list(d.get("code_urls") or []),
+            has_code=bool(d.get("has_code")),
+            project_page=d.get("project_page"),
+            orgs=list(d.get("orgs") or []),
+            upvotes=d.get("upvotes"),
+            doi=d.get("doi"),
+            journal_ref=d.get("journal_ref"),
+            comments=d.get("comments"),
+            license=d.get("license"),
+            featured_on=day(d.get("featured_on")),
             keywords=list(d.get("keywords") or []),
-            provenance={k: Provenance(p["source"], p.get("source_key", p.get("key", "")), day(p.get("observed")))
-                        for k, p in (d.get("provenance") or {}).items()},
+            provenance={
+                k: Provenance(p["source"], p.get("source_key", p.get("key", "")), day(p.get("observed")))
+                for k, p in (d.get("provenance") or {}).items()
+            },
             sources=list(d.get("sources") or []),
         )

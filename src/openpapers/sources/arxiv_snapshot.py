@@ -20,8 +20,10 @@ from openpapers.errors import SourceError
 from openpapers.model import PaperRecord, Version, clean_text, normalize_arxiv_id
 from openpapers.sources.base import Page, Source, register
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)
+}
 _SPACES = re.compile(r"\s+")
 _WITHDRAWN = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
 

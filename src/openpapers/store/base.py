@@ -40,8 +40,9 @@ class Store(ABC):
 
     # -- writing ---------------------------------------------------------------------------------------------
     @abstractmethod
-    def apply(self, records: Sequence[PaperRecord], *, checkpoint: tuple[str, dict[str, Any]] | None = None
-              ) -> ApplyResult:
+    def apply(
+        self, records: Sequence[PaperRecord], *, checkpoint: tuple[str, dict[str, Any]] | None = None
+    ) -> ApplyResult:
         """Store claims, dedup them into papers and re-merge every touched paper, atomically.
 
         When ``checkpoint=(key, state)`` is given it is saved in the same transaction.

@@ -17,8 +17,9 @@ def insert_ignore(conn: Connection, table: Table) -> Insert:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
-def bulk_insert(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]],
-                *, ignore: bool = False) -> None:
+def bulk_insert(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], *, ignore: bool = False
+) -> None:
     """executemany straight on the driver with positional tuples.
 
     SQLAlchemy's per-row parameter processing costs more than SQLite's own insert on the bulk-import path, so

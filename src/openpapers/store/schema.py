@@ -23,7 +23,8 @@ from sqlalchemy import (
 metadata = MetaData()
 
 papers = Table(
-    "papers", metadata,
+    "papers",
+    metadata,
     Column("id", String, primary_key=True),
     Column("arxiv_id", String, unique=True),
     Column("title", Text, nullable=False),
@@ -44,22 +45,32 @@ papers = Table(
 )
 
 # Only HF-featured papers have featured_on: a partial index costs bulk arXiv imports nothing.
-Index("ix_papers_featured_on", papers.c.featured_on, sqlite_where=papers.c.featured_on.is_not(None),
-      postgresql_where=papers.c.featured_on.is_not(None))
+Index(
+    "ix_papers_featured_on",
+    papers.c.featured_on,
+    sqlite_where=papers.c.featured_on.is_not(None),
+    postgresql_where=papers.c.featured_on.is_not(None),
+)
 
 # Only HF-featured papers have featured_on: a partial index costs bulk arXiv imports nothing.
-Index("ix_papers_featured_on", papers.c.featured_on, sqlite_where=papers.c.featured_on.is_not(None),
-      postgresql_where=papers.c.featured_on.is_not(None))
+Index(
+    "ix_papers_featured_on",
+    papers.c.featured_on,
+    sqlite_where=papers.c.featured_on.is_not(None),
+    postgresql_where=papers.c.featured_on.is_not(None),
+)
 
 authors = Table(
-    "authors", metadata,
+    "authors",
+    metadata,
     Column("id", String, primary_key=True),
     Column("name", Text, nullable=False),
     sqlite_with_rowid=False,
 )
 
 paper_authors = Table(
-    "paper_authors", metadata,
+    "paper_authors",
+    metadata,
     Column("paper_id", String, primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("author_id", String, nullable=False, index=True),
@@ -67,13 +78,15 @@ paper_authors = Table(
 )
 
 orgs = Table(
-    "orgs", metadata,
+    "orgs",
+    metadata,
     Column("id", String, primary_key=True),
     Column("name", Text, nullable=False),
 )
 
 paper_orgs = Table(
-    "paper_orgs", metadata,
+    "paper_orgs",
+    metadata,
     Column("paper_id", String, primary_key=True),
     Column("org_id", String, primary_key=True),
     Index("ix_paper_orgs_org", "org_id"),
@@ -81,7 +94,8 @@ paper_orgs = Table(
 )
 
 paper_categories = Table(
-    "paper_categories", metadata,
+    "paper_categories",
+    metadata,
     Column("paper_id", String, primary_key=True),
     Column("category", String, primary_key=True),
     Column("position", Integer, nullable=False),
@@ -90,7 +104,8 @@ paper_categories = Table(
 )
 
 paper_keys = Table(
-    "paper_keys", metadata,
+    "paper_keys",
+    metadata,
     # Alternate dedup keys ("arxiv" | "title") from claims that differ from the paper's own arxiv_id/title_key,
     # which the papers table already indexes; keeping only alternates here halves bulk-import index work.
     Column("kind", String, primary_key=True),
@@ -101,13 +116,15 @@ paper_keys = Table(
 )
 
 paper_aliases = Table(
-    "paper_aliases", metadata,
+    "paper_aliases",
+    metadata,
     Column("alias", String, primary_key=True),  # an id that was merged away
     Column("paper_id", String, nullable=False),
 )
 
 claims = Table(
-    "claims", metadata,
+    "claims",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("source", String, nullable=False),
     Column("source_key", String, nullable=False),
@@ -118,14 +135,16 @@ claims = Table(
 )
 
 checkpoints = Table(
-    "checkpoints", metadata,
+    "checkpoints",
+    metadata,
     Column("key", String, primary_key=True),
     Column("state", Text, nullable=False),
     Column("updated_at", String, nullable=False),
 )
 
 imports = Table(
-    "imports", metadata,
+    "imports",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("source", String, nullable=False),
     Column("checkpoint_key", String, nullable=False),
@@ -137,7 +156,8 @@ imports = Table(
 )
 
 counters = Table(
-    "counters", metadata,
+    "counters",
+    metadata,
     Column("name", String, primary_key=True),
     Column("value", Integer, nullable=False),
 )

@@ -78,10 +78,8 @@ class SqlStore(Store):
                 cfg = alembic_config(conn)
                 current = MigrationContext.configure(conn).get_current_revision()
                 scripts = ScriptDirectory.from_config(cfg)
-                if current is not None and scripts.get_revision(current) is None:
-                    raise StoreError(
-                        f"store {self.url} has schema {current}, newer than this openpapers knows"
-                    )
+                if current is not None and not _known_revision(scripts, current):
+                    raise StoreError(f"store {self.url} has schema {current}, newer than this openpapers knows")
                 if current != scripts.get_current_head():
                     command.upgrade(cfg, "head")
         except OperationalError as exc:
@@ -99,9 +97,7 @@ class SqlStore(Store):
 
     def _save_checkpoint(self, conn: Any, key: str, state: dict[str, Any]) -> None:
         conn.execute(delete(t.checkpoints).where(t.checkpoints.c.key == key))
-        conn.execute(
-            insert(t.checkpoints).values(key=key, state=orjson.dumps(state).decode(), updated_at=_now())
-        )
+        conn.execute(insert(t.checkpoints).values(key=key, state=orjson.dumps(state).decode(), updated_at=_now()))
 
     def get_checkpoint(self, key: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -131,16 +127,12 @@ class SqlStore(Store):
             conn.execute(
                 update(t.imports)
                 .where(t.imports.c.id == import_id)
-                .values(
-                    finished_at=_now(), records=records, skipped=skipped, detail=orjson.dumps(detail).decode()
-                )
+                .values(finished_at=_now(), records=records, skipped=skipped, detail=orjson.dumps(detail).decode())
             )
 
     def imports(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = (
-                conn.execute(select(t.imports).order_by(t.imports.c.id.desc()).limit(limit)).mappings().all()
-            )
+            rows = conn.execute(select(t.imports).order_by(t.imports.c.id.desc()).limit(limit)).mappings().all()
         return [{**dict(r), "detail": orjson.loads(r["detail"]) if r["detail"] else None} for r in rows]
 
     # -- reading -------------------------------------------------------------------------------------------
@@ -153,9 +145,12 @@ class SqlStore(Store):
             return row[0]
         arxiv = normalize_arxiv_id(ref)
         if arxiv:
-            row = conn.execute(select(t.papers.c.id).where(t.papers.c.arxiv_id == arxiv)).first() or conn.execute(
-                select(t.paper_keys.c.paper_id).where(t.paper_keys.c.kind == "arxiv", t.paper_keys.c.value == arxiv)
-            ).first()
+            row = (
+                conn.execute(select(t.papers.c.id).where(t.papers.c.arxiv_id == arxiv)).first()
+                or conn.execute(
+                    select(t.paper_keys.c.paper_id).where(t.paper_keys.c.kind == "arxiv", t.paper_keys.c.value == arxiv)
+                ).first()
+            )
             if row:
                 return row[0]
         return None
@@ -179,16 +174,12 @@ class SqlStore(Store):
 
     def iter_papers(self, *, batch_size: int = 1000, after_seq: int = 0) -> Iterator[Paper]:
         # Keyset pagination on (seq, id): stable while other writers add papers, no long-lived cursor.
-        last = (after_seq, "")
+        last: tuple[int, str | None] = (after_seq, None)
         p = t.papers.c
         while True:
+            after = p.seq > last[0] if last[1] is None else (p.seq > last[0]) | ((p.seq == last[0]) & (p.id > last[1]))
             with self.engine.connect() as conn:
-                rows = conn.execute(
-                    _paper_select(p.seq)
-                    .where((p.seq > last[0]) | ((p.seq == last[0]) & (p.id > last[1])))
-                    .order_by(p.seq, p.id)
-                    .limit(batch_size)
-                ).all()
+                rows = conn.execute(_paper_select(p.seq).where(after).order_by(p.seq, p.id).limit(batch_size)).all()
             if not rows:
                 return
             for row in rows:
@@ -198,9 +189,7 @@ class SqlStore(Store):
     def claims_for(self, paper_id: str) -> list[PaperRecord]:
         with self.engine.connect() as conn:
             pid = self._resolve(conn, paper_id) or paper_id
-            rows = conn.execute(
-                select(t.claims.c.data).where(t.claims.c.paper_id == pid).order_by(t.claims.c.id)
-            )
+            rows = conn.execute(select(t.claims.c.data).where(t.claims.c.paper_id == pid).order_by(t.claims.c.id))
             return [PaperRecord.from_json(orjson.loads(r[0])) for r in rows]
 
     def papers_by_author(self, author_id: str, limit: int = 100) -> list[Paper]:
@@ -216,15 +205,11 @@ class SqlStore(Store):
 
     def get_author(self, author_id: str) -> AuthorInfo | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.authors.c.id, t.authors.c.name).where(t.authors.c.id == author_id)
-            ).first()
+            row = conn.execute(select(t.authors.c.id, t.authors.c.name).where(t.authors.c.id == author_id)).first()
             if row is None:
                 return None
             count = conn.execute(
-                select(func.count())
-                .select_from(t.paper_authors)
-                .where(t.paper_authors.c.author_id == author_id)
+                select(func.count()).select_from(t.paper_authors).where(t.paper_authors.c.author_id == author_id)
             ).scalar_one()
         return AuthorInfo(row[0], row[1], int(count))
 
@@ -260,6 +245,13 @@ class SqlStore(Store):
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _known_revision(scripts: ScriptDirectory, rev: str) -> bool:
+    try:
+        return scripts.get_revision(rev) is not None
+    except Exception:  # alembic raises several types for an unknown id
+        return False
 
 
 def _paper_select(*extra: Any) -> Select[Any]:

@@ -21,8 +21,9 @@ from openpapers.store import schema as t
 from openpapers.store.base import ApplyResult
 from openpapers.store.dialect import bulk_insert, insert_ignore
 
-# Titles shorter than this (after normalisation) are too generic ("Introduction") to identify a paper.
-MIN_TITLE_KEY = 12
+# Titles shorter than this (after normalisation) are too generic ("Introduction", "Neural ODEs") to identify a
+# paper without an arXiv id; such papers only merge by id.
+MIN_TITLE_KEY = 15
 _CHUNK = 500
 
 
@@ -85,8 +86,11 @@ def _lookup_keys(conn: Connection, kind: str, values: set[str]) -> dict[str, lis
     for part in chunks(sorted(values)):
         for value, pid in conn.execute(select(column, t.papers.c.id).where(column.in_(part))):
             found[value].append(pid)
-        rows = conn.execute(select(t.paper_keys.c.value, t.paper_keys.c.paper_id)
-                            .where(t.paper_keys.c.kind == kind, t.paper_keys.c.value.in_(part)))
+        rows = conn.execute(
+            select(t.paper_keys.c.value, t.paper_keys.c.paper_id).where(
+                t.paper_keys.c.kind == kind, t.paper_keys.c.value.in_(part)
+            )
+        )
         for value, pid in rows:
             if pid not in found[value]:
                 found[value].append(pid)
@@ -114,9 +118,7 @@ def _load_claims(conn: Connection, paper_ids: set[str]) -> dict[str, list[PaperR
     out: dict[str, list[PaperRecord]] = defaultdict(list)
     for part in chunks(sorted(paper_ids)):
         rows = conn.execute(
-            select(t.claims.c.paper_id, t.claims.c.data)
-            .where(t.claims.c.paper_id.in_(part))
-            .order_by(t.claims.c.id)
+            select(t.claims.c.paper_id, t.claims.c.data).where(t.claims.c.paper_id.in_(part)).order_by(t.claims.c.id)
         )
         for pid, data in rows:
             out[pid].append(PaperRecord.from_json(orjson.loads(data)))
@@ -129,9 +131,7 @@ def _paper_arxiv(conn: Connection, paper_ids: set[str]) -> dict[str, str | None]
         out.update(
             {
                 r[0]: r[1]
-                for r in conn.execute(
-                    select(t.papers.c.id, t.papers.c.arxiv_id).where(t.papers.c.id.in_(part))
-                )
+                for r in conn.execute(select(t.papers.c.id, t.papers.c.arxiv_id).where(t.papers.c.id.in_(part)))
             }
         )
     return out
@@ -255,8 +255,7 @@ def _assign_new_ids(conn: Connection, papers: list[Paper], kept: set[str]) -> No
     for part in chunks(sorted(set(wanted))):
         used.update(r[0] for r in conn.execute(select(t.papers.c.id).where(t.papers.c.id.in_(part))))
         used.update(
-            r[0]
-            for r in conn.execute(select(t.paper_aliases.c.alias).where(t.paper_aliases.c.alias.in_(part)))
+            r[0] for r in conn.execute(select(t.paper_aliases.c.alias).where(t.paper_aliases.c.alias.in_(part)))
         )
     for paper, want in zip(papers, wanted, strict=True):
         candidate, n = want, 1
@@ -310,11 +309,25 @@ def _insert_papers(conn: Connection, papers: Sequence[Paper], single: set[str], 
     org_links: list[tuple[str, str]] = []
     cat_links: list[tuple[str, str, int]] = []
     for p in papers:
-        rows.append((
-            p.id, p.arxiv_id, p.title, title_key(p.title), _iso(p.published), _iso(p.updated),
-            p.categories[0] if p.categories else None, p.authors_complete, p.author_count, p.withdrawn,
-            p.has_code, p.upvotes, _iso(p.featured_on), None if p.id in single else orjson.dumps(p), seq,
-        ))
+        rows.append(
+            (
+                p.id,
+                p.arxiv_id,
+                p.title,
+                title_key(p.title),
+                _iso(p.published),
+                _iso(p.updated),
+                p.categories[0] if p.categories else None,
+                p.authors_complete,
+                p.author_count,
+                p.withdrawn,
+                p.has_code,
+                p.upvotes,
+                _iso(p.featured_on),
+                None if p.id in single else orjson.dumps(p),
+                seq,
+            )
+        )
         seen_authors: set[str] = set()
         for pos, (name, aid) in enumerate(zip(p.authors, p.author_ids, strict=True)):
             if aid in seen_authors:
@@ -335,5 +348,20 @@ def _insert_papers(conn: Connection, papers: Sequence[Paper], single: set[str], 
     bulk_insert(conn, t.paper_categories, ("paper_id", "category", "position"), cat_links)
 
 
-PAPER_COLUMNS = ("id", "arxiv_id", "title", "title_key", "published", "updated", "primary_category",
-                 "authors_complete", "author_count", "withdrawn", "has_code", "upvotes", "featured_on", "data", "seq")
+PAPER_COLUMNS = (
+    "id",
+    "arxiv_id",
+    "title",
+    "title_key",
+    "published",
+    "updated",
+    "primary_category",
+    "authors_complete",
+    "author_count",
+    "withdrawn",
+    "has_code",
+    "upvotes",
+    "featured_on",
+    "data",
+    "seq",
+)

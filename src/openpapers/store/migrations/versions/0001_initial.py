@@ -35,11 +35,20 @@ def upgrade() -> None:
     )
     for col in ("title_key", "published", "seq"):
         op.create_index(f"ix_papers_{col}", "papers", [col])
-    op.create_index("ix_papers_featured_on", "papers", ["featured_on"],
-                    sqlite_where=sa.text("featured_on IS NOT NULL"), postgresql_where=sa.text("featured_on IS NOT NULL"))
+    op.create_index(
+        "ix_papers_featured_on",
+        "papers",
+        ["featured_on"],
+        sqlite_where=sa.text("featured_on IS NOT NULL"),
+        postgresql_where=sa.text("featured_on IS NOT NULL"),
+    )
     # Link tables are WITHOUT ROWID on SQLite: one B-tree instead of two per row (bulk-import cost).
-    op.create_table("authors", sa.Column("id", sa.String, primary_key=True),
-                    sa.Column("name", sa.Text, nullable=False), sqlite_with_rowid=False)
+    op.create_table(
+        "authors",
+        sa.Column("id", sa.String, primary_key=True),
+        sa.Column("name", sa.Text, nullable=False),
+        sqlite_with_rowid=False,
+    )
     op.create_table(
         "paper_authors",
         sa.Column("paper_id", sa.String, primary_key=True),
@@ -49,8 +58,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_paper_authors_author_id", "paper_authors", ["author_id"])
     op.create_table("orgs", sa.Column("id", sa.String, primary_key=True), sa.Column("name", sa.Text, nullable=False))
-    op.create_table("paper_orgs", sa.Column("paper_id", sa.String, primary_key=True),
-                    sa.Column("org_id", sa.String, primary_key=True), sqlite_with_rowid=False)
+    op.create_table(
+        "paper_orgs",
+        sa.Column("paper_id", sa.String, primary_key=True),
+        sa.Column("org_id", sa.String, primary_key=True),
+        sqlite_with_rowid=False,
+    )
     op.create_index("ix_paper_orgs_org", "paper_orgs", ["org_id"])
     op.create_table(
         "paper_categories",
@@ -68,8 +81,11 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_paper_keys_paper", "paper_keys", ["paper_id"])
-    op.create_table("paper_aliases", sa.Column("alias", sa.String, primary_key=True),
-                    sa.Column("paper_id", sa.String, nullable=False))
+    op.create_table(
+        "paper_aliases",
+        sa.Column("alias", sa.String, primary_key=True),
+        sa.Column("paper_id", sa.String, nullable=False),
+    )
     op.create_table(
         "claims",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -81,8 +97,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("source", "source_key", name="uq_claims_source_key"),
     )
     op.create_index("ix_claims_paper_id", "claims", ["paper_id"])
-    op.create_table("checkpoints", sa.Column("key", sa.String, primary_key=True),
-                    sa.Column("state", sa.Text, nullable=False), sa.Column("updated_at", sa.String, nullable=False))
+    op.create_table(
+        "checkpoints",
+        sa.Column("key", sa.String, primary_key=True),
+        sa.Column("state", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.String, nullable=False),
+    )
     op.create_table(
         "imports",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -94,11 +114,24 @@ def upgrade() -> None:
         sa.Column("skipped", sa.Integer, nullable=False),
         sa.Column("detail", sa.Text),
     )
-    op.create_table("counters", sa.Column("name", sa.String, primary_key=True),
-                    sa.Column("value", sa.Integer, nullable=False))
+    op.create_table(
+        "counters", sa.Column("name", sa.String, primary_key=True), sa.Column("value", sa.Integer, nullable=False)
+    )
 
 
 def downgrade() -> None:
-    for name in ("counters", "imports", "checkpoints", "claims", "paper_aliases", "paper_keys", "paper_categories",
-                 "paper_orgs", "orgs", "paper_authors", "authors", "papers"):
+    for name in (
+        "counters",
+        "imports",
+        "checkpoints",
+        "claims",
+        "paper_aliases",
+        "paper_keys",
+        "paper_categories",
+        "paper_orgs",
+        "orgs",
+        "paper_authors",
+        "authors",
+        "papers",
+    ):
         op.drop_table(name)
