@@ -33,7 +33,7 @@ harvest_app = typer.Typer(help="Harvest papers from remote services (polite: ≤
 app.add_typer(import_app, name="import")
 app.add_typer(harvest_app, name="harvest")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error per line, never folded mid-path
 out = Console()
 
 

@@ -144,7 +144,8 @@ def merge_records(records: Sequence[PaperRecord], paper_id: str | None = None) -
     if up_rec:
         prov["upvotes"] = _prov(up_rec)
 
-    wd_rec = _best(records, lambda r: r.withdrawn is not None, lambda r: (trust(r), _recency(r)))
+    # Same trust and day: a withdrawal (or OAI deletion) is the newer fact.
+    wd_rec = _best(records, lambda r: r.withdrawn is not None, lambda r: (trust(r), _recency(r), bool(r.withdrawn)))
     if wd_rec:
         prov["withdrawn"] = _prov(wd_rec)
 

@@ -12,9 +12,9 @@ Two metadata formats are understood: ``arXiv`` (structured authors, created/upda
 ``arXivRaw`` (every version with its RFC 2822 date and size, authors as one TeX string).
 
 Deleted records (``<header status="deleted">``, no metadata) are emitted, not skipped, as a claim with only
-the arXiv id and ``withdrawn=True`` (``extra["oai_deleted"]``): it replaces this source's earlier claim about
-the paper, which is what the repository now says. Such a claim has no title; merge must take it from other
-claims.
+the arXiv id and ``withdrawn=True`` (``extra["oai_deleted"]``), keyed ``<id>#deleted`` so that it sits beside
+the earlier metadata claim instead of replacing it: the title and authors stay known and the newer deletion wins
+the ``withdrawn`` field in the merge.
 """
 
 from __future__ import annotations
@@ -46,8 +46,13 @@ OAI = "http://www.openarchives.org/OAI/2.0/"
 NS = {"oai": OAI, "arx": "http://arxiv.org/OAI/arXiv/", "raw": "http://arxiv.org/OAI/arXivRaw/"}
 PREFIXES = ("arXiv", "arXivRaw")
 DEFAULT_BASE_URL = "https://oaipmh.arxiv.org/oai"
-_EXTRA_FIELDS = {"report-no": "report_no", "msc-class": "msc_class", "acm-class": "acm_class",
-                 "proxy": "proxy", "submitter": "submitter"}
+_EXTRA_FIELDS = {
+    "report-no": "report_no",
+    "msc-class": "msc_class",
+    "acm-class": "acm_class",
+    "proxy": "proxy",
+    "submitter": "submitter",
+}
 
 
 @register
@@ -108,25 +113,29 @@ class ArxivOaiSource(Source):
             params["until"] = self.until
         return params
 
-    def _run(self, client: PoliteClient, token: str | None, from_date: str | None, max_stamp: str | None,
-             observed: date) -> Iterator[Page]:
+    def _run(
+        self, client: PoliteClient, token: str | None, from_date: str | None, max_stamp: str | None, observed: date
+    ) -> Iterator[Page]:
         while True:
-            params = ({"verb": "ListRecords", "resumptionToken": token} if token
-                      else self._first_params(from_date))
+            params = {"verb": "ListRecords", "resumptionToken": token} if token else self._first_params(from_date)
             response = client.get(self.base_url, params=params)
             url = str(response.url)
             root = parse_xml(response.content, url)
             if root.tag != f"{{{OAI}}}OAI-PMH":
-                raise SourceError(f"expected an <OAI-PMH> document, got <{etree.QName(root).localname}>",
-                                  file=url, line=root.sourceline)
+                raise SourceError(
+                    f"expected an <OAI-PMH> document, got <{etree.QName(root).localname}>",
+                    file=url,
+                    line=root.sourceline,
+                )
             final = {"done": True, "next_from": max_stamp or from_date}
             if _check_errors(root, url):  # noRecordsMatch: an empty harvest, not a failure
                 yield Page(state=final)
                 return
             listing = root.find("oai:ListRecords", NS)
             if listing is None:
-                raise SourceError("OAI-PMH response has neither <ListRecords> nor <error>", file=url,
-                                  line=root.sourceline)
+                raise SourceError(
+                    "OAI-PMH response has neither <ListRecords> nor <error>", file=url, line=root.sourceline
+                )
             page = Page()
             for record in listing.findall("oai:record", NS):
                 stamp = parse_iso_date(text_of(record, "oai:header/oai:datestamp", NS))
@@ -157,16 +166,30 @@ class ArxivOaiSource(Source):
         if header.get("status") == "deleted":
             arxiv_id = _id_from_identifier(identifier)
             if not arxiv_id:
-                raise SourceError(f"deleted record identifier {identifier!r} is not an arXiv id", file=url,
-                                  line=line, field="identifier")
+                raise SourceError(
+                    f"deleted record identifier {identifier!r} is not an arXiv id",
+                    file=url,
+                    line=line,
+                    field="identifier",
+                )
             extra["oai_deleted"] = True
-            return PaperRecord(source=self.name, source_key=arxiv_id, observed=observed, arxiv_id=arxiv_id,
-                               withdrawn=True, location=f"{url}:{line}", extra=extra)
+            # Its own key, so the deletion is a new fact beside the earlier metadata claim, not a replacement
+            # that would lose the title and authors.
+            return PaperRecord(
+                source=self.name,
+                source_key=f"{arxiv_id}#deleted",
+                observed=observed,
+                arxiv_id=arxiv_id,
+                withdrawn=True,
+                location=f"{url}:{line}",
+                extra=extra,
+            )
         tag = "arx:arXiv" if self.metadata_prefix == "arXiv" else "raw:arXivRaw"
         meta = record.find(f"oai:metadata/{tag}", NS)
         if meta is None:
-            raise SourceError(f"record {identifier} has no <{self.metadata_prefix}> metadata", file=url,
-                              line=line, field="metadata")
+            raise SourceError(
+                f"record {identifier} has no <{self.metadata_prefix}> metadata", file=url, line=line, field="metadata"
+            )
         ns = "arx" if self.metadata_prefix == "arXiv" else "raw"
         raw_id = text_of(meta, f"{ns}:id", NS)
         arxiv_id = normalize_arxiv_id(raw_id) or _id_from_identifier(identifier)
@@ -179,12 +202,20 @@ class ArxivOaiSource(Source):
             if value:
                 extra[key] = value
         rec = PaperRecord(
-            source=self.name, source_key=arxiv_id, observed=observed, arxiv_id=arxiv_id,
-            title=text_of(meta, f"{ns}:title", NS), abstract=abstract, comments=comments,
+            source=self.name,
+            source_key=arxiv_id,
+            observed=observed,
+            arxiv_id=arxiv_id,
+            title=text_of(meta, f"{ns}:title", NS),
+            abstract=abstract,
+            comments=comments,
             categories=(text_of(meta, f"{ns}:categories", NS) or "").split(),
             withdrawn=is_withdrawn(comments, abstract),
-            doi=text_of(meta, f"{ns}:doi", NS), journal_ref=text_of(meta, f"{ns}:journal-ref", NS),
-            license=text_of(meta, f"{ns}:license", NS), location=f"{url}:{line}", extra=extra,
+            doi=text_of(meta, f"{ns}:doi", NS),
+            journal_ref=text_of(meta, f"{ns}:journal-ref", NS),
+            license=text_of(meta, f"{ns}:license", NS),
+            location=f"{url}:{line}",
+            extra=extra,
         )
         if self.metadata_prefix == "arXiv":
             _fill_arxiv(rec, meta)
@@ -221,8 +252,7 @@ def _fill_raw(rec: PaperRecord, meta: etree._Element, url: str, line: int | None
         label = node.get("version", "")
         m = re.fullmatch(r"v(\d+)", label.strip())
         if not m:
-            raise SourceError(f"version label {label!r} is not vN", file=url, line=node.sourceline,
-                              field="version")
+            raise SourceError(f"version label {label!r} is not vN", file=url, line=node.sourceline, field="version")
         rec.versions.append(Version(int(m.group(1)), parse_rfc2822(text_of(node, "raw:date", NS))))
         size = text_of(node, "raw:size", NS)
         if size:

@@ -46,7 +46,7 @@ def _author_names(obj: dict[str, Any]) -> list[str]:
     if isinstance(parsed, list) and parsed:
         names = []
         for item in parsed:
-            if not isinstance(item, list) or not item:
+            if not isinstance(item, list) or not item or not all(x is None or isinstance(x, str) for x in item):
                 raise ValueError("each authors_parsed entry must be [last, first, suffix]")
             last = item[0] or ""
             first = item[1] if len(item) > 1 and item[1] else ""
@@ -89,7 +89,7 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
         try:
             num = int(str(v["version"]).lstrip("v"))
             created = parse_rfc2822(v["created"]) if v.get("created") else None
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _FieldError("versions", f"bad version entry {v!r}: {exc}") from None
         versions.append(Version(num, created))
     versions.sort(key=lambda v: v.version)

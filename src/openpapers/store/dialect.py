@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
@@ -36,3 +37,18 @@ def bulk_insert(
         marks = ", ".join(["?"] * len(columns))
         sql = f"INSERT {'OR IGNORE ' if ignore else ''}INTO {table.name} ({cols}) VALUES ({marks})"
     conn.exec_driver_sql(sql, list(rows))
+
+
+def select_in(conn: Connection, sql: str, values: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` whose ``:values`` placeholder stands for a list, as ONE statement with one parameter.
+
+    ``sql`` is written like ``SELECT id FROM papers WHERE arxiv_id IN :values``. SQLite gets the list as a JSON
+    array read by ``json_each`` and PostgreSQL as an array with ``= ANY``: no per-value bind parameters to
+    compile, and no limit on how many values one query may carry.
+    """
+    if not values:
+        return []
+    if conn.dialect.name == "postgresql":
+        return [tuple(r) for r in conn.exec_driver_sql(sql.replace("IN :values", "= ANY(%s)"), (list(values),))]
+    text = sql.replace(":values", "(SELECT value FROM json_each(?))")
+    return [tuple(r) for r in conn.exec_driver_sql(text, (orjson.dumps(list(values)).decode(),))]

@@ -19,7 +19,7 @@ from openpapers.merge import merge_records
 from openpapers.model import Paper, PaperRecord, normalize_arxiv_id, org_id, paper_id_for, title_key
 from openpapers.store import schema as t
 from openpapers.store.base import ApplyResult
-from openpapers.store.dialect import bulk_insert, insert_ignore
+from openpapers.store.dialect import bulk_insert, insert_ignore, select_in
 
 # Titles shorter than this (after normalisation) are too generic ("Introduction", "Neural ODEs") to identify a
 # paper without an arXiv id; such papers only merge by id.
@@ -81,19 +81,17 @@ def _next_seq(conn: Connection) -> int:
 
 def _lookup_keys(conn: Connection, kind: str, values: set[str]) -> dict[str, list[str]]:
     """Papers matching each key: the paper's own indexed column plus the alternate-key table."""
-    column = t.papers.c.arxiv_id if kind == "arxiv" else t.papers.c.title_key
+    column = "arxiv_id" if kind == "arxiv" else "title_key"
     found: dict[str, list[str]] = defaultdict(list)
-    for part in chunks(sorted(values)):
-        for value, pid in conn.execute(select(column, t.papers.c.id).where(column.in_(part))):
+    if not values:
+        return found
+    wanted = sorted(values)
+    for value, pid in select_in(conn, f"SELECT {column}, id FROM papers WHERE {column} IN :values", wanted):
+        found[value].append(pid)
+    sql = f"SELECT value, paper_id FROM paper_keys WHERE kind = '{kind}' AND value IN :values"
+    for value, pid in select_in(conn, sql, wanted):
+        if pid not in found[value]:
             found[value].append(pid)
-        rows = conn.execute(
-            select(t.paper_keys.c.value, t.paper_keys.c.paper_id).where(
-                t.paper_keys.c.kind == kind, t.paper_keys.c.value.in_(part)
-            )
-        )
-        for value, pid in rows:
-            if pid not in found[value]:
-                found[value].append(pid)
     return found
 
 
@@ -104,13 +102,9 @@ def _existing_claims(conn: Connection, records: Sequence[PaperRecord]) -> dict[t
         by_source[rec.source].add(rec.source_key)
     out: dict[tuple[str, str], str] = {}
     for source, keys in by_source.items():
-        for part in chunks(sorted(keys)):
-            rows = conn.execute(
-                select(t.claims.c.source_key, t.claims.c.paper_id).where(
-                    t.claims.c.source == source, t.claims.c.source_key.in_(part)
-                )
-            )
-            out.update({(source, key): pid for key, pid in rows})
+        sql = "SELECT source_key, paper_id FROM claims WHERE source = '%s' AND source_key IN :values"
+        for key, pid in select_in(conn, sql % source.replace("'", "''"), sorted(keys)):
+            out[(source, key)] = pid
     return out
 
 
@@ -159,36 +153,7 @@ def apply_batch(conn: Connection, records: Sequence[PaperRecord]) -> ApplyResult
     paper_arxiv = _paper_arxiv(conn, touched)
     touched &= set(paper_arxiv)  # keys of papers that no longer exist are ignored
 
-    groups = _Groups()
-    for pid in touched:
-        groups.add("p" + pid, paper_arxiv[pid])
-    for i, (ak, _) in enumerate(keys):
-        groups.add(f"r{i}", ak)
-    # Strong links first (arXiv id, same claim re-imported), then weak title links that must not mix ids.
-    first_by_arxiv: dict[str, str] = {}
-    for i, (ak, _) in enumerate(keys):
-        node = f"r{i}"
-        prev = previous.get((batch[i].source, batch[i].source_key))
-        if ak:
-            for pid in arxiv_hits.get(ak, []):
-                if pid in touched:
-                    groups.union("p" + pid, node)
-            groups.union(first_by_arxiv.setdefault(ak, node), node)
-        if prev in touched and not groups.union("p" + prev, node):
-            pass  # the claim now names another arXiv id: it moves to that paper
-    first_by_title: dict[str, str] = {}
-    for i, (_, tk) in enumerate(keys):
-        if not tk:
-            continue
-        node = f"r{i}"
-        for pid in sorted(title_hits.get(tk, [])):
-            if pid in touched and groups.union("p" + pid, node):
-                break
-        groups.union(first_by_title.setdefault(tk, node), node)
-
-    members: dict[str, list[str]] = defaultdict(list)
-    for node in groups.parent:
-        members[groups.find(node)].append(node)
+    members = _group(batch, keys, touched, paper_arxiv, arxiv_hits, title_hits, previous)
 
     stored_claims = _load_claims(conn, touched)
     seq = _next_seq(conn)
@@ -200,7 +165,7 @@ def apply_batch(conn: Connection, records: Sequence[PaperRecord]) -> ApplyResult
     all_keys: list[tuple[str, str, str]] = []
     replaced = set(latest)
     merged: list[tuple[Paper, list[PaperRecord], list[PaperRecord], list[str], bool]] = []
-    for nodes in members.values():
+    for nodes in members:
         pids = sorted(n[1:] for n in nodes if n[0] == "p")
         recs = [batch[int(n[1:])] for n in nodes if n[0] == "r"]
         claims = [
@@ -264,6 +229,54 @@ def _assign_new_ids(conn: Connection, papers: list[Paper], kept: set[str]) -> No
             candidate = f"{want}-{n}"
         paper.id = candidate
         used.add(candidate)
+
+
+def _group(
+    batch: Sequence[PaperRecord],
+    keys: Sequence[tuple[str | None, str | None]],
+    touched: set[str],
+    paper_arxiv: dict[str, str | None],
+    arxiv_hits: dict[str, list[str]],
+    title_hits: dict[str, list[str]],
+    previous: dict[tuple[str, str], str],
+) -> list[list[str]]:
+    """Partition records ("r<i>") and stored papers ("p<id>") into one group per resulting paper."""
+    if not touched:
+        arxiv_seen = [ak for ak, _ in keys if ak]
+        title_seen = [tk for _, tk in keys if tk]
+        if len(set(arxiv_seen)) == len(arxiv_seen) and len(set(title_seen)) == len(title_seen):
+            return [[f"r{i}"] for i in range(len(batch))]  # bulk import of new papers: nothing to join
+    groups = _Groups()
+    for pid in touched:
+        groups.add("p" + pid, paper_arxiv[pid])
+    for i, (ak, _) in enumerate(keys):
+        groups.add(f"r{i}", ak)
+    # Strong links first (arXiv id, same claim re-imported), then weak title links that must not mix ids.
+    first_by_arxiv: dict[str, str] = {}
+    for i, (ak, _) in enumerate(keys):
+        node = f"r{i}"
+        prev = previous.get((batch[i].source, batch[i].source_key))
+        if ak:
+            for pid in arxiv_hits.get(ak, []):
+                if pid in touched:
+                    groups.union("p" + pid, node)
+            groups.union(first_by_arxiv.setdefault(ak, node), node)
+        if prev in touched:
+            groups.union("p" + prev, node)  # refused when the claim now names another arXiv id: it moves
+    first_by_title: dict[str, str] = {}
+    for i, (_, tk) in enumerate(keys):
+        if not tk:
+            continue
+        node = f"r{i}"
+        for pid in sorted(title_hits.get(tk, [])):
+            if pid in touched and groups.union("p" + pid, node):
+                break
+        groups.union(first_by_title.setdefault(tk, node), node)
+
+    members: dict[str, list[str]] = defaultdict(list)
+    for node in groups.parent:
+        members[groups.find(node)].append(node)
+    return list(members.values())
 
 
 def _survivor(pids: list[str], paper_arxiv: dict[str, str | None]) -> str | None:

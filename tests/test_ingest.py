@@ -1,0 +1,221 @@
+"""run_import against a real SQLite store: idempotent re-imports, stopping at bad input, skipping it, resuming.
+
+The store is opened exactly as the CLI opens it (``open_store(resolve_settings(dir))``), and states are checked
+with plain SQL counts as well as through the store, so a bug that the store's own readers hide still shows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from openpapers.config import resolve_settings
+from openpapers.ingest import BadInput, run_import
+from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
+from openpapers.store import Store, open_store
+
+N = 23
+PAGE = 5
+
+
+def snapshot_line(i: int, **overrides: Any) -> bytes:
+    """Line ``i`` of a small snapshot in the real arXiv format; ids 2101.00001 … are distinct per line."""
+    obj: dict[str, Any] = {
+        "id": f"2101.{i:05d}", "submitter": "Ada Example",
+        "authors": "Ada Example, Bo Sample and Cy Test",
+        "title": f"On the convergence of synthetic method number {i} for sparse problems",
+        "comments": "10 pages" if i % 7 else "This paper has been withdrawn by the author",
+        "journal-ref": None, "doi": f"10.1000/test.{i}" if i % 3 == 0 else None, "report-no": None,
+        "categories": "cs.LG stat.ML" if i % 2 else "math.OC",
+        "license": "http://arxiv.org/licenses/nonexclusive-distrib/1.0/",
+        "abstract": f"  We study method {i}.\nIt converges.\n",
+        "versions": [{"version": "v1", "created": "Mon, 4 Jan 2021 10:00:00 GMT"},
+                     {"version": "v2", "created": f"Tue, {1 + i % 28} Feb 2021 10:00:00 GMT"}],
+        "update_date": "2021-02-28",
+        "authors_parsed": [["Example", "Ada", ""], ["Sample", "Bo", ""], ["Test", "Cy", "Jr"]],
+    }
+    obj.update(overrides)
+    return orjson.dumps(obj) + b"\n"
+
+
+def write_snapshot(path: Path, n: int = N, bad: dict[int, bytes] | None = None) -> Path:
+    bad = bad or {}
+    path.write_bytes(b"".join(bad.get(i, snapshot_line(i)) for i in range(1, n + 1)))
+    return path
+
+
+@pytest.fixture
+def make_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.delenv("OPENPAPERS_DATABASE_URL", raising=False)
+    opened: list[Store] = []
+
+    def make(name: str = "data") -> Store:
+        store = open_store(resolve_settings(tmp_path / name))
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+def db_counts(data_dir: Path) -> dict[str, int]:
+    with sqlite3.connect(data_dir / "openpapers.db") as conn:
+        return {
+            "papers": conn.execute("SELECT count(*) FROM papers").fetchone()[0],
+            "claims": conn.execute("SELECT count(*) FROM claims").fetchone()[0],
+            "distinct_keys": conn.execute("SELECT count(DISTINCT source_key) FROM claims").fetchone()[0],
+            "orphans": conn.execute("SELECT count(*) FROM claims c WHERE NOT EXISTS "
+                                    "(SELECT 1 FROM papers p WHERE p.id = c.paper_id)").fetchone()[0],
+        }
+
+
+def exported(store: Store) -> list[bytes]:
+    return sorted(orjson.dumps(p.to_export()) for p in store.iter_papers())
+
+
+def test_importing_twice_creates_no_duplicates(tmp_path: Path, make_store: Any) -> None:
+    snap = write_snapshot(tmp_path / "snap.jsonl")
+    store = make_store()
+    first = run_import(store, ArxivSnapshotSource(snap, page_size=PAGE))
+    assert (first.records, first.created, first.updated, first.skipped) == (N, N, 0, [])
+    assert first.resumed_from is None
+    before = exported(store)
+
+    second = run_import(store, ArxivSnapshotSource(snap, page_size=PAGE))
+    assert second.resumed_from is None  # a finished import starts afresh, it does not "resume" past the end
+    assert (second.records, second.created, second.updated) == (N, 0, N)
+    assert store.count_papers() == N
+    stats = store.stats()
+    assert stats["papers"] == stats["claims"] == N
+    assert stats["claims_by_source"] == {"arxiv-snapshot": N}
+    assert db_counts(tmp_path / "data") == {"papers": N, "claims": N, "distinct_keys": N, "orphans": 0}
+    assert exported(store) == before
+
+
+def test_imported_papers_carry_the_snapshot_fields(tmp_path: Path, make_store: Any) -> None:
+    store = make_store()
+    run_import(store, ArxivSnapshotSource(write_snapshot(tmp_path / "snap.jsonl"), page_size=PAGE))
+    paper = store.get_paper("arXiv:2101.00007v2")
+    assert paper is not None
+    assert paper.id == paper.arxiv_id == "2101.00007"
+    assert paper.authors == ["Ada Example", "Bo Sample", "Cy Test Jr"]
+    assert paper.categories == ["cs.LG", "stat.ML"]
+    assert paper.withdrawn is True
+    assert paper.published is not None and paper.published.isoformat() == "2021-01-04"
+    assert paper.updated is not None and paper.updated.isoformat() == "2021-02-08"
+
+
+def test_bad_line_stops_before_its_page_and_names_it(tmp_path: Path, make_store: Any) -> None:
+    bad_line = 13  # on the third page (lines 11-15)
+    snap = write_snapshot(tmp_path / "snap.jsonl", bad={bad_line: snapshot_line(bad_line, title=None)})
+    store = make_store()
+    source = ArxivSnapshotSource(snap, page_size=PAGE)
+    with pytest.raises(BadInput) as info:
+        run_import(store, source)
+    exc = info.value
+    assert (exc.file, exc.line, exc.field) == (str(snap), bad_line, "title")
+    assert f"{snap}:{bad_line}" in str(exc)
+    assert exc.imported == 10
+
+    # Exactly the two pages before the bad one are stored; nothing of the bad page (lines 11, 12 are good).
+    ids = sorted(p.arxiv_id for p in store.iter_papers())
+    assert ids == [f"2101.{i:05d}" for i in range(1, 11)]
+    assert db_counts(tmp_path / "data")["claims"] == 10
+    assert store.get_checkpoint(source.checkpoint_key) == {"offset": len(b"".join(
+        snapshot_line(i) for i in range(1, 11))), "line": 10}
+    log = store.imports()[0]
+    assert log["finished_at"] is not None and log["records"] == 10
+
+
+def test_bad_input_then_skip_bad_resumes_after_the_stored_pages(tmp_path: Path, make_store: Any) -> None:
+    snap = write_snapshot(tmp_path / "snap.jsonl", bad={13: b"{not json\n"})
+    store = make_store()
+    with pytest.raises(BadInput):
+        run_import(store, ArxivSnapshotSource(snap, page_size=PAGE))
+    report = run_import(store, ArxivSnapshotSource(snap, page_size=PAGE), skip_bad=True)
+    assert report.resumed_from is not None and report.resumed_from["line"] == 10
+    assert report.records == N - 10 - 1
+    assert store.count_papers() == N - 1
+
+
+def test_skip_bad_imports_the_rest_and_logs_what_was_skipped(tmp_path: Path, make_store: Any) -> None:
+    bad = {
+        4: b'{"id": "2101.00004", "title": "trunc\n',
+        12: snapshot_line(12, id="no-such-id"),
+        13: snapshot_line(13, versions=[{"version": "v1", "created": "yesterday"}]),
+        23: b"[1, 2, 3]\n",
+    }
+    snap = write_snapshot(tmp_path / "snap.jsonl", bad=bad)
+    store = make_store()
+    report = run_import(store, ArxivSnapshotSource(snap, page_size=PAGE), skip_bad=True)
+    assert report.records == N - len(bad)
+    assert [(e.line, e.field) for e in report.skipped] == [(4, "json"), (12, "id"), (13, "versions"), (23, "json")]
+    assert sorted(p.arxiv_id for p in store.iter_papers()) == [
+        f"2101.{i:05d}" for i in range(1, N + 1) if i not in bad]
+
+    log = store.imports()[0]
+    assert log["skipped"] == len(bad) and log["records"] == N - len(bad)
+    logged = log["detail"]["errors"]
+    assert [(e["file"], e["line"], e["field"]) for e in logged] == [(str(snap), n, f) for n, f in
+                                                                    [(4, "json"), (12, "id"), (13, "versions"),
+                                                                     (23, "json")]]
+    assert all(e["message"] for e in logged)
+
+
+def test_checkpoint_resume_continues_and_ends_like_a_clean_import(tmp_path: Path, make_store: Any) -> None:
+    snap = write_snapshot(tmp_path / "snap.jsonl")
+    clean = make_store("clean")
+    run_import(clean, ArxivSnapshotSource(snap, page_size=PAGE))
+
+    store = make_store("interrupted")
+    source = ArxivSnapshotSource(snap, page_size=PAGE)
+    # An interrupted run: two pages committed with their checkpoints, then the process died.
+    last_state: dict[str, Any] = {}
+    for page in islice(source.pages(), 2):
+        store.apply(page.records, checkpoint=(source.checkpoint_key, page.state))
+        last_state = page.state
+    assert store.count_papers() == 2 * PAGE
+
+    seen: list[tuple[int, dict[str, Any]]] = []
+    report = run_import(store, ArxivSnapshotSource(snap, page_size=PAGE), progress=lambda n, s: seen.append((n, s)))
+    assert report.resumed_from == last_state
+    assert report.records == N - 2 * PAGE
+    assert report.created == N - 2 * PAGE
+    assert [n for n, _ in seen] == [5, 10, 13]
+    assert seen[-1][1].get("done") is True
+    assert store.get_checkpoint(source.checkpoint_key) == seen[-1][1]
+    assert db_counts(tmp_path / "interrupted") == db_counts(tmp_path / "clean")
+    assert exported(store) == exported(clean)
+
+
+def test_a_page_redone_after_a_kill_writes_nothing_twice(tmp_path: Path, make_store: Any) -> None:
+    """A kill between commit and checkpoint cannot happen (one transaction), but a page applied without its
+    checkpoint (the older state is what a resumed run sees) must still be harmless to redo."""
+    snap = write_snapshot(tmp_path / "snap.jsonl")
+    store = make_store()
+    source = ArxivSnapshotSource(snap, page_size=PAGE)
+    pages = list(islice(source.pages(), 2))
+    store.apply(pages[0].records, checkpoint=(source.checkpoint_key, pages[0].state))
+    store.apply(pages[1].records)  # committed, checkpoint still says page 1
+    report = run_import(store, ArxivSnapshotSource(snap, page_size=PAGE))
+    assert report.resumed_from == pages[0].state
+    assert db_counts(tmp_path / "data") == {"papers": N, "claims": N, "distinct_keys": N, "orphans": 0}
+
+
+def test_checkpoint_of_another_file_is_not_used(tmp_path: Path, make_store: Any) -> None:
+    a = write_snapshot(tmp_path / "a.jsonl")
+    b = write_snapshot(tmp_path / "b.jsonl", n=7)
+    store = make_store()
+    src_a = ArxivSnapshotSource(a, page_size=PAGE)
+    first = next(iter(src_a.pages()))
+    store.apply(first.records, checkpoint=(src_a.checkpoint_key, first.state))
+    report = run_import(store, ArxivSnapshotSource(b, page_size=PAGE))
+    assert report.resumed_from is None
+    assert report.records == 7

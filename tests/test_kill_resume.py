@@ -1,0 +1,207 @@
+"""SIGKILL the real ``openpapers import arxiv-snapshot`` at random moments; the store must stay consistent and
+a re-run must finish with exactly what a clean, uninterrupted import produces.
+
+This is the promise the page-plus-checkpoint transaction makes; nothing short of killing a real process tests
+it. Kill moments are random (the seed is printed on failure; set ``OPENPAPERS_KILL_SEED`` to replay one), and
+after every kill the SQLite file is inspected with plain SQL, independently of the store's own code.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+N = 40_000
+BATCH = 1000
+OPENPAPERS = Path(sys.executable).parent / "openpapers"
+WORDS = ("sparse", "neural", "operator", "diffusion", "bayesian", "graph", "kernel", "stochastic", "quantum",
+         "robust", "adaptive", "convex", "spectral", "latent", "causal", "manifold", "transformer", "flow")
+CATS = ("cs.LG", "stat.ML", "cs.CV", "cs.CL", "math.OC", "hep-th", "quant-ph", "cs.AI", "math.PR")
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc2822(rng: random.Random, year: int, month: int) -> str:
+    day = rng.randint(1, 28)
+    return f"{rng.choice(DAYS)}, {day} {MONTHS[month - 1]} {year} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:" \
+           f"{rng.randint(0, 59):02d} GMT"
+
+
+def snapshot_entry(i: int, rng: random.Random) -> dict[str, Any]:
+    """Paper ``i`` in the real snapshot format, with the real quirks (wrapped title, indented abstract)."""
+    year, month = 2008 + i % 17, 1 + (i // 17) % 12
+    old_style = f"hep-th/{year % 100:02d}{month:02d}{i // 97:03d}"  # 7 digits; unique as only i % 97 == 0 use it
+    arxiv_id = old_style if i % 97 == 0 else f"{year % 100:02d}{month:02d}.{i:05d}"
+    words = rng.sample(WORDS, 5)
+    title = f"{words[0].title()} {words[1]} methods for {words[2]} {words[3]}\n  problems, part {i}"
+    people = [[rng.choice(("Zhang", "Smith", "Müller", "Ivanov", "García")) + str(rng.randint(1, 500)),
+               rng.choice(("Wei", "Anna", "J. P.", "Li", "Ólafur")), rng.choice(("", "", "", "Jr", "III"))]
+              for _ in range(rng.randint(1, 4))]
+    n_versions = rng.randint(1, 3)
+    versions = [{"version": f"v{v + 1}", "created": rfc2822(rng, year + v, month)} for v in range(n_versions)]
+    comments = "This paper has been withdrawn by the author" if i % 101 == 0 else f"{rng.randint(4, 40)} pages"
+    return {
+        "id": arxiv_id, "submitter": people[0][1] + " " + people[0][0],
+        "authors": ", ".join(f"{p[1]} {p[0]}" for p in people), "title": title, "comments": comments,
+        "journal-ref": f"J. Synth. Res. {i % 50} ({year})" if i % 5 == 0 else None,
+        "doi": f"10.5555/synth.{i}" if i % 4 == 0 else None, "report-no": None,
+        "categories": " ".join(rng.sample(CATS, rng.randint(1, 3))),
+        "license": "http://creativecommons.org/licenses/by/4.0/" if i % 3 == 0 else None,
+        "abstract": "  " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(15, 45))) + ".\n",
+        "versions": versions, "update_date": f"{year + n_versions - 1}-{month:02d}-28",
+        "authors_parsed": people,
+    }
+
+
+def write_snapshot(path: Path, n: int) -> Path:
+    rng = random.Random(1234)  # the data is fixed; only the kill moments are random
+    with path.open("wb") as fh:
+        for i in range(1, n + 1):
+            fh.write(orjson.dumps(snapshot_entry(i, rng)) + b"\n")
+    return path
+
+
+def cli(data_dir: Path, *args: str) -> list[str]:
+    return [str(OPENPAPERS), "--data-dir", str(data_dir), *args]
+
+
+def import_cmd(data_dir: Path, snap: Path) -> list[str]:
+    return cli(data_dir, "import", "arxiv-snapshot", str(snap), "--batch-size", str(BATCH), "-q")
+
+
+def checkpoint_line(db: Path) -> int:
+    """Lines committed so far according to the checkpoint table (0 before the first commit)."""
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute("SELECT state FROM checkpoints").fetchone()
+    except sqlite3.OperationalError:  # schema not created yet
+        return 0
+    return int(orjson.loads(row[0])["line"]) if row else 0
+
+
+def check_consistent(db: Path, context: str) -> int:
+    """Every invariant a killed import must leave intact; returns the number of papers."""
+    if not db.exists():
+        return 0
+    conn = sqlite3.connect(db, timeout=30)
+    try:
+        def one(sql: str) -> Any:
+            return conn.execute(sql).fetchone()[0]
+
+        assert one("PRAGMA integrity_check") == "ok", context
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "checkpoints" not in tables:
+            return 0
+        papers, claims = one("SELECT count(*) FROM papers"), one("SELECT count(*) FROM claims")
+        assert papers == claims, f"{context}: {papers} papers but {claims} claims"
+        assert one("SELECT count(*) FROM papers p WHERE NOT EXISTS "
+                   "(SELECT 1 FROM claims c WHERE c.paper_id = p.id)") == 0, f"{context}: paper without a claim"
+        assert one("SELECT count(*) FROM claims c WHERE NOT EXISTS "
+                   "(SELECT 1 FROM papers p WHERE p.id = c.paper_id)") == 0, f"{context}: claim without its paper"
+        assert one("SELECT count(*) FROM (SELECT arxiv_id FROM papers GROUP BY arxiv_id "
+                   "HAVING count(*) > 1)") == 0, f"{context}: duplicate arXiv ids"
+        assert one("SELECT count(DISTINCT source_key) FROM claims") == claims, f"{context}: duplicate claims"
+        # The merged view's link tables are written in the same transaction: all or nothing.
+        assert one("SELECT count(DISTINCT paper_id) FROM paper_authors") == papers, f"{context}: author links"
+        assert one("SELECT count(DISTINCT paper_id) FROM paper_categories") == papers, f"{context}: categories"
+        # The store sits exactly at the page boundary its checkpoint names.
+        rows = conn.execute("SELECT state FROM checkpoints").fetchall()
+        line = int(orjson.loads(rows[0][0])["line"]) if rows else 0
+        assert line == claims, f"{context}: checkpoint says line {line} but {claims} claims are stored"
+        assert line % BATCH == 0 or line == N, f"{context}: checkpoint {line} is not a page boundary"
+        return papers
+    finally:
+        conn.close()
+
+
+def first_difference(a: list[bytes], b: list[bytes]) -> str:
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            return f"first differing line:\n  resumed: {x[:600]!r}\n  clean:   {y[:600]!r}"
+    return f"{len(a)} lines vs {len(b)} lines"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
+    seed = int(os.environ.get("OPENPAPERS_KILL_SEED") or random.SystemRandom().randrange(2**31))
+    rng = random.Random(seed)
+    ctx = f"(OPENPAPERS_KILL_SEED={seed})"
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENPAPERS_DATA_DIR", "OPENPAPERS_DATABASE_URL")}
+    snap = write_snapshot(tmp_path / "arxiv-metadata-oai-snapshot.json", N)
+    clean_dir, killed_dir = tmp_path / "clean", tmp_path / "killed"
+    db = killed_dir / "openpapers.db"
+
+    # The reference import runs alongside the killed ones (they share nothing but the input file).
+    clean = subprocess.Popen(import_cmd(clean_dir, snap), env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    try:
+        done = 0
+        kills = 0
+        for attempt in range(3):
+            proc = subprocess.Popen(import_cmd(killed_dir, snap), env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE)
+            try:
+                if attempt == 1:
+                    # Anywhere, including start-up and schema creation or the first page in flight.
+                    time.sleep(rng.uniform(0.2, 2.0))
+                else:
+                    # Wait until some more pages are committed, then kill at a random point after that.
+                    target = min(done + BATCH * rng.randint(1, 4), N - 5 * BATCH)
+                    deadline = time.monotonic() + 60
+                    while checkpoint_line(db) < target and proc.poll() is None:
+                        assert time.monotonic() < deadline, f"no progress past line {done} {ctx}"
+                        time.sleep(0.02)
+                    time.sleep(rng.uniform(0.0, 0.4))
+            finally:
+                finished = proc.poll() is not None
+                proc.send_signal(signal.SIGKILL)
+                _, stderr = proc.communicate(timeout=30)
+            assert not finished or proc.returncode == 0, stderr.decode(errors="replace")
+            kills += not finished
+            papers = check_consistent(db, f"after kill {attempt + 1} {ctx}")
+            assert papers < N, f"the import finished before kill {attempt + 1}, nothing was interrupted {ctx}"
+            assert papers >= done, f"kill {attempt + 1} lost committed pages {ctx}"
+            done = papers
+        assert kills == 3
+
+        resumed_at = checkpoint_line(db)
+        final = subprocess.run(import_cmd(killed_dir, snap), env=env, capture_output=True, timeout=120)
+        assert final.returncode == 0, final.stderr.decode(errors="replace")
+        if resumed_at:
+            assert b"resumed from checkpoint" in final.stderr, final.stderr
+        assert b"Traceback" not in final.stderr
+        assert check_consistent(db, f"after the final run {ctx}") == N
+    finally:
+        if clean.poll() is None:
+            clean_err = clean.communicate(timeout=120)[1]
+        else:
+            clean_err = clean.stderr.read() if clean.stderr else b""
+    assert clean.returncode == 0, clean_err.decode(errors="replace")
+
+    stats = orjson.loads(subprocess.run(cli(killed_dir, "stats", "--json"), env=env, capture_output=True,
+                                        check=True).stdout)
+    assert (stats["papers"], stats["claims"], stats["claims_by_source"]) == (N, N, {"arxiv-snapshot": N})
+
+    exports = [subprocess.Popen(cli(d, "export", "--format", "jsonl", "-o", str(tmp_path / f"{d.name}.jsonl")),
+                                env=env, stderr=subprocess.PIPE) for d in (killed_dir, clean_dir)]
+    for p in exports:
+        assert p.wait(timeout=120) == 0, p.stderr.read() if p.stderr else b""
+        if p.stderr:
+            p.stderr.close()
+    resumed = sorted((tmp_path / "killed.jsonl").read_bytes().splitlines())
+    reference = sorted((tmp_path / "clean.jsonl").read_bytes().splitlines())
+    assert len(reference) == N
+    assert resumed == reference, first_difference(resumed, reference)
