@@ -9,6 +9,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.openpapers-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+  # pip's index warnings about absent local mirrors are noise; real errors still fail the script.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 \
+    | { grep -v "^WARNING: Location '" || true; }
   touch "$stamp"
 fi

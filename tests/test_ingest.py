@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,7 @@ def make_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
 
 
 def db_counts(data_dir: Path) -> dict[str, int]:
-    with sqlite3.connect(data_dir / "openpapers.db") as conn:
+    with closing(sqlite3.connect(data_dir / "openpapers.db")) as conn:
         return {
             "papers": conn.execute("SELECT count(*) FROM papers").fetchone()[0],
             "claims": conn.execute("SELECT count(*) FROM claims").fetchone()[0],

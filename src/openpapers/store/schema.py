@@ -52,14 +52,6 @@ Index(
     postgresql_where=papers.c.featured_on.is_not(None),
 )
 
-# Only HF-featured papers have featured_on: a partial index costs bulk arXiv imports nothing.
-Index(
-    "ix_papers_featured_on",
-    papers.c.featured_on,
-    sqlite_where=papers.c.featured_on.is_not(None),
-    postgresql_where=papers.c.featured_on.is_not(None),
-)
-
 authors = Table(
     "authors",
     metadata,

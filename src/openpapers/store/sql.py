@@ -24,7 +24,7 @@ from openpapers.merge import merge_records
 from openpapers.model import Paper, PaperRecord, normalize_arxiv_id
 from openpapers.store import schema as t
 from openpapers.store.base import ApplyResult, AuthorInfo, Store
-from openpapers.store.dialect import insert_ignore
+from openpapers.store.dialect import insert_ignore, select_in
 from openpapers.store.writer import apply_batch, chunks
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -133,7 +133,9 @@ class SqlStore(Store):
     def imports(self, limit: int = 20) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(t.imports).order_by(t.imports.c.id.desc()).limit(limit)).mappings().all()
-        return [{**dict(r), "detail": orjson.loads(r["detail"]) if r["detail"] else None} for r in rows]
+        # str(k): SQLAlchemy keys are a str subclass that orjson refuses as dict keys (`openpapers imports`).
+        return [{**{str(k): v for k, v in r.items()}, "detail": orjson.loads(r["detail"]) if r["detail"] else None}
+                for r in rows]
 
     # -- reading -------------------------------------------------------------------------------------------
     def _resolve(self, conn: Any, ref: str) -> str | None:
@@ -185,6 +187,19 @@ class SqlStore(Store):
             for row in rows:
                 yield _decode(row)
             last = (rows[-1][3], rows[-1][0])
+
+    def current_seq(self) -> int:
+        with self.engine.connect() as conn:
+            value = conn.execute(select(t.counters.c.value).where(t.counters.c.name == "seq")).scalar()
+        return int(value or 0)
+
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = sorted(set(ids))
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for part in chunks(wanted, 10_000):
+                found.update(r[0] for r in select_in(conn, "SELECT id FROM papers WHERE id IN :values", part))
+        return found
 
     def claims_for(self, paper_id: str) -> list[PaperRecord]:
         with self.engine.connect() as conn:

@@ -1,0 +1,228 @@
+"""The search service: one entry point for keyword, semantic and hybrid search, similar papers and indexing.
+
+The CLI, the web pages and the JSON API all call this, so every surface ranks the same way.
+
+Hybrid (the default) runs both retrievers with the same filters *inside* each (never by cutting a ranked list
+afterwards) and fuses their rankings with reciprocal-rank fusion: ``score = Σ w_r / (K + rank_r)``. RRF needs no
+score calibration between BM25 and cosine similarity, which live on unrelated scales. The weights and K were
+tuned on the judged queries in tests/search/judged_queries.json (see docs/search.md).
+
+Field prefixes only the keyword side understands are translated for the semantic side: ``au:``/``cat:``/``org:``
+become filters, ``ti:``/``abs:`` words become query text, and excluded words drop semantic candidates that
+contain them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from openpapers.model import Paper, fold
+from openpapers.search import keyword_highlight as hl
+from openpapers.search.keyword import KeywordIndex
+from openpapers.search.keyword import default_path as keyword_path
+from openpapers.search.query import ParsedQuery, parse_query
+from openpapers.search.types import Filters, Hit, QueryError
+from openpapers.store import Store
+
+MODES = ("hybrid", "keyword", "semantic")
+RRF_K = 60
+WEIGHTS = {"keyword": 1.0, "semantic": 1.0}
+DEPTH = 100  # candidates each retriever contributes to a fused list
+MAX_RESULTS = 1000
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: str
+    mode: str
+    hits: list[Hit]
+    total: int
+    took_ms: float
+    notes: list[str] = field(default_factory=list)
+    papers: dict[str, Paper] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "total": self.total,
+            "took_ms": round(self.took_ms, 2),
+            "notes": self.notes,
+            "results": [
+                {
+                    "id": h.paper_id,
+                    "title": self.papers[h.paper_id].title if h.paper_id in self.papers else None,
+                    "score": round(h.score, 6),
+                    "ranks": h.ranks,
+                    "title_html": h.title_html,
+                    "snippet_html": h.snippet_html,
+                    "paper": self.papers[h.paper_id].to_export() if h.paper_id in self.papers else None,
+                }
+                for h in self.hits
+            ],
+        }
+
+
+def semantic_view(parsed: ParsedQuery, filters: Filters) -> tuple[str, Filters, list[str]]:
+    """What the semantic retriever can use of a parsed query: text to embed, filters, words to exclude."""
+    words: list[str] = []
+    extra = replace(filters, categories=list(filters.categories), authors=list(filters.authors),
+                    orgs=list(filters.orgs))
+    for clause in parsed.positive:
+        for term in clause.alternatives:
+            if term.field in (None, "title", "abstract"):
+                words.append(term.text)
+            elif term.field == "author":
+                extra.authors.append(term.text)
+            elif term.field == "category":
+                extra.categories.append(term.text)
+            elif term.field == "org":
+                extra.orgs.append(term.text)
+    excluded = [t.text for c in parsed.negative for t in c.alternatives]
+    return " ".join(words), extra, excluded
+
+
+def _contains_any(paper: Paper, words: list[str]) -> bool:
+    text = fold(f"{paper.title} {paper.abstract or ''}")
+    return any(re.search(r"\b" + re.escape(fold(w)) + r"\b", text) for w in words)
+
+
+class SearchService:
+    """Opens the indexes of a data dir lazily: keyword search must not wait for the embedding model to load."""
+
+    def __init__(self, store: Store, data_dir: str | Path) -> None:
+        self.store = store
+        self.data_dir = Path(data_dir)
+        self._keyword: KeywordIndex | None = None
+        self._vectors: Any = None
+        self._embedder: Any = None
+
+    # -- components --------------------------------------------------------------------------------------------
+    @property
+    def keyword(self) -> KeywordIndex:
+        if self._keyword is None:
+            self._keyword = KeywordIndex(keyword_path(self.data_dir))
+        return self._keyword
+
+    @property
+    def vectors(self) -> Any:
+        if self._vectors is None:
+            from openpapers.search.vectors import VectorIndex, default_path
+
+            self._vectors = VectorIndex(default_path(self.data_dir))
+        return self._vectors
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            from openpapers.search.embed import Embedder
+
+            self._embedder = Embedder.load()
+        return self._embedder
+
+    # -- indexing ----------------------------------------------------------------------------------------------
+    def sync(self, *, embed_limit: int | None = None, semantic: bool = True,
+             progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+        """Bring the indexes up to date with the store: keyword fully, vectors up to ``embed_limit`` papers
+        (newest first; keyword search covers whatever is not embedded yet)."""
+        done = {"keyword": self.keyword.sync(self.store, progress=(lambda n: progress("keyword", n)) if progress
+                                             else None)}
+        if semantic:
+            done["embedded"] = self.vectors.sync(
+                self.store, self.embedder, limit=embed_limit,
+                progress=(lambda n: progress("embed", n)) if progress else None)
+            done["pending_embeddings"] = self.vectors.pending(self.store, self.embedder)
+        return done
+
+    # -- searching ---------------------------------------------------------------------------------------------
+    def search(self, query: str, *, mode: str = "hybrid", filters: Filters | None = None, limit: int = 20,
+               offset: int = 0) -> SearchResult:
+        """Search; raises only :class:`QueryError` (with a message for the person who typed the query)."""
+        started = time.perf_counter()
+        if mode not in MODES:
+            raise QueryError(f"mode must be one of {', '.join(MODES)}")
+        if not 1 <= limit <= 200 or offset < 0 or offset + limit > MAX_RESULTS:
+            raise QueryError(f"limit must be 1–200 and results end at number {MAX_RESULTS}")
+        filters = filters or Filters()
+        parsed = parse_query(query or "", allow_empty=not filters.is_empty())
+        notes: list[str] = []
+        if parsed.truncated:
+            notes.append("the query was long; only its first terms were used")
+        if mode == "keyword" or (mode == "hybrid" and not parsed.is_ranked()):
+            hits, total = self.keyword.search(query, filters, limit=limit, offset=offset)
+            used = "keyword"
+        elif mode == "semantic":
+            hits, total = self._semantic(parsed, filters, offset + limit)
+            hits = hits[offset:offset + limit]
+            used = "semantic"
+        else:
+            hits, total = self._hybrid(query, parsed, filters, limit, offset)
+            used = "hybrid"
+        papers = {p.id: p for p in self.store.get_papers([h.paper_id for h in hits])}
+        hits = [h for h in hits if h.paper_id in papers]  # a paper merged away since indexing
+        self._highlight(hits, parsed, papers)
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(query, used, hits, total, took, notes, papers)
+
+    def _semantic(self, parsed: ParsedQuery, filters: Filters, depth: int) -> tuple[list[Hit], int]:
+        text, sem_filters, excluded = semantic_view(parsed, filters)
+        if not text.strip():
+            return [], 0
+        allowed = None if sem_filters.is_empty() else self.vectors.labels_for(self.store, sem_filters)
+        if allowed is not None and len(allowed) == 0:
+            return [], 0
+        vector = self.embedder.embed([text])[0]
+        found = self.vectors.search(vector, depth + (20 if excluded else 0), allowed_labels=allowed)
+        hits = [Hit(pid, float(score), ranks={"semantic": i + 1}) for i, (pid, score) in enumerate(found)]
+        if excluded and hits:
+            papers = {p.id: p for p in self.store.get_papers([h.paper_id for h in hits])}
+            hits = [h for h in hits if h.paper_id in papers and not _contains_any(papers[h.paper_id], excluded)]
+        return hits[:depth], len(hits[:depth])
+
+    def _hybrid(self, query: str, parsed: ParsedQuery, filters: Filters, limit: int,
+                offset: int) -> tuple[list[Hit], int]:
+        depth = max(DEPTH, offset + limit)
+        kw_hits, kw_total = self.keyword.search(query, filters, limit=depth, offset=0)
+        try:
+            sem_hits, _ = self._semantic(parsed, filters, depth)
+        except FileNotFoundError:
+            sem_hits = []  # no vectors yet: keyword alone
+        fused: dict[str, Hit] = {}
+        for name, hits in (("keyword", kw_hits), ("semantic", sem_hits)):
+            for rank, hit in enumerate(hits, start=1):
+                into = fused.setdefault(hit.paper_id, Hit(hit.paper_id, 0.0))
+                into.score += WEIGHTS[name] / (RRF_K + rank)
+                into.ranks[name] = rank
+                into.title_html = into.title_html or hit.title_html
+                into.snippet_html = into.snippet_html or hit.snippet_html
+        ordered = sorted(fused.values(), key=lambda h: (-h.score, h.paper_id))
+        total = max(kw_total, len(ordered))
+        return ordered[offset:offset + limit], total
+
+    def _highlight(self, hits: list[Hit], parsed: ParsedQuery, papers: dict[str, Paper]) -> None:
+        """Semantic-only hits come without marks: mark the query's words in them the same way."""
+        stems = hl.query_stems(parsed.highlight_terms())
+        for hit in hits:
+            paper = papers[hit.paper_id]
+            if hit.title_html is None:
+                hit.title_html = hl.mark(paper.title, stems)
+            if hit.snippet_html is None and paper.abstract:
+                hit.snippet_html = hl.snippet(paper.abstract, stems)
+
+    # -- similar -----------------------------------------------------------------------------------------------
+    def similar(self, ref: str, limit: int = 10) -> tuple[Paper, list[Hit], dict[str, Paper]]:
+        """Nearest neighbours of a paper (itself and exact duplicates excluded)."""
+        paper = self.store.get_paper(ref)
+        if paper is None:
+            raise QueryError(f"no paper {ref!r}")
+        found = self.vectors.similar(paper.id, limit)
+        hits = [Hit(pid, float(score), ranks={"semantic": i + 1}) for i, (pid, score) in enumerate(found)]
+        papers = {p.id: p for p in self.store.get_papers([h.paper_id for h in hits])}
+        hits = [h for h in hits if h.paper_id in papers]
+        self._highlight(hits, ParsedQuery(), papers)
+        return paper, hits, papers

@@ -1,0 +1,110 @@
+"""The search benchmarks still run end to end (tiny corpus), and the judged queries still mean what they say.
+
+Benchmark scripts are not imported by the application, so nothing else would notice when an API change breaks
+them; this runs the real corpus builder and latency script as a user would, at 2,000 papers, and checks the
+tables they print. The judged queries must keep resolving to exactly one demo paper each, or the relevance
+figures built on them silently judge against the wrong paper.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("tantivy")
+pytest.importorskip("openpapers.search.keyword")
+pytest.importorskip("openpapers.search.service")
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+import judged_eval  # noqa: E402  (bench/ is not a package)
+import search_latency  # noqa: E402
+
+N = 2000
+HAVE_VECTORS = importlib.util.find_spec("openpapers.search.vectors") is not None
+
+
+def _run(script: str, *args: str) -> str:
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_corpus_builder_and_latency_bench_run_on_a_tiny_corpus(tmp_path: Path) -> None:
+    build = ["--n", str(N), "--root", str(tmp_path), "--keyword"]
+    if HAVE_VECTORS:
+        build += ["--vectors", "random"]
+    out = _run("search_corpus.py", *build)
+    assert f"({N:,} papers)" in out
+    assert (tmp_path / f"corpus-{N}" / "bench-keyword.json").exists()
+    again = _run("search_corpus.py", *build)  # cached: nothing is imported or indexed twice
+    assert "importing" not in again and "building" not in again
+
+    out = _run("search_latency.py", "--sizes", str(N), "--root", str(tmp_path), "--baseline-size", str(N),
+               "--repeat", "1", "--recall-queries", "20")
+    rows = {m.group(1).strip(): (float(m.group(2)), float(m.group(3)))
+            for m in re.finditer(r"^(\S.*?)\s+2k\s+([\d.]+)\s+([\d.]+)", out, re.MULTILINE)}
+    assert set(rows) >= {"KeywordIndex.search, all queries", "SearchService mode=keyword, all queries"}, out
+    assert any(k.startswith("baseline: Python scan") for k in rows), out
+    for p50, p95 in rows.values():
+        assert 0 < p50 <= p95
+    assert re.search(r"keyword vs baseline at 2,000 papers, same run: [\d,]+x faster", out), out
+    assert re.search(r"2,000 papers: at start \d+, after keyword \d+, after all queries \d+", out), out
+    if HAVE_VECTORS:
+        assert "vectors: random" in out, out
+        recall = re.search(r"ANN recall@10 vs exact search: ([\d.]+) over (\d+) queries", out)
+        assert recall and 0.0 <= float(recall.group(1)) <= 1.0 and int(recall.group(2)) >= 20, out
+        assert re.search(r"hybrid, query embedding excluded\s+p50\s+[\d.]+ ms", out), out
+
+
+def test_query_file_has_plain_and_syntax_queries() -> None:
+    queries = search_latency.load_queries()
+    plain = [q for q in queries if search_latency.is_plain(q)]
+    assert len(plain) >= 45 and len(queries) - len(plain) >= 8
+    assert all(2 <= len(q.split()) <= 3 for q in plain)
+    assert not search_latency.is_plain('"neural operator"') and not search_latency.is_plain("cat:cs.LG x")
+    assert search_latency.is_plain("navier-stokes equations")
+
+
+def test_baseline_scan_ranks_by_term_hits() -> None:
+    base = search_latency.ScanBaseline([("a", "Neural operator"), ("b", "neural NEURAL operator"), ("c", "graph")])
+    assert base.search("neural operator") == ["b", "a"]
+    assert base.search("quokka") == []
+
+
+def test_percentile_is_nearest_rank() -> None:
+    samples = list(range(1, 101))
+    assert search_latency.percentile(samples, 50) == 50
+    assert search_latency.percentile(samples, 95) == 95
+    assert search_latency.percentile([7.0], 95) == 7.0
+
+
+def test_every_judged_query_resolves_to_demo_papers() -> None:
+    from openpapers.demo import demo_records
+
+    titles = {r.title: r.title for r in demo_records() if r.title}
+    judged = judged_eval.load_judged()
+    assert 25 <= len(judged) <= 40
+    judged_eval.resolve(judged, titles)  # raises when a substring matches no paper or several
+    assert all(len(j.ids) == len(j.relevant) >= 1 for j in judged)
+    assert all(set(j.modes) <= set(judged_eval.MODES) and j.modes for j in judged)
+    with pytest.raises(ValueError, match="matches 0 papers"):
+        judged_eval.resolve([judged_eval.Judged("x", ["no such title anywhere"], ["keyword"])], titles)
+
+
+def test_recall_and_mrr_scoring() -> None:
+    titles = {"p1": "One", "p2": "Two", "p3": "Three"}
+    judged = [judged_eval.Judged("q", ["One", "Two"], ["keyword"], ids=["p1", "p2"])]
+    perfect = judged_eval.score_mode("keyword", judged, lambda q, m, k: ["p1", "p2", "p3"], titles)
+    assert (perfect.recall_at_10, perfect.mrr, perfect.misses) == (1.0, 1.0, [])
+    half = judged_eval.score_mode("keyword", judged, lambda q, m, k: ["p3", "p2"], titles)
+    assert (half.recall_at_10, half.mrr) == (0.5, 0.5)
+    assert half.misses == [("q", ["One"])]
+    assert judged_eval.score_mode("semantic", judged, lambda q, m, k: [], titles).queries == 0
