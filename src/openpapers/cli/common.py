@@ -77,3 +77,4 @@ def fail(exc: Exception) -> None:
 
 SkipBad = Annotated[bool, typer.Option("--skip-bad", help="Import good entries, report and skip bad ones.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
+NoIndex = Annotated[bool, typer.Option("--no-index", help="Do not update the search indexes afterwards.")]

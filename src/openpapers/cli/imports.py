@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-from openpapers.cli.common import Quiet, SkipBad, app, err, fail, open_cli_store, parse_date
+from openpapers.cli.common import NoIndex, Quiet, SkipBad, app, err, fail, open_cli_store, parse_date, state
 from openpapers.errors import OpenPapersError
 from openpapers.ingest import ImportReport, run_import
 from openpapers.sources.base import Source
@@ -19,30 +21,47 @@ app.add_typer(import_app, name="import")
 app.add_typer(harvest_app, name="harvest")
 
 
-def _run(source: Source, *, skip_bad: bool, quiet: bool, detail: dict[str, Any] | None = None) -> ImportReport:
-    """Import one source with a progress bar; print the summary and the skipped entries."""
+def _run(
+    source: Source, *, skip_bad: bool, quiet: bool, detail: dict[str, Any] | None = None, index: bool = True
+) -> ImportReport:
+    """Import one source with a progress bar, print the summary and skipped entries, then update the indexes."""
     total = getattr(source, "total_bytes", None)
-    with (
-        open_cli_store() as store,
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            *([TransferSpeedColumn()] if total else [MofNCompleteColumn()]),
-            TextColumn("{task.fields[records]} papers"),
-            TimeElapsedColumn(),
-            console=err,
-            disable=quiet or not err.is_terminal,
-            transient=False,
-        ) as progress,
-    ):
-        task = progress.add_task(f"{source.name}", total=total, records=0)
+    show = not quiet and err.is_terminal
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        *([TransferSpeedColumn()] if total else [MofNCompleteColumn()]),
+        TextColumn("{task.fields[records]} papers"),
+        TimeElapsedColumn(),
+        console=err,
+    )
+    with open_cli_store() as store, bar if show else nullcontext():
+        task = bar.add_task(source.name, total=total, records=0)
 
         def on_page(records: int, page_state: dict[str, Any]) -> None:
-            progress.update(task, completed=page_state.get("offset", records), records=records)
+            bar.update(task, completed=page_state.get("offset", records), records=records)
 
         report = run_import(store, source, skip_bad=skip_bad, progress=on_page, detail=detail)
-    _print_report(report, quiet)
+        _print_report(report, quiet)
+        if index and report.records:
+            update_indexes(store, quiet=quiet)
     return report
+
+
+def update_indexes(store: Any, *, quiet: bool) -> None:
+    """Keep search current after an import: keyword index fully, embeddings for up to EMBED_ON_IMPORT papers
+    (newest first; ``openpapers index`` embeds the rest, and keyword search covers them meanwhile)."""
+    from openpapers.search.service import SearchService
+
+    limit = int(os.environ.get("OPENPAPERS_EMBED_ON_IMPORT", EMBED_ON_IMPORT))
+    done = SearchService(store, state.settings.data_dir).sync(embed_limit=limit, semantic=limit > 0)
+    if not quiet:
+        pending = done.get("pending_embeddings", 0)
+        tail = f"; {pending} papers await embedding: run `openpapers index`" if pending else ""
+        err.print(f"indexed: {done.get('keyword', 0)} keyword, {done.get('embedded', 0)} embedded{tail}")
+
+
+EMBED_ON_IMPORT = 2000
 
 
 def _print_report(report: ImportReport, quiet: bool) -> None:
@@ -70,6 +89,7 @@ def import_listing(
     kind: Annotated[str | None, typer.Option(help="author | search | large [default: detected].")] = None,
     skip_bad: SkipBad = False,
     quiet: Quiet = False,
+    no_index: NoIndex = False,
 ) -> None:
     """Import saved Hugging Face-style listing pages."""
     from openpapers.sources.listing import ListingSource
@@ -78,7 +98,7 @@ def import_listing(
     try:
         for f in files:
             source = ListingSource(f, captured=when, owner=owner, kind=kind)
-            _run(source, skip_bad=skip_bad, quiet=quiet, detail={"file": str(f), "owner": owner})
+            _run(source, skip_bad=skip_bad, quiet=quiet, detail={"file": str(f), "owner": owner}, index=not no_index)
     except OpenPapersError as exc:
         fail(exc)
 
@@ -89,13 +109,18 @@ def import_snapshot(
     batch_size: Annotated[int, typer.Option(min=1, help="Lines per transaction (and per checkpoint)")] = 5000,
     skip_bad: SkipBad = False,
     quiet: Quiet = False,
+    no_index: NoIndex = False,
 ) -> None:
     """Import the arXiv bulk metadata snapshot, streamed and resumable."""
     from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
 
     try:
         _run(
-            ArxivSnapshotSource(file, page_size=batch_size), skip_bad=skip_bad, quiet=quiet, detail={"file": str(file)}
+            ArxivSnapshotSource(file, page_size=batch_size),
+            skip_bad=skip_bad,
+            quiet=quiet,
+            detail={"file": str(file)},
+            index=not no_index,
         )
     except OpenPapersError as exc:
         fail(exc)
@@ -107,6 +132,7 @@ def import_hf_daily(
     observed: Annotated[str | None, typer.Option(help="When the file was fetched [default: file mtime].")] = None,
     skip_bad: SkipBad = False,
     quiet: Quiet = False,
+    no_index: NoIndex = False,
 ) -> None:
     """Import a Hugging Face daily-papers JSON file."""
     from openpapers.sources.hf_daily import HfDailySource
@@ -117,19 +143,22 @@ def import_hf_daily(
             skip_bad=skip_bad,
             quiet=quiet,
             detail={"file": str(file)},
+            index=not no_index,
         )
     except OpenPapersError as exc:
         fail(exc)
 
 
 @import_app.command("demo")
-def import_demo(quiet: Quiet = False) -> None:
-    """Load the bundled demo corpus (the papers of the seed pages)."""
+def import_demo(quiet: Quiet = False, no_index: NoIndex = False) -> None:
+    """Load the bundled demo corpus (the papers of the seed pages) and index it."""
     from openpapers.demo import load_demo
 
     with open_cli_store() as store:
         report = load_demo(store)
-    _print_report(report, quiet)
+        _print_report(report, quiet)
+        if not no_index:
+            update_indexes(store, quiet=quiet)
 
 
 @harvest_app.command("arxiv")
@@ -148,6 +177,7 @@ def harvest_arxiv(
     interval: Annotated[float, typer.Option(help="Seconds between requests (arXiv asks for ≥ 3)")] = 3.0,
     skip_bad: SkipBad = False,
     quiet: Quiet = False,
+    no_index: NoIndex = False,
 ) -> None:
     """Harvest arXiv through its API or OAI-PMH; resumes an interrupted harvest from its checkpoint."""
     from openpapers.sources.arxiv_api import ArxivApiSource
@@ -175,6 +205,12 @@ def harvest_arxiv(
                 )
             else:
                 raise typer.BadParameter("must be api or oai", param_hint="--via")
-            _run(source, skip_bad=skip_bad, quiet=quiet, detail={"via": via, "query": query, "set": set_spec})
+            _run(
+                source,
+                skip_bad=skip_bad,
+                quiet=quiet,
+                detail={"via": via, "query": query, "set": set_spec},
+                index=not no_index,
+            )
     except (OpenPapersError, ValueError) as exc:
         fail(exc)

@@ -19,12 +19,24 @@ def _service(store: Store) -> Any:
     return SearchService(store, state.settings.data_dir)
 
 
-def _filters(date_from: str | None, date_to: str | None, category: list[str] | None, author: list[str] | None,
-             org: list[str] | None, has_code: bool | None) -> Any:
+def _filters(
+    date_from: str | None,
+    date_to: str | None,
+    category: list[str] | None,
+    author: list[str] | None,
+    org: list[str] | None,
+    has_code: bool | None,
+) -> Any:
     from openpapers.search.types import Filters
 
-    return Filters(date_from=parse_date(date_from, "--from"), date_to=parse_date(date_to, "--to"),
-                   categories=category or [], authors=author or [], orgs=org or [], has_code=has_code)
+    return Filters(
+        date_from=parse_date(date_from, "--from"),
+        date_to=parse_date(date_to, "--to"),
+        categories=category or [],
+        authors=author or [],
+        orgs=org or [],
+        has_code=has_code,
+    )
 
 
 @app.command("search")
@@ -53,14 +65,25 @@ def search(
             raise typer.Exit(2) from None
     if as_json:
         rows = result.to_json()["results"]
-        sys.stdout.buffer.write(orjson.dumps([{k: r[k] for k in ("id", "title", "score", "ranks")} | {
-            "published": r["paper"]["published"] if r["paper"] else None,
-            "authors": r["paper"]["authors"] if r["paper"] else []} for r in rows], option=orjson.OPT_INDENT_2)
-            + b"\n")
+        sys.stdout.buffer.write(
+            orjson.dumps(
+                [
+                    {k: r[k] for k in ("id", "title", "score", "ranks")}
+                    | {
+                        "published": r["paper"]["published"] if r["paper"] else None,
+                        "authors": r["paper"]["authors"] if r["paper"] else [],
+                    }
+                    for r in rows
+                ],
+                option=orjson.OPT_INDENT_2,
+            )
+            + b"\n"
+        )
         return
     _print_hits(result.hits, result.papers)
-    err.print(f"{result.total} results ({result.mode}, {result.took_ms:.0f} ms)" +
-              "".join(f"; {n}" for n in result.notes))
+    err.print(
+        f"{result.total} results ({result.mode}, {result.took_ms:.0f} ms)" + "".join(f"; {n}" for n in result.notes)
+    )
 
 
 def _print_hits(hits: list[Any], papers: dict[str, Any]) -> None:
@@ -82,9 +105,11 @@ def _print_hits(hits: list[Any], papers: dict[str, Any]) -> None:
 
 
 @app.command("similar")
-def similar(ref: Annotated[str, typer.Argument(help="Paper id or arXiv id")],
-            limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
-            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def similar(
+    ref: Annotated[str, typer.Argument(help="Paper id or arXiv id")],
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     """Papers most similar to one paper (nearest neighbours by embedding)."""
     from openpapers.search.types import QueryError
 
@@ -95,9 +120,13 @@ def similar(ref: Annotated[str, typer.Argument(help="Paper id or arXiv id")],
             err.print(f"error: {exc}", markup=False, highlight=False)
             raise typer.Exit(1) from None
     if as_json:
-        sys.stdout.buffer.write(orjson.dumps([{"id": h.paper_id, "title": papers[h.paper_id].title,
-                                               "score": round(h.score, 6)} for h in hits],
-                                             option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(
+            orjson.dumps(
+                [{"id": h.paper_id, "title": papers[h.paper_id].title, "score": round(h.score, 6)} for h in hits],
+                option=orjson.OPT_INDENT_2,
+            )
+            + b"\n"
+        )
         return
     _print_hits(hits, papers)
 
@@ -109,8 +138,17 @@ def index(
     quiet: Quiet = False,
 ) -> None:
     """Build or update the search indexes: whatever is missing, newest papers first."""
-    with open_cli_store() as store, Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TimeElapsedColumn(), console=err, disable=quiet or not err.is_terminal) as bar:
+    with (
+        open_cli_store() as store,
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=quiet or not err.is_terminal,
+        ) as bar,
+    ):
         tasks: dict[str, Any] = {}
 
         def on_progress(kind: str, n: int) -> None:
