@@ -187,7 +187,7 @@ class SearchService:
     def _hybrid(self, query: str, parsed: ParsedQuery, filters: Filters, limit: int,
                 offset: int) -> tuple[list[Hit], int]:
         depth = max(DEPTH, offset + limit)
-        kw_hits, kw_total = self.keyword.search(query, filters, limit=depth, offset=0)
+        kw_hits, kw_total = self.keyword.search(query, filters, limit=depth, offset=0, highlight=False)
         try:
             sem_hits, _ = self._semantic(parsed, filters, depth)
         except FileNotFoundError:
