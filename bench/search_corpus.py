@@ -9,9 +9,11 @@ should take seconds and be repeatable; so each stage writes a marker file and is
 it is already done for the same inputs. The snapshot comes from ``gen_snapshot.py`` (titles and abstracts
 drawn from the seed vocabulary, real lengths) and is shared with ``import_snapshot.py`` under ``bench/out/``.
 
-Vectors: ``random`` fills the vector index with random unit vectors (seconds for 1M; good for latency,
-memory and ANN-recall figures, meaningless for relevance, and every report says so); ``model`` embeds
-the first ``--model-limit`` papers with the real embedder (slow on a CPU), which is what relevance needs.
+Vectors: ``random`` fills the vector index with random unit vectors (cheap to make; good for latency and
+memory figures, meaningless for relevance, and every report says so), ``clustered`` with random vectors
+around random topic centres (closer to real embeddings' structure), ``model`` embeds the newest
+``--model-limit`` papers with the real embedder (slow on a CPU), which is what relevance needs. One corpus holds
+one kind at a time: asking for another kind replaces the vectors.
 """
 
 from __future__ import annotations
@@ -70,11 +72,11 @@ def corpus_dir(n: int, root: Path = OUT) -> Path:
     return root / f"corpus-{n}"
 
 
-def _read_mark(path: Path) -> dict[str, Any] | None:
+def read_mark(path: Path) -> dict[str, Any] | None:
     return orjson.loads(path.read_bytes()) if path.exists() else None
 
 
-def _write_mark(path: Path, data: dict[str, Any]) -> None:
+def write_mark(path: Path, data: dict[str, Any]) -> None:
     path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
 
 
@@ -85,7 +87,7 @@ def build_store(n: int, root: Path = OUT, log: Any = print) -> Path:
     """
     data_dir = corpus_dir(n, root)
     mark = data_dir / STORE_MARK
-    if (done := _read_mark(mark)) and done.get("n") == n:
+    if (done := read_mark(mark)) and done.get("n") == n:
         return data_dir
     snap = snapshot_path(n, root)
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -96,7 +98,7 @@ def build_store(n: int, root: Path = OUT, log: Any = print) -> Path:
         papers = store.count_papers()
     secs = time.perf_counter() - t
     log(f"  {report.records:,} records -> {papers:,} papers in {secs:.0f} s ({report.records / secs:,.0f}/s)")
-    _write_mark(mark, {"n": n, "papers": papers, "import_seconds": round(secs, 1), "snapshot": snap.name})
+    write_mark(mark, {"n": n, "papers": papers, "import_seconds": round(secs, 1), "snapshot": snap.name})
     return data_dir
 
 
@@ -112,7 +114,7 @@ def build_keyword(store: Store, data_dir: Path, log: Any = print) -> dict[str, A
     from openpapers.search.keyword import KeywordIndex
 
     mark = data_dir / KEYWORD_MARK
-    done = _read_mark(mark)
+    done = read_mark(mark)
     papers = store.count_papers()
     if done and done.get("papers") == papers:
         return done
@@ -123,18 +125,18 @@ def build_keyword(store: Store, data_dir: Path, log: Any = print) -> dict[str, A
     secs = time.perf_counter() - t
     log(f"  keyword index built in {secs:.0f} s ({papers / secs:,.0f} papers/s)")
     info = {"papers": papers, "build_seconds": round(secs, 1)}
-    _write_mark(mark, info)
+    write_mark(mark, info)
     return info
 
 
 def load_corpus(n: int, root: Path = OUT) -> Corpus:
     """A built corpus as recorded by its markers; raises if the store was never built."""
     data_dir = corpus_dir(n, root)
-    store_mark = _read_mark(data_dir / STORE_MARK)
+    store_mark = read_mark(data_dir / STORE_MARK)
     if not store_mark:
         raise FileNotFoundError(f"no corpus of {n} papers under {root}; run bench/search_corpus.py --n {n}")
-    return Corpus(n, data_dir, store_mark["papers"], _read_mark(data_dir / KEYWORD_MARK),
-                  _read_mark(data_dir / VECTOR_MARK))
+    return Corpus(n, data_dir, store_mark["papers"], read_mark(data_dir / KEYWORD_MARK),
+                  read_mark(data_dir / VECTOR_MARK))
 
 
 def build(n: int, *, root: Path = OUT, keyword: bool = False, vectors: str | None = None,
@@ -157,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, action="append", help="corpus size; repeatable [default: 100000]")
     ap.add_argument("--root", type=Path, default=OUT, help="where snapshots and corpora live [bench/out]")
     ap.add_argument("--keyword", action="store_true", help="also build the keyword index")
-    ap.add_argument("--vectors", choices=("random", "model"), help="also fill the vector index")
+    ap.add_argument("--vectors", choices=("random", "clustered", "model"),
+                    help="also fill the vector index (see bench/README.md for the kinds)")
     ap.add_argument("--model-limit", type=int, default=20_000, help="papers to embed with --vectors model")
     args = ap.parse_args(argv)
     for n in args.n or [100_000]:

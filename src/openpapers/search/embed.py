@@ -14,23 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
-from tokenizers import Encoding, Tokenizer
+from tokenizers import Tokenizer
 
 from openpapers.model import Paper
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
 DEFAULT = "minilm-l6-v2"
-
-# Padding waste grows with the batch, per-call overhead shrinks with it; with texts sorted by length the
-# throughput is flat between ~16 and ~64 texts per batch on a 2-core CPU (see bench/embed_throughput.py).
-BATCH_SIZE = 32
 
 
 def paper_text(paper: Paper) -> str:
@@ -67,14 +64,15 @@ class ModelInfo:
 
     @property
     def model_id(self) -> str:
-        """What the embeddings table records per vector: name plus a digest of the weights, so re-exporting
-        or quantising differently re-embeds everything instead of mixing two vector spaces."""
-        return f"{self.name}@{self.sha256[:12]}"
+        """What the embeddings table records per vector: name, a digest of the weights and the truncation
+        length, so re-exporting, quantising differently or changing ``max_len`` re-embeds everything instead of
+        mixing two vector spaces."""
+        return f"{self.name}@{self.sha256[:12]}/{self.max_len}"
 
 
 def default_threads() -> int:
-    """Intra-op threads: every core the process may use (2 here). More threads than cores only adds
-    contention, and the pipeline around the model is too light to need a core of its own."""
+    """Model calls in flight: every core the process may use (2 here). More than cores only adds contention,
+    and the pipeline around the model is too light to need a core of its own."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
@@ -82,18 +80,27 @@ def default_threads() -> int:
 
 
 class Embedder:
-    """Turns texts into L2-normalised float32 vectors (``embed``) and queries into one vector (``embed_query``)."""
+    """Turns texts into L2-normalised float32 vectors (``embed``) and queries into one vector (``embed_query``).
 
-    def __init__(self, session: ort.InferenceSession, tokenizer: Tokenizer, info: ModelInfo) -> None:
+    Each text is one model call, and ``threads`` calls run at once (onnxruntime releases the GIL), one core
+    each. Why not padded batches: the int8 model quantises activations per call, so a batch's vectors depend
+    on which texts share it (cosine drift up to ~0.006 measured) -- single calls make a paper's vector a
+    function of its text alone, need no padding, and on a 2-core CPU are as fast per core as batches of 32
+    (the same CPU time per text, and no threads idling at the end of a batch's smaller ops).
+    """
+
+    def __init__(self, session: ort.InferenceSession, tokenizer: Tokenizer, info: ModelInfo, threads: int) -> None:
         self.session = session
         self.tokenizer = tokenizer
         self.info = info
+        self.threads = threads
         self._inputs = {i.name for i in session.get_inputs()}
+        self._pool: ThreadPoolExecutor | None = None
         self._cached_query = lru_cache(maxsize=256)(self._query)
 
     @classmethod
     def load(cls, name: str = DEFAULT, *, threads: int | None = None) -> Embedder:
-        """Load a model shipped inside the package by its folder name."""
+        """Load a model shipped inside the package by its folder name (no network, no hub)."""
         path = MODELS_DIR / name
         if not (path / "model.json").is_file():
             shipped = sorted(p.name for p in MODELS_DIR.iterdir() if (p / "model.json").is_file())
@@ -116,7 +123,7 @@ class Embedder:
             sha256=meta.get("sha256", ""),
         )
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or default_threads()
+        opts.intra_op_num_threads = 1  # parallelism is across texts (see the class docstring)
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -125,7 +132,7 @@ class Embedder:
         tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=info.max_len)
         tokenizer.no_padding()
-        return cls(session, tokenizer, info)
+        return cls(session, tokenizer, info, threads or default_threads())
 
     @property
     def dim(self) -> int:
@@ -136,47 +143,42 @@ class Embedder:
         return self.info.model_id
 
     # -- the pipeline ----------------------------------------------------------------------------------------
-    def tokenize(self, texts: Sequence[str]) -> list[Encoding]:
-        return self.tokenizer.encode_batch(list(texts))
+    def tokenize(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Token ids per text, truncated to ``max_len`` (special tokens included)."""
+        return [np.asarray(e.ids, dtype=np.int64) for e in self.tokenizer.encode_batch(list(texts))]
 
-    def batches(
-        self, encodings: Sequence[Encoding], batch_size: int = BATCH_SIZE
-    ) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
-        """Yield ``(positions, model inputs)`` with texts grouped by token length, so each batch is padded
-        only to its own longest text (sorting cuts padding to near zero for abstracts of mixed length)."""
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-        order = np.argsort(lengths, kind="stable")
-        for start in range(0, len(order), batch_size):
-            pos = order[start : start + batch_size]
-            width = int(lengths[pos].max())
-            ids = np.zeros((len(pos), width), dtype=np.int64)
-            mask = np.zeros((len(pos), width), dtype=np.int64)
-            for row, p in enumerate(pos):
-                enc = encodings[p]
-                n = len(enc.ids)
-                ids[row, :n] = enc.ids
-                mask[row, :n] = 1
-            feeds = {"input_ids": ids, "attention_mask": mask}
-            if "token_type_ids" in self._inputs:
-                feeds["token_type_ids"] = np.zeros_like(ids)
-            yield pos, feeds
+    def run_model(self, ids: np.ndarray) -> np.ndarray:
+        """The bare model call for one text: token states ``(len(ids), dim)``."""
+        feeds = {"input_ids": ids[None, :], "attention_mask": np.ones((1, len(ids)), dtype=np.int64)}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros((1, len(ids)), dtype=np.int64)
+        return self.session.run(None, feeds)[0][0]
 
-    def forward(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
-        """One model call on a padded batch, pooled and normalised: ``(batch, dim)`` float32."""
-        hidden = self.session.run(None, feeds)[0]
-        mask = feeds["attention_mask"].astype(np.float32)[:, :, None]
-        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+    def _one(self, ids: np.ndarray) -> np.ndarray:
+        pooled = self.run_model(ids).mean(axis=0)  # mean pooling; a single text has no padding to mask
         if self.info.normalize:
-            pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            pooled /= max(float(np.linalg.norm(pooled)), 1e-12)
         return pooled.astype(np.float32, copy=False)
 
-    def embed(self, texts: Sequence[str], *, batch_size: int = BATCH_SIZE) -> np.ndarray:
-        """Vectors for ``texts`` in their order: ``(len(texts), dim)`` float32, unit length, deterministic."""
+    def map(self, fn: Callable[[np.ndarray], np.ndarray], token_ids: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """``fn`` over token id arrays on the worker threads, longest first (so no thread idles at the end);
+        results in input order."""
+        if self.threads <= 1 or len(token_ids) <= 1:
+            return [fn(ids) for ids in token_ids]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="embed")
+        order = sorted(range(len(token_ids)), key=lambda i: -len(token_ids[i]))
+        out: list[np.ndarray] = [np.empty(0)] * len(token_ids)
+        for i, result in zip(order, self._pool.map(fn, [token_ids[i] for i in order]), strict=True):
+            out[i] = result
+        return out
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for ``texts`` in their order: ``(len(texts), dim)`` float32, unit length. A text's vector
+        depends on that text only (not on what else is in the call): deterministic."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        for pos, feeds in self.batches(self.tokenize(texts), batch_size):
-            out[pos] = self.forward(feeds)
+        if len(texts):
+            out[:] = self.map(self._one, self.tokenize(texts))
         return out
 
     def embed_query(self, query: str) -> np.ndarray:
@@ -188,6 +190,11 @@ class Embedder:
 
     def _query(self, query: str) -> np.ndarray:
         return self.embed([query])[0]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
 
 __all__ = ["DEFAULT", "MODELS_DIR", "Embedder", "ModelInfo", "paper_text", "text_hash"]

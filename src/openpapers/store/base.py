@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from openpapers.model import Paper, PaperRecord
@@ -31,6 +32,46 @@ class AuthorInfo:
     id: str
     name: str
     paper_count: int
+
+
+@dataclass(slots=True)
+class OrgInfo:
+    id: str
+    name: str
+    paper_count: int
+
+
+@dataclass(slots=True)
+class PaperScope:
+    """Which papers a listing means (all given conditions must hold).
+
+    ``category`` is a full code (``cs.LG``) or an archive (``cs``: every cs.* code). ``day_from``/``day_to``
+    (inclusive) match a paper *published* in the range or *featured* (Hugging Face daily) in it, because a daily
+    feed shows both.
+    """
+
+    author_id: str | None = None
+    org_id: str | None = None
+    category: str | None = None
+    day_from: date | None = None
+    day_to: date | None = None
+
+
+@dataclass(slots=True)
+class PaperSlice:
+    """One page of a listing and how many papers the whole listing has."""
+
+    papers: list[Paper]
+    total: int
+
+
+@dataclass(slots=True)
+class Facet:
+    """A value shared by papers of a scope (an author, an organisation, a category) and on how many it is."""
+
+    id: str
+    name: str
+    count: int
 
 
 class Store(ABC):
@@ -95,6 +136,31 @@ class Store(ABC):
     @abstractmethod
     def get_author(self, author_id: str) -> AuthorInfo | None: ...
 
+    # -- browsing (the web pages); not abstract so that other stores can add them later --------------------------
+    def list_papers(
+        self, scope: PaperScope, *, order: str = "newest", limit: int = 50, offset: int = 0
+    ) -> PaperSlice:
+        """Papers in ``scope``: ``order="newest"`` (published date) or ``"upvotes"`` (then newest)."""
+        raise NotImplementedError
+
+    def facets(self, scope: PaperScope, kind: str, *, limit: int = 10, window: int = 5000) -> list[Facet]:
+        """The most frequent ``kind`` ("author" | "org" | "category") among the newest ``window`` papers of
+        ``scope``, most frequent first. The window bounds the cost on a large corpus ("most active lately");
+        the scope's own author is left out of an author's co-authors."""
+        raise NotImplementedError
+
+    def adjacent_days(self, start: date, end: date) -> tuple[date | None, date | None]:
+        """The latest day before ``start`` and the earliest day after ``end`` with a paper published or featured
+        on it (None where there is none): the links an empty day or the prev/next buttons point to."""
+        raise NotImplementedError
+
+    def latest_day(self) -> date | None:
+        """The newest day with a paper published or featured on it (None for an empty store)."""
+        raise NotImplementedError
+
+    def get_org(self, org_id: str) -> OrgInfo | None:
+        raise NotImplementedError
+
     @abstractmethod
     def count_papers(self) -> int: ...
 
@@ -109,3 +175,45 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- embeddings (search/vectors.py); not abstract so that other stores can add them later ------------------
+    # A row is (label, paper_id, model, text_hash, vector): ``label`` is a stable integer id for the vector
+    # index (kept when the paper is re-embedded, never reused), ``vector`` float32 little-endian bytes.
+    def embedding_state(self, paper_ids: Iterable[str]) -> dict[str, tuple[int, str, str]]:
+        """``{paper_id: (label, model, text_hash)}`` for those of ``paper_ids`` that have a vector."""
+        raise NotImplementedError
+
+    def put_embeddings(self, rows: Sequence[tuple[str, str, str, bytes]]) -> dict[str, int]:
+        """Store ``(paper_id, model, text_hash, vector)`` rows atomically; returns ``{paper_id: label}``.
+
+        A paper that already has a vector is updated in place (its label stays), others get a new label."""
+        raise NotImplementedError
+
+    def iter_embeddings(
+        self, *, after_label: int = 0, batch_size: int = 2000
+    ) -> Iterator[tuple[int, str, str, str, bytes]]:
+        """Every stored vector with a label above ``after_label``, in label order."""
+        raise NotImplementedError
+
+    def delete_embeddings(self, paper_ids: Iterable[str]) -> list[int]:
+        """Drop the vectors of ``paper_ids``; returns the labels that were removed."""
+        raise NotImplementedError
+
+    def prune_embeddings(self) -> list[int]:
+        """Drop vectors whose paper no longer exists (merged into another); returns their labels."""
+        raise NotImplementedError
+
+    def embedding_labels(
+        self,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        categories: Sequence[str] = (),
+        author_ids: Sequence[str] = (),
+        org_ids: Sequence[str] = (),
+        has_code: bool | None = None,
+    ) -> list[int]:
+        """Labels of the vectors whose paper passes every given filter: ``published`` within the (inclusive)
+        dates, any of ``categories`` (a full code, or an archive like ``cs`` for all of it), any of the author
+        ids, any of the org ids, ``has_code``. Lets the vector index filter inside the search."""
+        raise NotImplementedError

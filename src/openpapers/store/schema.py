@@ -153,3 +153,18 @@ counters = Table(
     Column("name", String, primary_key=True),
     Column("value", Integer, nullable=False),
 )
+
+# One sentence-embedding vector per paper (search/vectors.py). ``label`` is the vector's id in the ANN index:
+# AUTOINCREMENT so a deleted paper's label is never handed to another paper, and a re-embedded paper keeps
+# its label (the row is updated in place). ``model`` + ``text_hash`` say when the vector is stale.
+embeddings = Table(
+    "embeddings",
+    metadata,
+    Column("label", Integer, primary_key=True, autoincrement=True),
+    Column("paper_id", String, nullable=False),
+    Column("model", String, nullable=False),
+    Column("text_hash", String, nullable=False),
+    Column("vector", LargeBinary, nullable=False),  # float32 little-endian, the model's dimension
+    UniqueConstraint("paper_id", name="uq_embeddings_paper_id"),
+    sqlite_autoincrement=True,
+)

@@ -1,0 +1,271 @@
+"""Bench: the web app under concurrent load on loopback, as a reader's browser would hit it.
+
+    python bench/web_load.py                                   # demo corpus (built once in bench/out/web-demo)
+    python bench/web_load.py --data-dir ~/big --clients 32 --duration 20
+    python bench/web_load.py --target feed=/month/2026-03 --target api=/api/search?q=diffusion
+
+Starts ``openpapers serve`` (one process, one uvicorn worker) on 127.0.0.1 and, for each target in turn, runs
+``--clients`` concurrent closed-loop clients (an asyncio load generator on httpx) for ``--duration`` seconds after
+a short warm-up. Per target it prints requests/s, p50/p95/p99/max latency and errors (non-200 answers and
+transport failures), plus the server's RSS before and after the run and its peak. Targets: p95 ≤ 100 ms and no
+errors on the feed and search pages.
+
+The baseline in the same run is ``/healthz`` (a store count and a tiny JSON body: the framework's floor), so
+the page figures can be read as "so many times the cheapest request" on any machine. The load generator shares
+the machine's CPUs with the server (2 cores here), so absolute requests/s are a lower bound; the server's CPU
+time per request (``cpu ms/req``, from the server process's own counters) depends much less on what else runs.
+
+Traffic goes only to 127.0.0.1, is bounded in time, and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+import orjson
+import psutil
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_TARGETS = {
+    "baseline": "/healthz",
+    "feed": "/",
+    "search": "/search?q=neural+operator",
+    "search-mix": "/search?q={query}",  # the 62 queries of queries.txt in turn: caches cannot hide the cost
+}
+QUERIES = HERE / "queries.txt"
+P95_TARGET_MS = 100.0
+
+
+def percentile(samples: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100)."""
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    statuses: dict[int, int] = field(default_factory=dict)
+    server_cpu_s: float = 0.0  # user+system CPU the server spent during the measured phase
+
+    def row(self) -> dict[str, Any]:
+        lat = self.latencies_ms
+        return {
+            "target": self.name,
+            "path": self.path,
+            "requests": len(lat),
+            "rps": round(len(lat) / self.seconds, 1) if self.seconds else 0.0,
+            "p50_ms": round(percentile(lat, 50), 2),
+            "p95_ms": round(percentile(lat, 95), 2),
+            "p99_ms": round(percentile(lat, 99), 2),
+            "max_ms": round(max(lat), 2) if lat else float("nan"),
+            "errors": self.errors,
+            "cpu_ms_per_req": round(self.server_cpu_s * 1000 / len(lat), 2) if lat else float("nan"),
+        }
+
+
+def prepare_demo(data_dir: Path) -> None:
+    """The demo corpus with its indexes, built once (vectors too when the semantic side is available)."""
+    from openpapers.config import resolve_settings
+    from openpapers.demo import load_demo
+    from openpapers.search.service import SearchService
+    from openpapers.store import open_store
+
+    marker = data_dir / "bench-web-demo.json"
+    if marker.exists():
+        return
+    store = open_store(resolve_settings(data_dir))
+    try:
+        load_demo(store)
+        service = SearchService(store, data_dir)
+        try:
+            done = service.sync()
+            semantic = True
+        except Exception as exc:  # no vector module or model: keyword only, hybrid falls back
+            print(f"note: semantic index not built ({exc}); search runs keyword-only", file=sys.stderr)
+            done = service.sync(semantic=False)
+            semantic = False
+    finally:
+        store.close()
+    marker.write_bytes(orjson.dumps({"indexed": done, "semantic": semantic}))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()", "--data-dir", str(data_dir),
+           "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited early:\n{log_path.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("server did not answer /healthz within 60 s")
+
+
+class RssSampler(threading.Thread):
+    """Samples the server's RSS every 100 ms to report its peak under load."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.proc = psutil.Process(pid)
+        self.peak = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.peak = max(self.peak, self.proc.memory_info().rss)
+            except psutil.Error:
+                return
+            self.stop.wait(0.1)
+
+
+def load_queries() -> list[str]:
+    lines = QUERIES.read_text(encoding="utf-8").splitlines()
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def cpu_seconds(proc: psutil.Process) -> float:
+    t = proc.cpu_times()
+    return float(t.user + t.system)
+
+
+async def load(base: str, result: Result, clients: int, duration: float, warmup: float,
+               server: psutil.Process) -> None:
+    paths = [result.path.replace("{query}", quote_plus(q)) for q in load_queries()] if "{query}" in result.path \
+        else [result.path]
+    turn = iter(range(1 << 62))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10.0) as client:
+        async def worker(until: float, record: bool) -> None:
+            while time.perf_counter() < until:
+                started = time.perf_counter()
+                try:
+                    r = await client.get(paths[next(turn) % len(paths)])
+                    await r.aread()
+                    ok = r.status_code == 200
+                    if record:
+                        result.statuses[r.status_code] = result.statuses.get(r.status_code, 0) + 1
+                except httpx.HTTPError:
+                    ok = False
+                if record:
+                    result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                    result.errors += 0 if ok else 1
+
+        if warmup > 0:
+            until = time.perf_counter() + warmup
+            await asyncio.gather(*(worker(until, False) for _ in range(clients)))
+        cpu_before = cpu_seconds(server)
+        started = time.perf_counter()
+        until = started + duration
+        await asyncio.gather(*(worker(until, True) for _ in range(clients)))
+        result.seconds = time.perf_counter() - started
+        result.server_cpu_s = cpu_seconds(server) - cpu_before
+
+
+def print_table(rows: list[dict[str, Any]], rss: dict[str, float], clients: int, duration: float) -> None:
+    print(f"web load: {clients} clients x {duration:g} s per target, 1 server process; "
+          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
+    head = f"{'target':<10} {'path':<34} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} " \
+           f"{'max ms':>8} {'errors':>6} {'cpu ms/req':>10}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r['target']:<10} {r['path'][:34]:<34} {r['requests']:>7} {r['rps']:>8.1f} {r['p50_ms']:>8.2f} "
+              f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['max_ms']:>8.2f} {r['errors']:>6} "
+              f"{r['cpu_ms_per_req']:>10.2f}")
+    print(f"server RSS: before {rss['before_mib']:.1f} MiB, after {rss['after_mib']:.1f} MiB, "
+          f"peak {rss['peak_mib']:.1f} MiB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data-dir", type=Path, help="data dir to serve (default: the demo corpus in bench/out)")
+    ap.add_argument("--clients", type=int, default=10, help="concurrent clients (default 10)")
+    ap.add_argument("--duration", type=float, default=10.0, help="seconds of measured load per target")
+    ap.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load before each target")
+    ap.add_argument("--target", action="append", default=[], metavar="NAME=PATH",
+                    help="replace the default targets (baseline, feed, search, search-mix); {query} in a "
+                         "path cycles through bench/queries.txt")
+    ap.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = ap.parse_args(argv)
+    if args.clients < 1 or args.duration <= 0 or args.duration > 600:
+        ap.error("--clients must be ≥ 1 and --duration in (0, 600]")
+    targets = dict(t.split("=", 1) for t in args.target) if args.target else DEFAULT_TARGETS
+
+    data_dir = args.data_dir
+    if data_dir is None:
+        data_dir = HERE / "out" / "web-demo"
+        prepare_demo(data_dir)
+    port = free_port()
+    log_path = Path(tempfile.mkstemp(prefix="web-load-", suffix=".log")[1])
+    server = start_server(data_dir, port, log_path)
+    sampler = RssSampler(server.pid)
+    try:
+        rss_before = psutil.Process(server.pid).memory_info().rss
+        sampler.start()
+        results = []
+        for name, path in targets.items():
+            result = Result(name, path)
+            asyncio.run(load(f"http://127.0.0.1:{port}", result, args.clients, args.duration, args.warmup,
+                             psutil.Process(server.pid)))
+            results.append(result)
+        rss_after = psutil.Process(server.pid).memory_info().rss
+    finally:
+        sampler.stop.set()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    rows = [r.row() for r in results]
+    rss = {"before_mib": rss_before / 2**20, "after_mib": rss_after / 2**20,
+           "peak_mib": max(sampler.peak, rss_after) / 2**20}
+    print_table(rows, rss, args.clients, args.duration)
+    failed = [r for r in rows if r["target"] != "baseline" and (r["errors"] or r["p95_ms"] > P95_TARGET_MS)]
+    for r in failed:
+        print(f"MISSED TARGET: {r['target']} p95 {r['p95_ms']} ms (≤ {P95_TARGET_MS:g}), errors {r['errors']}")
+    for res in results:
+        if res.errors:
+            print(f"{res.name}: statuses {res.statuses}")
+    if args.json:
+        args.json.write_bytes(orjson.dumps({"clients": args.clients, "duration_s": args.duration, "rows": rows,
+                                            "rss": rss, "data_dir": str(data_dir)}, option=orjson.OPT_INDENT_2))
+    log_path.unlink(missing_ok=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

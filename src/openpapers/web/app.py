@@ -1,0 +1,93 @@
+"""The web application: ``create_app(settings)`` gives an ASGI app serving the pages, the JSON API and feeds.
+
+Routes live in one module per page type (:mod:`daily`, :mod:`paper`, :mod:`search`, :mod:`entities`,
+:mod:`atom`); this module wires them with the static files, the error pages and the outer middleware. HTML
+routes are left out of the OpenAPI spec (``/openapi.json``), which describes the JSON API and the feeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
+
+from openpapers import __version__
+from openpapers.config import Settings, resolve_settings
+from openpapers.web import atom, daily, entities, paper, search
+from openpapers.web.context import STATIC_DIR, Web, is_api, json
+from openpapers.web.middleware import Guard, configure_access_log
+from openpapers.web.schemas import ErrorOut, Health
+
+DESCRIPTION = """Every HTML page of openpapers has a JSON twin under `/api/…` (same path, same query
+parameters), described here, plus Atom feeds under `/feeds/…`. See docs/web.md."""
+
+_ERROR_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 500: "Something went wrong"}
+
+
+def create_app(settings: Settings | None = None, *, data_dir: str | Path | None = None) -> FastAPI:
+    """Build the app on the store and indexes of ``settings`` (default: the usual data dir resolution)."""
+    settings = settings or resolve_settings(data_dir)
+    state = Web(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = FastAPI(title="openpapers", version=__version__, description=DESCRIPTION, docs_url=None,
+                  redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
+    app.state.web = state
+    for module in (daily, paper, search, entities, atom):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store check")
+    def healthz() -> Response:
+        return json(Health(status="ok", papers=state.store.count_papers(), version=__version__))
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:  # asked for by browsers on pages without <link rel=icon> (feeds, JSON)
+        return Response(status_code=301, headers={"Location": "/static/favicon.svg"})
+
+    def error_page(path: str, status: int, message: str) -> Response:
+        if is_api(path):
+            return json(ErrorOut(error=message, status=status), status=status)
+        return state.render("error.html", status=status, code=status, title=_ERROR_TITLES.get(status, "Error"),
+                            message=message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        response = error_page(request.url.path, exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}" for e in exc.errors()
+        )
+        if is_api(request.url.path):  # FastAPI's documented 422 shape, plus a readable summary
+            return JSONResponse({"detail": jsonable_encoder(exc.errors()), "error": problems}, status_code=422)
+        return error_page(request.url.path, 400, problems)
+
+    def crashed(scope: Scope) -> Response:
+        path = str(scope.get("path", ""))
+        if is_api(path):
+            return json(ErrorOut(error="internal error (logged on the server)", status=500), status=500)
+        try:
+            return error_page(path, 500, "The server hit an error. It has been logged; please try again later.")
+        except Exception:  # the templates themselves failed: plain text still tells the reader
+            return HTMLResponse("<!doctype html><title>Error</title><h1>Something went wrong</h1>", 500)
+
+    configure_access_log()
+    app.add_middleware(Guard, error_response=crashed)
+    return app

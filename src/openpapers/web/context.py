@@ -1,0 +1,101 @@
+"""What every route needs: the store, the search service, the templates, and how to answer in HTML or JSON."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from pydantic import BaseModel
+
+from openpapers import __version__
+from openpapers.config import Settings
+from openpapers.search.service import SearchService
+from openpapers.store import Store, open_store
+from openpapers.web import textfmt
+from openpapers.web.schemas import ErrorOut
+
+STATIC_DIR = Path(str(resources.files("openpapers.web").joinpath("static")))
+
+# Query parameters shared by the listing pages (documented in the OpenAPI spec through these annotations).
+PageParam = Annotated[int, Query(ge=1, le=10_000, description="1-based page number")]
+SortParam = Annotated[str, Query(pattern="^(upvotes|newest)$", description="upvotes (default) or newest")]
+# Ids are slugs (see openpapers.model.slugify); anything else cannot exist, so it is refused before any lookup.
+SLUG = r"^[a-z0-9][a-z0-9-]{0,199}$"
+CATEGORY = r"^[A-Za-z][A-Za-z-]{0,19}(\.[A-Za-z][A-Za-z-]{0,19})?$"
+
+# Error bodies of the JSON routes, for the spec.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "Bad request (the message says why)"},
+    404: {"model": ErrorOut, "description": "Not found"},
+}
+
+
+def _asset_version() -> str:
+    digest = hashlib.sha256()
+    for name in sorted(p.name for p in STATIC_DIR.iterdir() if p.is_file()):
+        digest.update((STATIC_DIR / name).read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def make_env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("openpapers.web", "templates"),
+        autoescape=True,  # every template, whatever its name: stored text is untrusted
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        short_date=textfmt.short_date,
+        long_date=textfmt.long_date,
+        math=textfmt.math_markup,
+        marked=textfmt.marked,
+    )
+    env.globals.update(version=__version__, asset_version=_asset_version(), today=date.today)
+    return env
+
+
+class Web:
+    """Long-lived state of one app: opened once at start, shared by every request (all thread-safe)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store: Store = open_store(settings)
+        self.search = SearchService(self.store, settings.data_dir)
+        self.env = make_env()
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        base = {"feed_url": None, "feed_title": None, "api_url": None, "canonical": None, "nav": None}
+        html = self.env.get_template(template).render({**base, **context})
+        return HTMLResponse(html, status_code=status)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def web(request: Request) -> Web:
+    return request.app.state.web  # type: ignore[no-any-return]
+
+
+def json(model: BaseModel, status: int = 200) -> Response:
+    """Serialise straight with pydantic-core: the model was built by our own code, re-validating it is waste."""
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
+
+
+def not_found(what: str) -> HTTPException:
+    return HTTPException(404, f"{what} was not found")
+
+
+def bad_request(message: str) -> HTTPException:
+    return HTTPException(400, message)
+
+
+def is_api(path: str) -> bool:
+    """JSON (and feed) routes answer errors in JSON; pages answer with an HTML page."""
+    return path.startswith(("/api/", "/feeds/", "/bibtex/")) or path in ("/api", "/healthz", "/openapi.json")

@@ -1,0 +1,188 @@
+"""The JSON API's response shapes (pydantic), which also feed the HTML templates.
+
+Each page is built once as one of these models; the HTML route renders it and its JSON twin serialises it, so
+the two can never disagree, and FastAPI's OpenAPI spec describes exactly what the JSON routes return.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+
+class AuthorRef(BaseModel):
+    id: str
+    name: str
+    url: str = Field(description="The author's HTML page")
+
+
+class OrgRef(BaseModel):
+    id: str
+    name: str
+    url: str
+
+
+class CategoryRef(BaseModel):
+    code: str = Field(description="arXiv category code, e.g. cs.LG")
+    name: str | None = Field(description="Human-readable name, None for codes outside arXiv's taxonomy")
+    url: str
+
+
+class PaperSummary(BaseModel):
+    """What a paper card shows."""
+
+    id: str
+    arxiv_id: str | None
+    title: str
+    url: str = Field(description="HTML page of the paper")
+    api_url: str = Field(description="JSON twin of the paper page")
+    authors: list[AuthorRef]
+    authors_complete: bool = Field(description="True when the author list is known to be complete")
+    author_count: int | None = Field(description="Number of authors when known")
+    categories: list[CategoryRef] = Field(description="Primary category first")
+    published: date | None
+    featured_on: date | None = Field(description="Day the paper was featured on Hugging Face daily papers")
+    has_code: bool
+    code_url: str | None = Field(description="First code repository link (http/https only)")
+    project_page: str | None
+    orgs: list[OrgRef]
+    upvotes: int | None
+
+
+class VersionOut(BaseModel):
+    version: int
+    created: datetime | None
+
+
+class PaperLinks(BaseModel):
+    arxiv_abs: str | None
+    arxiv_pdf: str | None
+    code: list[str]
+    project_page: str | None
+    doi: str | None
+    bibtex: str = Field(description="URL of the BibTeX entry (text/x-bibtex)")
+
+
+class PaperDetail(PaperSummary):
+    abstract: str | None
+    updated: date | None
+    withdrawn: bool
+    versions: list[VersionOut]
+    journal_ref: str | None
+    comments: str | None
+    license: str | None
+    keywords: list[str]
+    sources: list[str]
+    links: PaperLinks
+    bibtex: str = Field(description="The BibTeX entry")
+    similar: list[PaperSummary]
+    similar_note: str | None = Field(description="Why similar papers are missing or how they were found")
+
+
+class PeriodRef(BaseModel):
+    kind: str = Field(description="day | week | month")
+    key: str = Field(description="2025-12-11 | 2025-W50 | 2025-12")
+    label: str
+    url: str
+    api_url: str
+
+
+class FeedPage(BaseModel):
+    """Papers of a day, week or month: published in it or featured on Hugging Face in it."""
+
+    period: PeriodRef
+    start: date
+    end: date
+    sort: str = Field(description="upvotes | newest")
+    page: int
+    per_page: int
+    pages: int
+    total: int
+    papers: list[PaperSummary]
+    prev: PeriodRef | None = Field(description="Nearest earlier period of the same kind that has papers")
+    next: PeriodRef | None = Field(description="Nearest later period of the same kind that has papers")
+    nearest_before: PeriodRef | None = Field(description="Latest day before this period with papers")
+    nearest_after: PeriodRef | None = Field(description="Earliest day after this period with papers")
+    feed_url: str
+
+
+class SearchFilters(BaseModel):
+    categories: list[str]
+    authors: list[str]
+    orgs: list[str]
+    date_from: date | None
+    date_to: date | None
+    has_code: bool | None
+
+
+class SearchHitOut(BaseModel):
+    paper: PaperSummary
+    score: float = Field(description="Comparable only within one result list")
+    ranks: dict[str, int] = Field(description="Rank each retriever gave the paper (1-based)")
+    title_html: str | None = Field(description="HTML-escaped title, matched words in <mark>")
+    snippet_html: str | None = Field(description="HTML-escaped abstract excerpt, matched words in <mark>")
+
+
+class SearchPage(BaseModel):
+    query: str
+    mode: str = Field(description="Mode asked for: hybrid | keyword | semantic")
+    used_mode: str = Field(description="Mode that ran (hybrid falls back to keyword without a semantic index)")
+    filters: SearchFilters
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    took_ms: float
+    notes: list[str]
+    results: list[SearchHitOut]
+    feed_url: str
+
+
+class FacetOut(BaseModel):
+    id: str
+    name: str
+    count: int = Field(description="Papers (among the newest 5000 of the page's scope)")
+    url: str
+
+
+class Listing(BaseModel):
+    page: int
+    per_page: int
+    pages: int
+    total: int
+    papers: list[PaperSummary] = Field(description="Newest first")
+    feed_url: str
+
+
+class AuthorPage(Listing):
+    id: str
+    name: str
+    coauthors: list[FacetOut]
+    orgs: list[FacetOut]
+    categories: list[FacetOut]
+
+
+class OrgPage(Listing):
+    id: str
+    name: str
+    top_authors: list[FacetOut]
+    categories: list[FacetOut]
+
+
+class CategoryPage(Listing):
+    code: str
+    name: str | None
+    top_authors: list[FacetOut]
+    related_categories: list[FacetOut] = Field(description="Other categories its papers are cross-listed in")
+
+
+class ErrorOut(BaseModel):
+    error: str
+    status: int
+
+
+class Health(BaseModel):
+    status: str
+    papers: int
+    version: str

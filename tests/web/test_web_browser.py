@@ -1,0 +1,195 @@
+"""Real headless Chromium against `openpapers serve` on 127.0.0.1: navigation, search, hostile text, screenshots.
+
+Chromium is Debian's (/usr/bin/chromium), driven by the playwright package (never `playwright install`). Without
+it these tests skip, except under CI=true where a missing browser is an error. Screenshots of every page type go
+to test-artifacts/screenshots/, and also to docs/screenshots/ when OPENPAPERS_SAVE_SCREENSHOTS=1.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from webdata import SCRIPT, XSS_ID
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`openpapers serve` in a child process (the serve module imported explicitly, so this works whether or not
+    the CLI package lists it yet); yields its base URL once /healthz answers."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()",
+           "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"openpapers serve did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(str(e)))
+    yield pg
+    context.close()
+    assert not problems, f"browser console errors (CSP violations, script errors): {problems}"
+
+
+def shot(page: Page, name: str) -> None:
+    targets = [ROOT / "test-artifacts" / "screenshots"]
+    if os.environ.get("OPENPAPERS_SAVE_SCREENSHOTS") == "1":
+        targets.append(ROOT / "docs" / "screenshots")
+    for folder in targets:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
+
+
+def test_home_and_day_navigation(server: str, page: Page) -> None:
+    page.goto(server + "/")
+    expect(page.locator("h1")).to_contain_text("Daily papers")
+    expect(page.locator("h1")).to_contain_text("May 28, 2026")
+    shot(page, "home")
+    page.locator(".period-nav a[rel=prev]").click()
+    expect(page).to_have_url(server + "/day/2026-03-30")
+    expect(page.locator(".card")).to_have_count(1)
+    page.goto(server + "/day/2025-12-13")  # an empty Saturday
+    expect(page.locator(".empty h2")).to_have_text("No papers on this day")
+    shot(page, "day-empty")
+    page.locator(".nearest").get_by_role("link", name="Monday, December 15, 2025 →").click()
+    expect(page).to_have_url(server + "/day/2025-12-15")
+    expect(page.locator(".card-title")).to_contain_text("weekend learning dynamics")
+    page.goto(server + "/week/2025-W50")
+    shot(page, "week")
+    page.goto(server + "/month/2026-03")
+    expect(page.locator(".card")).to_have_count(4)
+    shot(page, "month")
+
+
+def test_show_all_authors_without_javascript_tricks(server: str, page: Page) -> None:
+    page.goto(server + "/day/2025-12-11")
+    hidden = page.locator(".all-authors p")
+    expect(hidden).to_be_hidden()
+    page.locator(".all-authors summary").click()
+    expect(hidden).to_be_visible()
+    expect(hidden).to_contain_text("Dan Fourth")
+
+
+def test_search_with_a_filter_then_paper_then_author_then_feed(server: str, page: Page) -> None:
+    page.goto(server + "/search")
+    page.locator("#q").fill("operator")
+    page.get_by_label("Keyword").check()
+    page.locator("details.filters summary").click()
+    page.get_by_label("Category").fill("cs.LG")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page).to_have_url(f"{server}/search?q=operator&mode=keyword&category=cs.LG&author=&org=&from=&to="
+                             "&has_code=")
+    expect(page.locator(".list-head")).to_contain_text("results")
+    expect(page.locator(".card mark").first).to_be_visible()
+    shot(page, "search")
+    first = page.locator(".card-title a").first
+    title = first.inner_text()
+    first.click()
+    expect(page.locator("h1.paper-title")).to_have_text(title)
+    expect(page.locator(".bibtex")).to_contain_text("@")
+    expect(page.get_by_role("button", name="Copy BibTeX")).to_be_visible()  # app.js ran under the CSP
+    shot(page, "paper")
+    author = page.locator(".paper-authors a").first
+    name = author.inner_text()
+    author.click()
+    expect(page.locator("h1")).to_have_text(name)
+    shot(page, "author")
+    href = page.locator('link[rel=alternate][type="application/atom+xml"]').get_attribute("href")
+    assert href and href.startswith("/feeds/author/")
+    feed = page.request.get(server + href)
+    assert feed.ok and feed.headers["content-type"].startswith("application/atom+xml")
+    assert "<feed" in feed.text() and name in feed.text()
+    page.get_by_role("link", name="Atom feed").first.click()  # the visible link too
+    assert page.url == server + href
+
+
+@pytest.mark.parametrize("path", [f"/paper/{XSS_ID}", "/day/2025-12-11", "/search?q=evil&mode=keyword",
+                                  "/org/example-lab", "/feeds/search.atom?q=evil&mode=keyword"])
+def test_injected_script_never_runs(server: str, page: Page, path: str) -> None:
+    page.goto(server + path)
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.__pwned") is None
+    if path.startswith("/paper/"):
+        expect(page.locator("h1")).to_contain_text(SCRIPT)  # shown as text
+        expect(page.locator(".abstract .math").first).to_have_text("$L^2$")
+
+
+def test_other_page_types_for_screenshots(server: str, page: Page, browser: Browser) -> None:
+    page.goto(server + "/org/example-lab")
+    expect(page.locator("h1")).to_have_text("Example Lab")
+    shot(page, "org")
+    page.goto(server + "/category/cs.LG")
+    expect(page.locator("h1")).to_contain_text("Machine Learning")
+    shot(page, "category")
+    lost = browser.new_context(viewport={"width": 1280, "height": 700})  # its console reports the 404
+    missing = lost.new_page()
+    assert missing.goto(server + "/no/such/page").status == 404
+    expect(missing.locator("h1")).to_contain_text("Not found")
+    shot(missing, "not-found")
+    lost.close()
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    mobile = phone.new_page()
+    mobile.goto(server + "/search?q=neural+operator&mode=keyword")
+    width = mobile.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
+    shot(mobile, "search-phone")
+    mobile.goto(server + "/")
+    shot(mobile, "home-phone")
+    phone.close()

@@ -1,0 +1,95 @@
+"""The search page and /api/search: results with highlights, filters, pagination, empty and error states."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from webdata import FEATURED_ID, XSS_ID
+
+
+def test_blank_search_page_shows_the_form_and_syntax_help(client: TestClient) -> None:
+    r = client.get("/search")
+    assert r.status_code == 200
+    assert 'name="q"' in r.text and "Search syntax" in r.text and 'value="semantic"' in r.text
+    assert "result" not in r.text.split("</form>")[1]
+
+
+def test_keyword_search_highlights_and_escapes(client: TestClient) -> None:
+    r = client.get("/search", params={"q": "evil operator", "mode": "keyword"})
+    assert r.status_code == 200
+    assert "<mark>Evil</mark>" in r.text  # highlight markup kept...
+    assert "<script>window" not in r.text and "&lt;script&gt;" in r.text  # ...everything else escaped
+    body = client.get("/api/search", params={"q": "evil operator", "mode": "keyword"}).json()
+    assert body["results"][0]["paper"]["id"] == XSS_ID and body["used_mode"] == "keyword"
+    assert "<mark>" in body["results"][0]["title_html"]
+
+
+def test_hybrid_works_without_a_vector_index(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "neural operator"}).json()
+    assert body["mode"] == "hybrid" and body["used_mode"] in ("hybrid", "keyword")
+    assert body["total"] > 0 and body["results"]
+    assert client.get("/search", params={"q": "neural operator", "mode": "semantic"}).status_code == 200
+
+
+def test_filters_apply(client: TestClient) -> None:
+    cl = client.get("/api/search", params={"category": "cs.CL", "mode": "keyword"}).json()
+    assert cl["total"] >= 1
+    assert all("cs.CL" in [c["code"] for c in r["paper"]["categories"]] for r in cl["results"])
+    org = client.get("/api/search", params={"org": "example-lab", "mode": "keyword"}).json()
+    assert {r["paper"]["id"] for r in org["results"]} == {XSS_ID, FEATURED_ID}
+    dated = client.get("/api/search", params={"org": "Example Lab", "from": "2025-12-05", "to": "2025-12-31",
+                                              "mode": "keyword"}).json()
+    assert [r["paper"]["id"] for r in dated["results"]] == [XSS_ID]
+    coded = client.get("/api/search", params={"q": "learning", "has_code": "true", "mode": "keyword"}).json()
+    assert coded["results"] and all(r["paper"]["has_code"] for r in coded["results"])
+    assert coded["filters"]["has_code"] is True
+    html = client.get("/search", params={"q": "", "author": "alice-example", "mode": "keyword"}).text
+    assert "weekend learning dynamics" in html and "Filters (active)" in html
+
+
+def test_empty_fields_from_the_html_form_are_ignored(client: TestClient) -> None:
+    r = client.get("/search?q=operator&mode=keyword&category=&author=&org=&from=&to=&has_code=")
+    assert r.status_code == 200 and "result" in r.text
+
+
+def test_pagination(client: TestClient) -> None:
+    first = client.get("/api/search", params={"q": "learning", "mode": "keyword"}).json()
+    second = client.get("/api/search", params={"q": "learning", "mode": "keyword", "page": 2}).json()
+    assert first["total"] > 20 and second["page"] == 2
+    assert {r["paper"]["id"] for r in first["results"]}.isdisjoint(r["paper"]["id"] for r in second["results"])
+    html = client.get("/search", params={"q": "learning", "mode": "keyword"}).text
+    assert 'rel="next" href="/search?q=learning&amp;mode=keyword&amp;page=2"' in html
+
+
+def test_no_results_state_is_helpful(client: TestClient) -> None:
+    r = client.get("/search", params={"q": "zzqxv", "mode": "keyword", "category": "cs.LG"})
+    assert r.status_code == 200
+    assert "No papers match" in r.text and "Search again without filters" in r.text
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"q": "x", "from": "yesterday"}, "is not a date"),
+        ({"q": "x", "from": "2025-12-31", "to": "2025-01-01"}, "from is after to"),
+        ({"q": "x", "mode": "fuzzy"}, "mode must be one of"),
+        ({"q": "x", "has_code": "maybe"}, "has_code must be true or false"),
+        ({"q": "x", "page": "0"}, "page must be a number"),
+        ({"q": "x", "page": "51"}, "page must be a number"),
+        ({"q": "-survey"}, "add a word"),
+    ],
+)
+def test_bad_searches_are_400_with_the_message(client: TestClient, params: dict[str, str], message: str) -> None:
+    page = client.get("/search", params=params)
+    assert page.status_code == 400 and message in page.text and "could not run" in page.text
+    api = client.get("/api/search", params=params)
+    assert api.status_code == 400 and message in api.json()["error"]
+
+
+def test_query_text_is_escaped_where_it_is_echoed(client: TestClient) -> None:
+    r = client.get("/search", params={"q": '"><script>alert(1)</script>', "mode": "keyword"})
+    assert "<script>alert(1)" not in r.text and "&lt;script&gt;alert(1)" in r.text
+
+
+def test_overlong_query_is_refused(client: TestClient) -> None:
+    assert client.get("/api/search", params={"q": "a" * 5000}).status_code == 422
