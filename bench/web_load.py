@@ -4,7 +4,7 @@
     python bench/web_load.py --data-dir ~/big --clients 32 --duration 20
     python bench/web_load.py --target feed=/month/2026-03 --target api=/api/search?q=diffusion
 
-Starts ``openpapers serve`` (one process, one uvicorn worker) on 127.0.0.1 and, for each target in turn, runs
+Starts ``openpapers serve`` (``--workers`` processes, 1 by default) on 127.0.0.1 and, for each target in turn, runs
 ``--clients`` concurrent closed-loop clients (an asyncio load generator on httpx) for ``--duration`` seconds after
 a short warm-up. Per target it prints requests/s, p50/p95/p99/max latency and errors (non-200 answers and
 transport failures), plus the server's RSS before and after the run and its peak. Targets: p95 ≤ 100 ms and no
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -116,9 +117,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, log_path: Path, workers: int) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()", "--data-dir", str(data_dir),
-           "serve", "--host", "127.0.0.1", "--port", str(port)]
+           "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -134,21 +135,32 @@ def start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen[
     raise SystemExit("server did not answer /healthz within 60 s")
 
 
+def family(pid: int) -> list[psutil.Process]:
+    """The server process and its workers (``--workers N`` forks them)."""
+    proc = psutil.Process(pid)
+    return [proc, *proc.children(recursive=True)]
+
+
+def rss(pid: int) -> int:
+    total = 0
+    for proc in family(pid):
+        with contextlib.suppress(psutil.Error):  # a worker may be exiting
+            total += proc.memory_info().rss
+    return total
+
+
 class RssSampler(threading.Thread):
-    """Samples the server's RSS every 100 ms to report its peak under load."""
+    """Samples the server's RSS (all its processes) every 100 ms to report its peak under load."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
-        self.proc = psutil.Process(pid)
+        self.pid = pid
         self.peak = 0
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.is_set():
-            try:
-                self.peak = max(self.peak, self.proc.memory_info().rss)
-            except psutil.Error:
-                return
+            self.peak = max(self.peak, rss(self.pid))
             self.stop.wait(0.1)
 
 
@@ -157,13 +169,18 @@ def load_queries() -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
-def cpu_seconds(proc: psutil.Process) -> float:
-    t = proc.cpu_times()
-    return float(t.user + t.system)
+def cpu_seconds(pid: int) -> float:
+    total = 0.0
+    for proc in family(pid):
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
 
 
-async def load(base: str, result: Result, clients: int, duration: float, warmup: float,
-               server: psutil.Process) -> None:
+async def load(base: str, result: Result, clients: int, duration: float, warmup: float, server: int) -> None:
     paths = [result.path.replace("{query}", quote_plus(q)) for q in load_queries()] if "{query}" in result.path \
         else [result.path]
     turn = iter(range(1 << 62))
@@ -195,8 +212,9 @@ async def load(base: str, result: Result, clients: int, duration: float, warmup:
         result.server_cpu_s = cpu_seconds(server) - cpu_before
 
 
-def print_table(rows: list[dict[str, Any]], rss: dict[str, float], clients: int, duration: float) -> None:
-    print(f"web load: {clients} clients x {duration:g} s per target, 1 server process; "
+def print_table(rows: list[dict[str, Any]], rss: dict[str, float], clients: int, duration: float,
+                workers: int) -> None:
+    print(f"web load: {clients} clients x {duration:g} s per target, {workers} server worker(s); "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     head = f"{'target':<10} {'path':<34} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} " \
            f"{'max ms':>8} {'errors':>6} {'cpu ms/req':>10}"
@@ -215,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, help="data dir to serve (default: the demo corpus in bench/out)")
     ap.add_argument("--clients", type=int, default=10, help="concurrent clients (default 10)")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds of measured load per target")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (openpapers serve --workers)")
     ap.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load before each target")
     ap.add_argument("--target", action="append", default=[], metavar="NAME=PATH",
                     help="replace the default targets (baseline, feed, search, search-mix); {query} in a "
@@ -231,18 +250,18 @@ def main(argv: list[str] | None = None) -> int:
         prepare_demo(data_dir)
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="web-load-", suffix=".log")[1])
-    server = start_server(data_dir, port, log_path)
+    server = start_server(data_dir, port, log_path, args.workers)
     sampler = RssSampler(server.pid)
     try:
-        rss_before = psutil.Process(server.pid).memory_info().rss
+        rss_before = rss(server.pid)
         sampler.start()
         results = []
         for name, path in targets.items():
             result = Result(name, path)
             asyncio.run(load(f"http://127.0.0.1:{port}", result, args.clients, args.duration, args.warmup,
-                             psutil.Process(server.pid)))
+                             server.pid))
             results.append(result)
-        rss_after = psutil.Process(server.pid).memory_info().rss
+        rss_after = rss(server.pid)
     finally:
         sampler.stop.set()
         server.terminate()
@@ -251,9 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             server.kill()
     rows = [r.row() for r in results]
-    rss = {"before_mib": rss_before / 2**20, "after_mib": rss_after / 2**20,
+    rss_mib = {"before_mib": rss_before / 2**20, "after_mib": rss_after / 2**20,
            "peak_mib": max(sampler.peak, rss_after) / 2**20}
-    print_table(rows, rss, args.clients, args.duration)
+    print_table(rows, rss_mib, args.clients, args.duration, args.workers)
     failed = [r for r in rows if r["target"] != "baseline" and (r["errors"] or r["p95_ms"] > P95_TARGET_MS)]
     for r in failed:
         print(f"MISSED TARGET: {r['target']} p95 {r['p95_ms']} ms (≤ {P95_TARGET_MS:g}), errors {r['errors']}")
@@ -262,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{res.name}: statuses {res.statuses}")
     if args.json:
         args.json.write_bytes(orjson.dumps({"clients": args.clients, "duration_s": args.duration, "rows": rows,
-                                            "rss": rss, "data_dir": str(data_dir)}, option=orjson.OPT_INDENT_2))
+                                            "workers": args.workers, "rss": rss_mib,
+                                            "data_dir": str(data_dir)}, option=orjson.OPT_INDENT_2))
     log_path.unlink(missing_ok=True)
     return 1 if failed else 0
 

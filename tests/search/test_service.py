@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from openpapers.config import resolve_settings
 from openpapers.demo import load_demo
 from openpapers.model import PaperRecord
-from openpapers.search.service import SearchService, semantic_view
 from openpapers.search.query import parse_query
+from openpapers.search.service import SearchService, semantic_view
 from openpapers.search.types import Filters, QueryError
 from openpapers.store import open_store
 

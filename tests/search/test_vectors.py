@@ -17,9 +17,10 @@ import numpy as np
 import pytest
 
 from openpapers.config import resolve_settings
-from openpapers.model import PaperRecord
+from openpapers.model import PaperRecord, author_id, org_id
 from openpapers.search.embed import Embedder, paper_text, text_hash
 from openpapers.search.types import Filters
+from openpapers.search.vector_facets import Facets, FacetTable
 from openpapers.search.vector_set import VectorSet
 from openpapers.search.vectors import VectorIndex, default_path
 from openpapers.store import Store, open_store
@@ -232,7 +233,14 @@ def test_labels_for_filters(store: Store, tmp_path: Path) -> None:
     lab = labels(store)
 
     def ids(**kw: object) -> set[str]:
-        found = set(index.labels_for(store, Filters(**kw)).tolist())  # type: ignore[arg-type]
+        filters = Filters(**kw)  # type: ignore[arg-type]
+        found = set(index.labels_for(store, filters).tolist())
+        # The index answers dates/code/categories from its own facets; the store's SQL must agree.
+        sql = store.embedding_labels(date_from=filters.date_from, date_to=filters.date_to,
+                                     categories=filters.categories, has_code=filters.has_code,
+                                     author_ids=[author_id(a) for a in filters.authors],
+                                     org_ids=[org_id(o) for o in filters.orgs])
+        assert found == set(sql), kw
         return {pid for pid, label in lab.items() if label in found}
 
     assert ids(categories=["cs"]) == {"2401.00001", "2403.00003", "2404.00004"}
@@ -246,6 +254,13 @@ def test_labels_for_filters(store: Store, tmp_path: Path) -> None:
     assert ids(date_from=date(2024, 2, 1), date_to=date(2024, 3, 5)) == {"2402.00002", "2403.00003"}
     assert ids(categories=["cs"], date_from=date(2024, 3, 1)) == {"2403.00003", "2404.00004"}
     assert ids(categories=["q-bio"]) == set()
+    assert ids(categories=["cs"], authors=["Ada Lovelace"], date_to=date(2024, 1, 31)) == {"2401.00001"}
+
+    # New categories and code without a new text: no embedding, but the filters see the change after a sync.
+    store.apply([record(*PAPERS[3], categories=["cs.CL", "q-bio.NC"], has_code=True)])
+    assert index.sync(store, TableEmbedder()) == 0
+    assert ids(categories=["q-bio"]) == {"2404.00004"}
+    assert ids(has_code=True) == {"2402.00002", "2404.00004"}
 
 
 # -- the ANN and exact branches on random vectors ---------------------------------------------------------------------
@@ -358,3 +373,16 @@ def test_store_embedding_rows(store: Store) -> None:
     assert [(r[1], r[2], r[3], r[4]) for r in rows] == [("2403.00003", "m", "h3", vec)]
     assert store.prune_embeddings() == []
     assert store.embedding_labels(categories=["cs"]) == sorted(r[0] for r in store.iter_embeddings())
+
+
+def test_facet_table_grows_past_64_categories() -> None:
+    table = FacetTable()
+    table.extend([Facets(738000 + i, i % 2 == 0, (f"x{i}.a", "cs.LG")) for i in range(70)])
+    assert table.bits.view.shape == (70, 2)  # 71 codes: two 64-bit words per row
+    assert np.flatnonzero(table.match(categories=["X69.A"])).tolist() == [69]
+    assert table.match(categories=["cs"]).all()
+    table.update([0], [Facets(1, True, ("x68.a",))])
+    assert np.flatnonzero(table.match(categories=["x68"])).tolist() == [0, 68]
+    assert table.match(date_to=date.fromordinal(738001)).tolist()[:3] == [True, True, False]
+    again = FacetTable.from_arrays(table.arrays())
+    assert np.array_equal(again.match(categories=["x5"]), table.match(categories=["x5"]))

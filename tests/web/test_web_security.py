@@ -115,3 +115,12 @@ def test_access_log_is_one_json_line_per_request(client: TestClient) -> None:
     assert first["method"] == "GET" and first["path"] == "/day/2025-12-11" and first["status"] == 200
     assert isinstance(first["duration_ms"], float) and first["bytes"] > 0 and "ts" in first
     assert second["path"] == "/api/paper/nope" and second["status"] == 404
+
+
+def test_head_is_answered_like_get_without_a_body(client: TestClient) -> None:
+    get = client.get("/healthz")
+    head = client.head("/healthz")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert client.head("/day/2025-12-11").status_code == 200
+    assert client.head("/no/such/page").status_code == 404

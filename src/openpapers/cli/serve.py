@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -13,6 +14,8 @@ from openpapers.cli.common import app, err, state
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for every interface)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (one per CPU core for the most "
+                                                            "throughput; each loads its own search model)")] = 1,
 ) -> None:
     """Serve the web app: daily feed, search, paper/author/org/category pages, JSON API (/openapi.json), feeds.
 
@@ -22,9 +25,16 @@ def serve(
 
     from openpapers.web import create_app
 
-    web_app = create_app(state.settings)
-    err.print(f"openpapers: serving {state.settings.data_dir} on http://{host}:{port}/", markup=False,
-              highlight=False)
+    settings = state.settings
+    err.print(f"openpapers: serving {settings.data_dir} on http://{host}:{port}/ ({workers} "
+              f"process{'es' if workers > 1 else ''})", markup=False, highlight=False)
     # uvicorn's own access log is off: the app writes a structured one. proxy_headers trusts X-Forwarded-* from
     # loopback only (uvicorn's default forwarded_allow_ips), so feeds get the right host name behind a proxy.
-    uvicorn.run(web_app, host=host, port=port, access_log=False, log_level="warning", proxy_headers=True)
+    options = {"host": host, "port": port, "access_log": False, "log_level": "warning", "proxy_headers": True}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return
+    # Worker processes build their own app from the environment: hand them this command's settings that way.
+    os.environ["OPENPAPERS_DATA_DIR"] = str(settings.data_dir)
+    os.environ["OPENPAPERS_DATABASE_URL"] = settings.database_url
+    uvicorn.run("openpapers.web:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]

@@ -18,6 +18,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from openpapers.search.vector_facets import Facets, FacetTable, Grow
+
 # Measured on 100k clustered unit vectors as hard as real embeddings (top-1 cosine ~0.3), 2-core CPU: M=32,
 # efConstruction=64 gives recall@10 0.95 at efSearch 128 and 0.96 at 256; 256 leaves a margin for larger
 # indexes at ~2 ms a query.
@@ -34,27 +36,6 @@ def hash64(text_hash: str) -> int:
     return int(text_hash[:16], 16)
 
 
-class _Grow:
-    """A 1-d numpy array with amortised O(1) append (capacity doubling)."""
-
-    def __init__(self, dtype: type | str, data: np.ndarray | None = None) -> None:
-        self.buf = np.asarray(data if data is not None else np.empty(0, dtype=dtype), dtype=dtype).copy()
-        self.size = len(self.buf)
-
-    def extend(self, values: np.ndarray) -> None:
-        need = self.size + len(values)
-        if need > len(self.buf):
-            grown = np.empty(max(need, 2 * len(self.buf), 1024), dtype=self.buf.dtype)
-            grown[: self.size] = self.buf[: self.size]
-            self.buf = grown
-        self.buf[self.size : need] = values
-        self.size = need
-
-    @property
-    def view(self) -> np.ndarray:
-        return self.buf[: self.size]
-
-
 class VectorSet:
     """Vectors addressed by store label; see the module docstring for the position scheme."""
 
@@ -62,12 +43,13 @@ class VectorSet:
         self.dim = dim
         self.index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
         self.index.hnsw.efConstruction = ef_construction
-        self._labels = _Grow(np.int64)  # position -> label, -1 when dead
-        self._hashes = _Grow(np.uint64)  # position -> text hash
+        self._labels = Grow(np.int64)  # position -> label, -1 when dead
+        self._hashes = Grow(np.uint64)  # position -> text hash
         self.ids: list[str] = []  # position -> paper id
         self._label_pos = np.full(1024, -1, dtype=np.int64)  # label -> live position, -1 when none
         self.paper_pos: dict[str, int] = {}  # paper id -> live position
         self._alive_bits: np.ndarray | None = None  # cached selector bitmap of live positions
+        self.facets = FacetTable()  # position -> published day, has_code, categories (for filters)
 
     # -- shape ---------------------------------------------------------------------------------------------------
     @property
@@ -96,11 +78,11 @@ class VectorSet:
         return faiss.rev_swig_ptr(storage.get_xb(), self.size * self.dim).reshape(self.size, self.dim)
 
     def label_positions(self, labels: np.ndarray) -> np.ndarray:
-        """Live positions of ``labels`` (unknown or dead labels dropped)."""
-        labels = np.asarray(labels, dtype=np.int64)
-        labels = labels[(labels >= 0) & (labels < len(self._label_pos))]
-        pos = self._label_pos[labels]
-        return np.unique(pos[pos >= 0])
+        """Live positions of ``labels``, ascending (unknown, dead and repeated labels dropped)."""
+        pos = self.raw_positions(labels)
+        mark = np.zeros(self.size, dtype=bool)
+        mark[pos[pos >= 0]] = True
+        return np.flatnonzero(mark)
 
     def raw_positions(self, labels: np.ndarray) -> np.ndarray:
         """Live position per label, element-wise, -1 where a label has none."""
@@ -114,10 +96,14 @@ class VectorSet:
         return self.paper_pos.get(paper_id)
 
     # -- changing ------------------------------------------------------------------------------------------------
-    def add(self, labels: np.ndarray, ids: list[str], hashes: np.ndarray, vectors: np.ndarray) -> None:
-        """Add vectors; a label already present is replaced (its old position dies)."""
+    def add(
+        self, labels: np.ndarray, ids: list[str], hashes: np.ndarray, vectors: np.ndarray,
+        facets: list[Facets] | None = None,
+    ) -> None:
+        """Add vectors with their papers' facets; a label already present is replaced (its old position dies)."""
         if len(ids) == 0:
             return
+        self.facets.extend(facets if facets is not None else [Facets(0, False, ())] * len(ids))
         labels = np.asarray(labels, dtype=np.int64)
         self.remove(labels)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -159,6 +145,7 @@ class VectorSet:
         for start in range(0, len(live), 50_000):
             part = live[start : start + 50_000]
             fresh.add(self.labels[part], [self.ids[p] for p in part.tolist()], self.hashes[part], matrix[part])
+        fresh.facets = self.facets.take(live)
         return fresh
 
     # -- searching -----------------------------------------------------------------------------------------------
@@ -250,7 +237,8 @@ class VectorSet:
         folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self.index, str(folder / "hnsw.faiss"))
         ids = np.array([pid.encode() for pid in self.ids], dtype=np.bytes_) if self.ids else np.empty(0, dtype="S1")
-        np.savez(folder / "positions.npz", labels=self.labels, hashes=self.hashes, ids=ids)
+        np.savez(folder / "positions.npz", labels=self.labels, hashes=self.hashes, ids=ids,
+                 **{f"facet_{k}": v for k, v in self.facets.arrays().items()})
 
     @classmethod
     def load(cls, folder: Path, dim: int) -> VectorSet:
@@ -259,12 +247,14 @@ class VectorSet:
             raise ValueError(f"{folder}: vectors have dimension {index.d}, expected {dim}")
         with np.load(folder / "positions.npz") as arrays:
             labels, hashes, ids = arrays["labels"], arrays["hashes"], arrays["ids"]
-        if not (len(labels) == len(hashes) == len(ids) == index.ntotal):
+            facets = FacetTable.from_arrays({k[6:]: arrays[k] for k in arrays.files if k.startswith("facet_")})
+        if not (len(labels) == len(hashes) == len(ids) == facets.size == index.ntotal):
             raise ValueError(f"{folder}: position arrays and the graph disagree")
         out = cls(dim)
         out.index = index
-        out._labels = _Grow(np.int64, labels)
-        out._hashes = _Grow(np.uint64, hashes)
+        out._labels = Grow(np.int64, labels)
+        out._hashes = Grow(np.uint64, hashes)
+        out.facets = facets
         out.ids = [b.decode() for b in ids.tolist()]
         live = np.flatnonzero(labels >= 0)
         if len(live):

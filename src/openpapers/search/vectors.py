@@ -25,18 +25,19 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import orjson
 
 from openpapers.errors import OpenPapersError
-from openpapers.model import Paper, author_id, org_id
-from openpapers.search.embed import paper_text, text_hash
+from openpapers.model import author_id, org_id
+from openpapers.search import vector_sync
 from openpapers.search.types import Filters
-from openpapers.search.vector_set import EF_SEARCH, EXACT_THRESHOLD, VectorSet, hash64
+from openpapers.search.vector_set import EF_SEARCH, EXACT_THRESHOLD, VectorSet
+from openpapers.search.vector_sync import Embeds, Progress
 from openpapers.store.base import Store
 
 try:
@@ -44,23 +45,10 @@ try:
 except ImportError:  # not POSIX: one writer per index is then the operator's business
     fcntl = None  # type: ignore[assignment]
 
-FORMAT = 1
-SCAN_BATCH = 2000
-EMBED_CHUNK = 128  # papers per model call group, store transaction, index add and progress report
-SAVE_EVERY_S = 300.0  # a long sync saves a generation this often, so other processes see its progress
+FORMAT = 2  # 2: per-position facets
 REFRESH_S = 1.0  # how often a reader looks for a newer generation
 COMPACT_SHARE = 0.25  # rebuild the graph when dead positions exceed this share
 DUPLICATE_COSINE = 0.999
-Progress = Callable[[int], None]
-
-
-class Embeds(Protocol):
-    """What the index needs of an embedder (:class:`~openpapers.search.embed.Embedder`, or a bench stand-in)."""
-
-    dim: int
-    model_id: str
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 class VectorIndexBusyError(OpenPapersError):
@@ -73,10 +61,6 @@ def default_path(data_dir: str | Path) -> Path:
 
 def _store_fingerprint(store: Store) -> str:
     return hashlib.sha256(store.url.encode()).hexdigest()[:16]
-
-
-def _day(paper: Paper) -> int:
-    return paper.published.toordinal() if paper.published else 0
 
 
 class VectorIndex:
@@ -239,16 +223,23 @@ class VectorIndex:
                 want *= 4
 
     def labels_for(self, store: Store, filters: Filters) -> np.ndarray:
-        """Labels of the embedded papers that pass ``filters`` (the service's ``allowed_labels``)."""
-        labels = store.embedding_labels(
-            date_from=filters.date_from,
-            date_to=filters.date_to,
-            categories=list(filters.categories),
-            author_ids=sorted({author_id(a) for a in filters.authors}),
-            org_ids=sorted({org_id(o) for o in filters.orgs}),
-            has_code=filters.has_code,
-        )
-        return np.asarray(labels, dtype=np.int64)
+        """Labels of the indexed papers that pass ``filters`` (the service's ``allowed_labels``).
+
+        Dates, ``has_code`` and categories are answered from the index's own facets (milliseconds even for a
+        filter matching most papers); authors and organisations, which match few papers, by the store."""
+        with self._data:
+            vset = self._require()
+            mask = vset.facets.match(date_from=filters.date_from, date_to=filters.date_to,
+                                     has_code=filters.has_code, categories=list(filters.categories))
+            alive = vset.labels >= 0
+            mask = alive if mask is None else mask & alive
+            if filters.authors or filters.orgs:
+                found = store.embedding_labels(author_ids=sorted({author_id(a) for a in filters.authors}),
+                                               org_ids=sorted({org_id(o) for o in filters.orgs}))
+                chosen = np.zeros(vset.size, dtype=bool)
+                chosen[vset.label_positions(np.asarray(found, dtype=np.int64))] = True
+                mask &= chosen
+            return vset.labels[np.flatnonzero(mask)]
 
     def live_vectors(self) -> tuple[list[str], np.ndarray]:
         """Every searchable (paper id, vector), as a copy: for benches that compare with exact search."""
@@ -266,7 +257,7 @@ class VectorIndex:
         of papers merged away, save. Returns how many papers were embedded."""
         with self._writing():
             changed = self._prepare(store, embedder)
-            done = self._embed(store, embedder, limit, newest_first, progress)
+            done = vector_sync.embed_pending(self, store, embedder, limit, newest_first, progress)
             vset = self._set
             assert vset is not None
             if vset.size - vset.alive > COMPACT_SHARE * vset.size:
@@ -304,14 +295,14 @@ class VectorIndex:
                 self._pending = {}
                 self._meta = {"model": embedder.model_id, "dim": embedder.dim, "store": fingerprint, "seq": 0,
                               "generation": meta.get("generation", 0)}
-            self._reconcile(store, embedder.model_id)
+            vector_sync.reconcile(self, store, embedder.model_id)
             changed = True
         elif (self.path / "DIRTY").exists():
-            self._reconcile(store, embedder.model_id)
+            vector_sync.reconcile(self, store, embedder.model_id)
             changed = True
         after = int(self._meta.get("seq", 0))
         if head > after:
-            self._scan(store, embedder.model_id, after)
+            vector_sync.scan(self, store, embedder.model_id, after)
             removed = store.prune_embeddings()
             if removed:
                 with self._data:
@@ -319,105 +310,6 @@ class VectorIndex:
             self._meta["seq"] = head
             changed = True
         return changed
-
-    def _reconcile(self, store: Store, model_id: str) -> None:
-        """Make the index hold exactly the store's vectors of ``model_id`` (no model call: vectors are read)."""
-        vset = self._set
-        assert vset is not None
-        seen: list[np.ndarray] = []
-        rows: list[tuple[int, str, str, bytes]] = []
-
-        def flush() -> None:
-            labels = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            hashes = np.fromiter((hash64(r[2]) for r in rows), dtype=np.uint64, count=len(rows))
-            seen.append(labels)
-            pos = vset.raw_positions(labels)
-            stale = (pos < 0) | (vset.hashes[np.maximum(pos, 0)] != hashes) if vset.size else pos < 0
-            idx = np.flatnonzero(stale)
-            if len(idx):
-                vectors = np.frombuffer(b"".join(rows[i][3] for i in idx.tolist()), dtype="<f4")
-                with self._data:
-                    vset.add(labels[idx], [rows[i][1] for i in idx.tolist()], hashes[idx],
-                             vectors.reshape(len(idx), vset.dim))
-            rows.clear()
-
-        for label, pid, model, digest, vector in store.iter_embeddings():
-            if model == model_id and len(vector) == 4 * vset.dim:
-                rows.append((label, pid, digest, vector))
-                if len(rows) >= 5000:
-                    flush()
-        if rows:
-            flush()
-        kept = np.concatenate(seen) if seen else np.empty(0, dtype=np.int64)
-        gone = np.setdiff1d(vset.labels[vset.labels >= 0], kept)
-        if len(gone):
-            with self._data:
-                vset.remove(gone)
-
-    def _scan(self, store: Store, model_id: str, after: int) -> None:
-        """Queue every paper changed after ``after`` whose stored vector is missing or stale."""
-        batch: list[Paper] = []
-
-        def flush() -> None:
-            digests = {p.id: text_hash(paper_text(p)) for p in batch}
-            state = store.embedding_state(list(digests))
-            for paper in batch:
-                have = state.get(paper.id)
-                if have is None or have[1] != model_id or have[2] != digests[paper.id]:
-                    self._pending[paper.id] = _day(paper)
-                else:
-                    self._pending.pop(paper.id, None)
-            batch.clear()
-
-        for paper in store.iter_papers(batch_size=SCAN_BATCH, after_seq=after):
-            batch.append(paper)
-            if len(batch) >= SCAN_BATCH:
-                flush()
-        if batch:
-            flush()
-
-    def _embed(
-        self, store: Store, embedder: Embeds, limit: int | None, newest_first: bool, progress: Progress | None
-    ) -> int:
-        vset = self._set
-        assert vset is not None
-        queue = list(self._pending)  # scan order: change order
-        if newest_first:
-            queue.sort(key=lambda pid: (-self._pending[pid], pid))
-        if limit is not None:
-            queue = queue[: max(limit, 0)]
-        done = 0
-        saved = time.monotonic()
-        for start in range(0, len(queue), EMBED_CHUNK):
-            chunk = queue[start : start + EMBED_CHUNK]
-            papers = store.get_papers(chunk)
-            texts = {p.id: paper_text(p) for p in papers}
-            digests = {pid: text_hash(text) for pid, text in texts.items()}
-            state = store.embedding_state(list(texts))
-            todo = [
-                pid for pid in texts
-                if (have := state.get(pid)) is None or have[1] != embedder.model_id or have[2] != digests[pid]
-            ]
-            if todo:
-                vectors = np.asarray(embedder.embed([texts[pid] for pid in todo]), dtype=np.float32)
-                (self.path / "DIRTY").touch()
-                rows = [(pid, embedder.model_id, digests[pid], vectors[i].astype("<f4").tobytes())
-                        for i, pid in enumerate(todo)]
-                labels = store.put_embeddings(rows)
-                with self._data:
-                    vset.add(np.array([labels[pid] for pid in todo], dtype=np.int64), todo,
-                             np.array([hash64(digests[pid]) for pid in todo], dtype=np.uint64), vectors)
-                done += len(todo)
-                if progress:
-                    progress(done)
-            for pid in chunk:
-                self._pending.pop(pid, None)
-            # Save now and then so other processes see progress, but never spend over ~10 % of the time saving
-            # (a save rewrites the whole graph: seconds for a million vectors).
-            if time.monotonic() - saved > max(SAVE_EVERY_S, 10 * self._save_seconds):
-                self._save()
-                saved = time.monotonic()
-        return done
 
 
 __all__ = ["VectorIndex", "VectorIndexBusyError", "default_path"]

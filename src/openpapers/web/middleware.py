@@ -61,6 +61,9 @@ class Guard:
         started = time.perf_counter()
         state = {"status": 500, "bytes": 0, "sent": False}
         static = scope["path"].startswith("/static/")
+        head = scope.get("method") == "HEAD"
+        if head:  # answered as GET without the body (monitors and link checkers use HEAD)
+            scope = {**scope, "method": "GET"}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -72,6 +75,8 @@ class Guard:
                     headers["Cache-Control"] = STATIC_CACHE
             elif message["type"] == "http.response.body":
                 state["bytes"] += len(message.get("body", b""))
+                if head:
+                    message = {**message, "body": b""}
             await send(message)
 
         try:
@@ -84,7 +89,7 @@ class Guard:
         finally:
             line = {
                 "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "method": scope.get("method"),
+                "method": "HEAD" if head else scope.get("method"),
                 "path": scope.get("path"),
                 "status": state["status"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
