@@ -15,6 +15,7 @@ contain them.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -101,28 +102,33 @@ class SearchService:
         self._keyword: KeywordIndex | None = None
         self._vectors: Any = None
         self._embedder: Any = None
+        # The web app searches from a thread pool: two first searches must not load the model twice.
+        self._lock = threading.Lock()
 
     # -- components --------------------------------------------------------------------------------------------
     @property
     def keyword(self) -> KeywordIndex:
-        if self._keyword is None:
-            self._keyword = KeywordIndex(keyword_path(self.data_dir))
+        with self._lock:
+            if self._keyword is None:
+                self._keyword = KeywordIndex(keyword_path(self.data_dir))
         return self._keyword
 
     @property
     def vectors(self) -> Any:
-        if self._vectors is None:
-            from openpapers.search.vectors import VectorIndex, default_path
+        with self._lock:
+            if self._vectors is None:
+                from openpapers.search.vectors import VectorIndex, default_path
 
-            self._vectors = VectorIndex(default_path(self.data_dir))
+                self._vectors = VectorIndex(default_path(self.data_dir))
         return self._vectors
 
     @property
     def embedder(self) -> Any:
-        if self._embedder is None:
-            from openpapers.search.embed import Embedder
+        with self._lock:
+            if self._embedder is None:
+                from openpapers.search.embed import Embedder
 
-            self._embedder = Embedder.load()
+                self._embedder = Embedder.load()
         return self._embedder
 
     # -- indexing ----------------------------------------------------------------------------------------------

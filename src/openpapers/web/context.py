@@ -50,6 +50,7 @@ def make_env() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the package: no stat() of every template on every render
     )
     env.filters.update(
         short_date=textfmt.short_date,
