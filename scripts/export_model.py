@@ -1,9 +1,13 @@
 """Reproduce the sentence-embedding model shipped in ``src/openpapers/data/models/``.
 
 openpapers embeds papers with all-MiniLM-L6-v2 (Apache-2.0, 384-d, mean pooling) run by onnxruntime as a
-dynamically int8-quantised ONNX graph: ~22 MB, no torch at run time, no hub access, and on a 2-core CPU about
-1.4x the throughput of the fp32 PyTorch model with the same ranking quality (see the report in
-``python scripts/export_model.py --check``). This script is the only place that needs the heavy tool chain.
+dynamically int8-quantised ONNX graph: 23 MB instead of 91 MB, no torch at run time, no hub access. Measured
+on the 2-core dev machine (358 seed-page abstracts, 10 keyword-judged queries): ranking quality
+equal to the fp32 PyTorch model (P@5 0.80 vs 0.80, nDCG@10 0.82 vs 0.83, title->abstract MRR 0.924 vs 0.926,
+mean cosine to the fp32 vectors 0.992) at 5.2 texts per CPU-second vs 4.2-4.7 for PyTorch fp32 (onnxruntime
+fp32 is as fast as int8 on this AVX2-only CPU: int8 is chosen for size). ``python scripts/export_model.py
+--check-only`` compares the shipped model with the PyTorch one. A model2vec static model distilled from the
+same checkpoint (256-d, ~1,200 texts/s) was measured too and not shipped: nDCG@10 0.61, P@5 0.66.
 
 Dev-only dependencies (NOT runtime dependencies of openpapers; install them in a scratch venv)::
 
@@ -19,7 +23,7 @@ offline too. Then::
 Steps: (1) export the BERT encoder (input_ids, attention_mask -> last_hidden_state) with torch.onnx;
 (2) fuse attention/LayerNorm/GELU with onnxruntime's BERT optimizer (fewer, faster kernels);
 (3) quantise the MatMul weights to int8 (dynamic activations), which is where the CPU time goes;
-(4) write tokenizer.json (truncation at ``max_len``, no fixed padding: the runtime pads per batch) and
+(4) write tokenizer.json (truncation at ``max_len``, no padding: the runtime runs one text per call) and
 model.json (name, dim, pooling, max_len) next to it. Pooling and L2 normalisation run in numpy at run time.
 """
 
@@ -119,7 +123,7 @@ def write_tokenizer(src: Path, dest: Path, max_len: int) -> None:
     tok = Tokenizer.from_file(str(src / "tokenizer.json"))
     tok.enable_truncation(max_length=max_len)
     tok.no_padding()
-    tok.save(str(dest))
+    tok.save(str(dest), pretty=False)
 
 
 def export(out: Path, *, optimize: bool = True, int8: bool = True, max_len: int = MAX_LEN) -> dict[str, object]:
@@ -157,9 +161,12 @@ def export(out: Path, *, optimize: bool = True, int8: bool = True, max_len: int 
 
 def check(out: Path) -> None:
     """Compare the exported model with the fp32 sentence-transformers one on a few texts."""
+    import sys
+
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
+    sys.path.insert(0, str(ROOT / "src"))  # the export venv need not have openpapers installed
     from openpapers.search.embed import Embedder
 
     texts = [
@@ -181,12 +188,14 @@ def main() -> None:
     ap.add_argument("--fp32", action="store_true", help="skip int8 quantisation")
     ap.add_argument("--max-len", type=int, default=MAX_LEN)
     ap.add_argument("--check", action="store_true", help="compare with the fp32 PyTorch model afterwards")
+    ap.add_argument("--check-only", action="store_true", help="only compare the model already in --out")
     args = ap.parse_args()
-    meta = export(args.out, optimize=not args.no_optimize, int8=not args.fp32, max_len=args.max_len)
-    size = sum(p.stat().st_size for p in args.out.iterdir()) / 1e6
-    print(json.dumps(meta, indent=2))
-    print(f"wrote {args.out} ({size:.1f} MB)")
-    if args.check:
+    if not args.check_only:
+        meta = export(args.out, optimize=not args.no_optimize, int8=not args.fp32, max_len=args.max_len)
+        size = sum(p.stat().st_size for p in args.out.iterdir()) / 1e6
+        print(json.dumps(meta, indent=2))
+        print(f"wrote {args.out} ({size:.1f} MB)")
+    if args.check or args.check_only:
         check(args.out)
 
 

@@ -82,7 +82,8 @@ def test_latest_upvotes_win_and_code_is_sticky() -> None:
 
 def test_unions_dedup_and_keep_order() -> None:
     a = listing(orgs=["pku", "microsoft-research"], code_urls=["https://github.com/x/y/"])
-    b = listing(source_key="b#x", orgs=["PKU", "tsinghua"], code_urls=["https://github.com/x/y"])
+    b = listing(source_key="b#x", orgs=["PKU", "tsinghua"], code_urls=["https://github.com/x/y"],
+                observed=date(2026, 1, 1))  # seen after a
     paper = merge_records([a, b])
     assert paper.orgs == ["pku", "microsoft-research", "tsinghua"]
     assert len(paper.code_urls) == 1

@@ -96,6 +96,9 @@ def merge_records(records: Sequence[PaperRecord], paper_id: str | None = None) -
         raise ValueError("merge_records needs at least one record")
     if len(records) == 1:
         return _from_one(records[0], paper_id)
+    # Ties between equally ranked claims go to the first one, and unions keep first-seen order: order the claims
+    # by when they were observed (then by key) so that storage order never matters.
+    records = sorted(records, key=lambda r: (_recency(r), r.source, r.source_key))
     prov: dict[str, Provenance] = {}
     chosen: dict[str, Any] = {}
     for name in _SCALARS:

@@ -19,12 +19,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from openpapers.model import Paper
+if TYPE_CHECKING:  # at run time this module needs only numpy, onnxruntime and tokenizers (export script)
+    from openpapers.model import Paper
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
 DEFAULT = "minilm-l6-v2"
