@@ -426,3 +426,16 @@ def test_dates_in_seed_export_are_plausible(seeded_export: list[dict[str, Any]])
     """Year-less dates resolve to the capture year or the one before, never into the future of the capture."""
     days = [date.fromisoformat(r["published"]) for r in seeded_export if r["published"]]
     assert days and max(days) <= date(2026, 11, 22)
+
+
+def test_imports_keep_both_indexes_current(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import makes its papers searchable at once: keyword fully, embeddings up to the configured number."""
+    monkeypatch.setenv("OPENPAPERS_EMBED_ON_IMPORT", "100")
+    seeds = seeds_dir()
+    run(tmp_path, "import", "listing", str(seeds / "000_e02ea1ad3dd5f609.txt"), "--captured", "2026-11-22")
+    for mode in ("keyword", "semantic", "hybrid"):
+        result = run(tmp_path, "search", "Monte Carlo neural PDE solver", "--mode", mode, "--json", "--limit", "3")
+        hits = orjson.loads(result.stdout)
+        assert "Monte Carlo Neural PDE Solver" in hits[0]["title"], (mode, hits)
+    similar = orjson.loads(run(tmp_path, "similar", hits[0]["id"], "--json", "--limit", "3").stdout)
+    assert similar and all(h["id"] != hits[0]["id"] for h in similar)

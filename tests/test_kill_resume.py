@@ -77,7 +77,8 @@ def cli(data_dir: Path, *args: str) -> list[str]:
 
 
 def import_cmd(data_dir: Path, snap: Path) -> list[str]:
-    return cli(data_dir, "import", "arxiv-snapshot", str(snap), "--batch-size", str(BATCH), "-q")
+    # --no-index: this test is about the store; indexing 40k papers after each run would dominate its time.
+    return cli(data_dir, "import", "arxiv-snapshot", str(snap), "--batch-size", str(BATCH), "-q", "--no-index")
 
 
 def checkpoint_line(db: Path) -> int:
