@@ -140,7 +140,7 @@ def load_corpus(n: int, root: Path = OUT) -> Corpus:
 
 
 def build(n: int, *, root: Path = OUT, keyword: bool = False, vectors: str | None = None,
-          model_limit: int = 20_000, log: Any = print) -> Corpus:
+          model_limit: int = 20_000, max_new: int | None = None, log: Any = print) -> Corpus:
     """Every stage asked for, each skipped when already done; returns what the corpus now holds."""
     data_dir = build_store(n, root, log)
     if keyword or vectors:
@@ -150,7 +150,7 @@ def build(n: int, *, root: Path = OUT, keyword: bool = False, vectors: str | Non
             if vectors:
                 from search_vectors import build_vectors  # numpy and the model only when vectors are asked for
 
-                build_vectors(store, data_dir, vectors, model_limit=model_limit, log=log)
+                build_vectors(store, data_dir, vectors, model_limit=model_limit, max_new=max_new, log=log)
     return load_corpus(n, root)
 
 
@@ -162,9 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vectors", choices=("random", "clustered", "model"),
                     help="also fill the vector index (see bench/README.md for the kinds)")
     ap.add_argument("--model-limit", type=int, default=20_000, help="papers to embed with --vectors model")
+    ap.add_argument("--max-new", type=int, help="embed at most this many papers in this run (0: only rebuild the "
+                    "index from vectors already in the store); the fill continues on the next run")
     args = ap.parse_args(argv)
     for n in args.n or [100_000]:
-        corpus = build(n, root=args.root, keyword=args.keyword, vectors=args.vectors, model_limit=args.model_limit)
+        corpus = build(n, root=args.root, keyword=args.keyword, vectors=args.vectors, model_limit=args.model_limit,
+                       max_new=args.max_new)
         print(f"corpus {n:,}: {corpus.data_dir} ({corpus.papers:,} papers); keyword: {corpus.keyword}; "
               f"vectors: {corpus.vectors}")
     return 0

@@ -75,8 +75,14 @@ class RandomEmbedder:
 
 
 def build_vectors(store: Any, data_dir: Path, kind: str, *, model_limit: int = 20_000, log: Any = print,
-                  dim: int | None = None) -> dict[str, Any]:
-    """Sync the corpus's vector index with vectors of ``kind``; skipped when the marker says it is done."""
+                  dim: int | None = None, max_new: int | None = None) -> dict[str, Any] | None:
+    """Sync the corpus's vector index with vectors of ``kind``; skipped when the marker says it is done.
+
+    ``max_new`` caps the papers embedded by this call (0: only bring the index up to date with the vectors
+    already in the store, e.g. after an index format change, without making more). When the index ends up
+    holding fewer vectors than asked for, no marker is written and None is returned: the corpus is partial
+    (see :func:`current_state`), and the next call continues the fill.
+    """
     from openpapers.search.vectors import VectorIndex, default_path
 
     if kind not in KINDS:
@@ -107,10 +113,14 @@ def build_vectors(store: Any, data_dir: Path, kind: str, *, model_limit: int = 2
             last[0] = done // step
             log(f"  {done:,} embedded ({time.perf_counter() - t:.0f} s)")
 
-    embedded = index.sync(store, embedder, limit=limit, progress=progress)
+    cap = limit if max_new is None else (max_new if limit is None else min(limit, max_new))
+    embedded = index.sync(store, embedder, limit=cap, progress=progress)
     secs = time.perf_counter() - t
     count = index.count()
     log(f"  {embedded:,} papers embedded in {secs:.0f} s; the index holds {count:,} vectors")
+    if count < min(papers, limit or papers):
+        log(f"  PARTIAL: {count:,} of {min(papers, limit or papers):,} papers have vectors; run again to continue")
+        return None
     info = {"kind": kind, "note": KINDS[kind], "papers": papers, "limit": limit, "vectors": count,
             "dim": embedder.dim, "model_id": embedder.model_id, "build_seconds": round(secs, 1)}
     corpus_mod.write_mark(mark, info)
@@ -197,6 +207,11 @@ def measure_vectors(store: Any, corpus: Any, queries: Sequence[str], args: Any) 
     out: dict[str, Any] = {}
     service = SearchService(store, corpus.data_dir)
     filters = Filters()
+    loaded = service.vectors.count()
+    if not loaded:  # the service would quietly run keyword-only hybrid searches: refuse to time those
+        raise SystemExit(f"the vector index of {corpus.data_dir} cannot be loaded (built by another version?): "
+                         "run bench/search_corpus.py --vectors ... again")
+    out["vectors_loaded"] = loaded
     rec = _Recorder(Embedder.load())
     service._embedder = rec  # the bench swaps the embedder to time with and without the model call
 
