@@ -146,7 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--verbose", "-v", action="store_true", help="list the relevant papers each mode missed")
     args = ap.parse_args(argv)
     judged = load_judged(args.judged)
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="openpapers-judged-"))
+    if args.data_dir is None:
+        with tempfile.TemporaryDirectory(prefix="openpapers-judged-") as tmp:
+            return evaluate(judged, Path(tmp), args)
+    return evaluate(judged, args.data_dir, args)
+
+
+def evaluate(judged: list[Judged], data_dir: Path, args: argparse.Namespace) -> int:
     search, titles, usable = demo_service(data_dir, args.modes)
     resolve(judged, titles)
     skipped = [m for m in args.modes if m not in usable]
