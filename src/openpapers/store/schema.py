@@ -168,3 +168,151 @@ embeddings = Table(
     UniqueConstraint("paper_id", name="uq_embeddings_paper_id"),
     sqlite_autoincrement=True,
 )
+
+# ---------------------------------------------------------------------------------------------------------------
+# People (accounts, their signals, their digests). Times are ISO-8601 UTC strings like the rest of the schema, so
+# they sort and compare as text on every backend. ``paper_id`` columns hold the paper id at the time of the action;
+# readers resolve merged-away ids through ``paper_aliases``. Deleting an account deletes every row with its
+# ``user_id`` (people/accounts.py lists the tables), so no foreign keys are needed for that and bulk paper merges
+# never touch these tables.
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String, nullable=False, unique=True),  # stored lower-cased: one account per mailbox
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", String, nullable=False),  # argon2id, parameters inside the hash string
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_at", String, nullable=False),
+    Column("digest_frequency", String, nullable=False, default="off"),  # off | daily | weekly
+    Column("digest_sections", String, nullable=False, default="follows,recommendations,trending"),
+)
+
+# Server-side sessions: the cookie carries a random token, the table its SHA-256, so a stolen database does not
+# yield live cookies, logout really ends a session, and any number of workers share them.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String, primary_key=True),  # sha256 hex of the cookie token
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("csrf_token", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False, index=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("token_hash", String, nullable=False, unique=True),
+    Column("created_at", String, nullable=False),
+    Column("last_used_at", String),
+)
+
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("token_hash", String, primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+    Column("used_at", String),
+)
+
+# Failed logins (and reset requests), for rate limiting that holds across worker processes.
+auth_attempts = Table(
+    "auth_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String, nullable=False),  # e.g. "login:<email>", "login-ip:<address>"
+    Column("at", String, nullable=False),
+    Index("ix_auth_attempts_key_at", "key", "at"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("paper_id", String, primary_key=True),
+    Column("created_at", String, nullable=False),
+    Index("ix_votes_paper", "paper_id"),
+    Index("ix_votes_created", "created_at"),
+)
+
+library = Table(
+    "library",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("paper_id", String, primary_key=True),
+    Column("tags", Text, nullable=False, default="[]"),  # JSON list of strings
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+    Index("ix_library_paper", "paper_id"),
+    Index("ix_library_created", "created_at"),
+)
+
+# "Not interested": negative feedback for recommendations; such papers never show in the personal feed again.
+dismissals = Table(
+    "dismissals",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("paper_id", String, primary_key=True),
+    Column("created_at", String, nullable=False),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("kind", String, nullable=False),  # author | org | category | search
+    # author id, org id, category code; for a saved search the canonical JSON of {"q": ..., filters...}
+    Column("target", Text, nullable=False),
+    Column("label", Text, nullable=False),  # what to show: the author's name, "diffusion (cs.CV, has code)"
+    Column("created_at", String, nullable=False),
+    UniqueConstraint("user_id", "kind", "target", name="uq_follows_user_kind_target"),
+    Index("ix_follows_kind_target", "kind", "target"),
+)
+
+# Papers an admin put on a day's feed ("curated by the community").
+featured = Table(
+    "featured",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("paper_id", String, primary_key=True),
+    Column("user_id", Integer, nullable=False),
+    Column("created_at", String, nullable=False),
+)
+
+# One row per (user, period) digest: the exactly-once ledger. The message is composed once and stored, so a
+# resend after a crash sends the very same bytes (same Message-ID).
+digest_outbox = Table(
+    "digest_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("period", String, nullable=False),  # "daily:2026-11-22" | "weekly:2026-W47"
+    Column("status", String, nullable=False),  # pending | sending | sent | empty | failed
+    Column("message_id", String),
+    Column("message", LargeBinary),  # RFC 5322 bytes, NULL for "empty" (nothing new: no email)
+    Column("claimed_by", String),
+    Column("claimed_at", String),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", String, nullable=False),
+    Column("sent_at", String),
+    Column("error", Text),
+    UniqueConstraint("user_id", "period", name="uq_digest_outbox_user_period"),
+    Index("ix_digest_outbox_status", "status"),
+)
+
+# Secrets every worker process must share (cookie and unsubscribe-token signing keys), created on first use.
+app_secrets = Table(
+    "app_secrets",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", String, nullable=False),
+)
