@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -64,7 +64,7 @@ def parse_date(value: str | None, option: str) -> date | None:
         raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date", param_hint=option) from None
 
 
-def fail(exc: Exception) -> None:
+def fail(exc: Exception) -> NoReturn:
     """Print a user-caused error as one line (plus what to do about a bad entry) and exit 2."""
     err.print(f"error: {exc}", markup=False, highlight=False)
     if isinstance(exc, BadInput):

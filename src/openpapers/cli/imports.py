@@ -24,7 +24,19 @@ app.add_typer(harvest_app, name="harvest")
 def _run(
     source: Source, *, skip_bad: bool, quiet: bool, detail: dict[str, Any] | None = None, index: bool = True
 ) -> ImportReport:
-    """Import one source with a progress bar, print the summary and skipped entries, then update the indexes."""
+    """Import one source with a progress bar, print the summary and skipped entries, then update the indexes.
+
+    A source or store error ends the command with its message (file/line/field) and a non-zero status.
+    """
+    try:
+        return _import_and_index(source, skip_bad=skip_bad, quiet=quiet, detail=detail, index=index)
+    except OpenPapersError as exc:
+        fail(exc)
+
+
+def _import_and_index(
+    source: Source, *, skip_bad: bool, quiet: bool, detail: dict[str, Any] | None, index: bool
+) -> ImportReport:
     total = getattr(source, "total_bytes", None)
     show = not quiet and err.is_terminal
     bar = Progress(
@@ -95,12 +107,9 @@ def import_listing(
     from openpapers.sources.listing import ListingSource
 
     when = parse_date(captured, "--captured")
-    try:
-        for f in files:
-            source = ListingSource(f, captured=when, owner=owner, kind=kind)
-            _run(source, skip_bad=skip_bad, quiet=quiet, detail={"file": str(f), "owner": owner}, index=not no_index)
-    except OpenPapersError as exc:
-        fail(exc)
+    for f in files:
+        source = ListingSource(f, captured=when, owner=owner, kind=kind)
+        _run(source, skip_bad=skip_bad, quiet=quiet, detail={"file": str(f), "owner": owner}, index=not no_index)
 
 
 @import_app.command("arxiv-snapshot")
@@ -114,16 +123,13 @@ def import_snapshot(
     """Import the arXiv bulk metadata snapshot, streamed and resumable."""
     from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
 
-    try:
-        _run(
-            ArxivSnapshotSource(file, page_size=batch_size),
-            skip_bad=skip_bad,
-            quiet=quiet,
-            detail={"file": str(file)},
-            index=not no_index,
-        )
-    except OpenPapersError as exc:
-        fail(exc)
+    _run(
+        ArxivSnapshotSource(file, page_size=batch_size),
+        skip_bad=skip_bad,
+        quiet=quiet,
+        detail={"file": str(file)},
+        index=not no_index,
+    )
 
 
 @import_app.command("hf-daily")
@@ -137,16 +143,13 @@ def import_hf_daily(
     """Import a Hugging Face daily-papers JSON file."""
     from openpapers.sources.hf_daily import HfDailySource
 
-    try:
-        _run(
-            HfDailySource(file, observed=parse_date(observed, "--observed")),
-            skip_bad=skip_bad,
-            quiet=quiet,
-            detail={"file": str(file)},
-            index=not no_index,
-        )
-    except OpenPapersError as exc:
-        fail(exc)
+    _run(
+        HfDailySource(file, observed=parse_date(observed, "--observed")),
+        skip_bad=skip_bad,
+        quiet=quiet,
+        detail={"file": str(file)},
+        index=not no_index,
+    )
 
 
 @import_app.command("demo")
