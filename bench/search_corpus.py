@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, action="append", help="corpus size; repeatable [default: 100000]")
     ap.add_argument("--root", type=Path, default=OUT, help="where snapshots and corpora live [bench/out]")
     ap.add_argument("--keyword", action="store_true", help="also build the keyword index")
-    ap.add_argument("--vectors", choices=("random", "clustered", "model"),
+    ap.add_argument("--vectors", choices=("random", "clustered", "static", "model"),
                     help="also fill the vector index (see bench/README.md for the kinds)")
     ap.add_argument("--model-limit", type=int, default=20_000, help="papers to embed with --vectors model")
     ap.add_argument("--max-new", type=int, help="embed at most this many papers in this run (0: only rebuild the "

@@ -29,6 +29,8 @@ KINDS = {
     "random": "independent random unit vectors: latency/memory only, no relevance; worst case for ANN recall",
     "clustered": "random unit vectors around 1,000 random topic centres: latency/memory and a fairer ANN "
                  "recall, no relevance",
+    "static": "static MiniLM vectors (IDF-weighted mean of the shipped model's per-token vectors, see "
+              "search_static.py): real topical structure, fast; fair for ANN recall, not for relevance",
     "model": "made by the real embedding model",
 }
 CENTRES = 1000
@@ -99,6 +101,13 @@ def build_vectors(store: Any, data_dir: Path, kind: str, *, model_limit: int = 2
         from openpapers.search.embed import Embedder
 
         embedder: Any = Embedder.load()
+    elif kind == "static":
+        from search_static import StaticEmbedder, fill_store
+
+        embedder = StaticEmbedder.for_store(store, log)
+        if max_new != 0:
+            log("writing static vectors into the store (resumable) ...")
+            fill_store(store, embedder, log=log)
     else:
         embedder = RandomEmbedder(dim or _model_dim(), kind)
     log(f"filling the vector index with {kind} vectors ({KINDS[kind]}) for "
@@ -139,7 +148,7 @@ def current_state(data_dir: Path, papers: int) -> dict[str, Any] | None:
     model = index.model_id
     if model is None:
         return None
-    kind = next((k for k in ("random", "clustered") if model.startswith(f"bench-{k}-")), "model")
+    kind = next((k for k in ("random", "clustered", "static") if model.startswith(f"bench-{k}-")), "model")
     count = index.count()
     return {"kind": kind, "vectors": count, "papers": papers, "model_id": model, "partial": True,
             "note": f"{KINDS[kind]}; PARTIAL: {count:,} of {papers:,} papers have vectors (the fill was "
@@ -212,7 +221,14 @@ def measure_vectors(store: Any, corpus: Any, queries: Sequence[str], args: Any) 
         raise SystemExit(f"the vector index of {corpus.data_dir} cannot be loaded (built by another version?): "
                          "run bench/search_corpus.py --vectors ... again")
     out["vectors_loaded"] = loaded
-    rec = _Recorder(Embedder.load())
+    kind = (corpus.vectors or {}).get("kind", "random")
+    model = Embedder.load()
+    if kind == "static":  # query vectors must live in the index's space: the same static function
+        from search_static import StaticEmbedder
+
+        rec = _Recorder(StaticEmbedder.for_store(store, log=lambda *_: None))
+    else:
+        rec = _Recorder(model)
     service._embedder = rec  # the bench swaps the embedder to time with and without the model call
 
     def hybrid(q: str) -> Any:
@@ -220,7 +236,9 @@ def measure_vectors(store: Any, corpus: Any, queries: Sequence[str], args: Any) 
 
     out["hybrid_incl"] = stats(time_queries(hybrid, queries, args.repeat))
     texts = list(rec.seen)
-    out["embed_query"] = stats(time_queries(lambda t: rec.real.embed([t]), texts, args.repeat))
+    # The real model's query embedding, whatever the index's kind: what a served query pays on top.
+    out["embed_query"] = stats(time_queries(lambda t: model.embed([t]), texts, args.repeat))
+    out["query_embedder"] = "static (the index's kind)" if kind == "static" else "the real model"
     service._embedder = _Replay(rec)
     out["hybrid_excl"] = stats(time_queries(hybrid, queries, args.repeat))
     out["hybrid_breakdown"] = hybrid_breakdown(hybrid, queries)
@@ -256,12 +274,20 @@ def hybrid_breakdown(search: Any, queries: Sequence[str]) -> dict[str, float]:
     return out
 
 
+def vindex_store(corpus: Any) -> Any:
+    from openpapers.config import resolve_settings
+    from openpapers.store import open_store
+
+    return open_store(resolve_settings(corpus.data_dir))
+
+
 def ann_recall(vindex: Any, corpus: Any, rec: _Recorder, count: int, k: int = 10) -> dict[str, Any]:
     """Recall@k of ``vindex.search`` against brute-force inner product over the index's own vectors.
 
     Query vectors come from the corpus's distribution: for random kinds fresh draws of the same kind (queries
-    far from every stored vector would make any index look perfect or hopeless), for model vectors the real
-    embeddings of the bench queries plus of stored paper texts' openings (near-duplicate queries).
+    far from every stored vector would make any index look perfect or hopeless), for static vectors the bench
+    queries and random stored papers' titles through the same static function, for model vectors the real
+    embeddings of the bench queries plus perturbed stored vectors (near-duplicate queries).
     """
     from openpapers.search.vectors import VectorIndex
     from search_latency import stats
@@ -269,7 +295,14 @@ def ann_recall(vindex: Any, corpus: Any, rec: _Recorder, count: int, k: int = 10
     vindex = VectorIndex(vindex.path, exact_threshold=0)  # always the graph, even on a small corpus
     ids, matrix = vindex.live_vectors()
     kind = (corpus.vectors or {}).get("kind", "random")
-    if kind == "model":
+    if kind == "static":  # the bench queries, then titles of random stored papers, through the static function
+        store = vindex_store(corpus)
+        rng = np.random.default_rng(3)
+        picks = rng.choice(len(ids), size=max(0, count - len(rec.seen)), replace=False).tolist()
+        titles = [p.title for p in store.get_papers([ids[i] for i in picks])]
+        store.close()
+        qv = rec.real.embed([*list(rec.seen)[:count], *titles]).astype(np.float32)
+    elif kind == "model":
         texts = list(rec.seen)[:count]
         vecs = [rec.seen[t] for t in texts]
         rng = np.random.default_rng(3)

@@ -5,15 +5,21 @@
     python bench/web_load.py --target feed=/month/2026-03 --target api=/api/search?q=diffusion
 
 Starts ``openpapers serve`` (``--workers`` processes, 1 by default) on 127.0.0.1 and, for each target in turn, runs
-``--clients`` concurrent closed-loop clients (an asyncio load generator on httpx) for ``--duration`` seconds after
-a short warm-up. Per target it prints requests/s, p50/p95/p99/max latency and errors (non-200 answers and
-transport failures), plus the server's RSS before and after the run and its peak. Targets: p95 ≤ 100 ms and no
-errors on the feed and search pages.
+``--clients`` concurrent closed-loop clients for ``--duration`` seconds after a short warm-up. The load generator is
+``wrk`` (C, epoll; Debian package ``wrk``) driven by a generated Lua script when it is installed, else an asyncio
+generator on httpx (``--driver``): the clients share the CPUs with the server, and httpx spent about as much CPU per
+request as the server did, wrk a small fraction of it. Per target it prints requests/s, p50/p95/p99/max latency and
+errors (non-200 answers and transport failures), plus the server's RSS before and after the run and its peak.
+Targets: p95 ≤ 100 ms and no errors on the feed and search pages.
 
 The baseline in the same run is ``/healthz`` (a store count and a tiny JSON body: the framework's floor), so
 the page figures can be read as "so many times the cheapest request" on any machine. The load generator shares
 the machine's CPUs with the server (2 cores here), so absolute requests/s are a lower bound; the server's CPU
 time per request (``cpu ms/req``, from the server process's own counters) depends much less on what else runs.
+
+``--cache off`` starts the server with ``OPENPAPERS_WEB_CACHE=0`` (no anonymous response cache): run both to
+see pages served from the cache and rendered every time; ``search-mix`` rotates 62 distinct queries, so with the
+cache on it measures the cache once each query was asked once.
 
 Traffic goes only to 127.0.0.1, is bounded in time, and stops by itself.
 """
@@ -24,6 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -68,8 +75,16 @@ class Result:
     seconds: float = 0.0
     statuses: dict[int, int] = field(default_factory=dict)
     server_cpu_s: float = 0.0  # user+system CPU the server spent during the measured phase
+    wrk: dict[str, Any] | None = None  # wrk's summary when it drove the load (latencies in microseconds)
 
     def row(self) -> dict[str, Any]:
+        if self.wrk is not None:
+            n, w = self.wrk["requests"], self.wrk
+            return {"target": self.name, "path": self.path, "requests": n,
+                    "rps": round(n / self.seconds, 1) if self.seconds else 0.0,
+                    "p50_ms": round(w["p50"] / 1000, 2), "p95_ms": round(w["p95"] / 1000, 2),
+                    "p99_ms": round(w["p99"] / 1000, 2), "max_ms": round(w["max"] / 1000, 2), "errors": self.errors,
+                    "cpu_ms_per_req": round(self.server_cpu_s * 1000 / n, 2) if n else float("nan")}
         lat = self.latencies_ms
         return {
             "target": self.name,
@@ -117,11 +132,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int, log_path: Path, workers: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, log_path: Path, workers: int,
+                 cache: bool = True) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()", "--data-dir", str(data_dir),
            "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    env = {**os.environ, "OPENPAPERS_WEB_CACHE": "1" if cache else "0"}
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -181,8 +198,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def load(base: str, result: Result, clients: int, duration: float, warmup: float, server: int) -> None:
-    paths = [result.path.replace("{query}", quote_plus(q)) for q in load_queries()] if "{query}" in result.path \
-        else [result.path]
+    paths = target_paths(result.path)
     turn = iter(range(1 << 62))
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10.0) as client:
@@ -212,10 +228,64 @@ async def load(base: str, result: Result, clients: int, duration: float, warmup:
         result.server_cpu_s = cpu_seconds(server) - cpu_before
 
 
+WRK_SCRIPT = """
+local paths = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%%d,"duration_us":%%d,"p50":%%d,"p95":%%d,"p99":%%d,"max":%%d,' ..
+    '"connect":%%d,"read":%%d,"write":%%d,"status":%%d,"timeout":%%d}\\n', summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max,
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def run_wrk(base: str, result: Result, clients: int, duration: float, warmup: float, server: int) -> None:
+    """One target under wrk: a warm-up run, then the measured one; latency percentiles from wrk's own
+    histogram (microsecond resolution), errors = transport failures + answers with status >= 400."""
+    paths = target_paths(result.path)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(WRK_SCRIPT % ", ".join(_lua_string(p) for p in paths))
+    threads = str(min(2, clients))
+
+    def wrk(seconds: float) -> dict[str, Any]:
+        cmd = ["wrk", "-t", threads, "-c", str(clients), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", f.name, base + paths[0]]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        line = next(ln for ln in out.splitlines() if ln.startswith("WRKJSON "))
+        return orjson.loads(line[len("WRKJSON "):])
+
+    try:
+        if warmup > 0:
+            wrk(warmup)
+        cpu_before = cpu_seconds(server)
+        data = wrk(duration)
+        result.server_cpu_s = cpu_seconds(server) - cpu_before
+    finally:
+        os.unlink(f.name)
+    result.seconds = data["duration_us"] / 1e6
+    result.wrk = data
+    result.errors = sum(data[k] for k in ("connect", "read", "write", "status", "timeout"))
+
+
+def target_paths(path: str) -> list[str]:
+    return [path.replace("{query}", quote_plus(q)) for q in load_queries()] if "{query}" in path else [path]
+
+
 def print_table(rows: list[dict[str, Any]], rss: dict[str, float], clients: int, duration: float,
-                workers: int) -> None:
-    print(f"web load: {clients} clients x {duration:g} s per target, {workers} server worker(s); "
-          f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
+                workers: int, driver: str = "httpx", cache: bool = True, load_start: float | None = None) -> None:
+    print(f"web load: {clients} clients x {duration:g} s per target, {workers} server worker(s), load generator "
+          f"{driver}, response cache {'on' if cache else 'off'}; {os.cpu_count()} CPUs, load average "
+          f"{load_start if load_start is not None else float('nan'):.2f} at start, {os.getloadavg()[0]:.2f} at end")
     head = f"{'target':<10} {'path':<34} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} " \
            f"{'max ms':>8} {'errors':>6} {'cpu ms/req':>10}"
     print(head)
@@ -224,6 +294,10 @@ def print_table(rows: list[dict[str, Any]], rss: dict[str, float], clients: int,
         print(f"{r['target']:<10} {r['path'][:34]:<34} {r['requests']:>7} {r['rps']:>8.1f} {r['p50_ms']:>8.2f} "
               f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['max_ms']:>8.2f} {r['errors']:>6} "
               f"{r['cpu_ms_per_req']:>10.2f}")
+    base = next((r for r in rows if r["target"] == "baseline"), None)
+    if base and base["p50_ms"] > 0:
+        ratios = ", ".join(f"{r['target']} {r['p95_ms'] / base['p95_ms']:.1f}x" for r in rows if r is not base)
+        print(f"p95 as a multiple of the same-run /healthz baseline p95: {ratios}")
     print(f"server RSS: before {rss['before_mib']:.1f} MiB, after {rss['after_mib']:.1f} MiB, "
           f"peak {rss['peak_mib']:.1f} MiB")
 
@@ -239,7 +313,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="replace the default targets (baseline, feed, search, search-mix); {query} in a "
                          "path cycles through bench/queries.txt")
     ap.add_argument("--json", type=Path, help="also write the results as JSON here")
+    ap.add_argument("--driver", choices=("auto", "wrk", "httpx"), default="auto",
+                    help="load generator: wrk when installed (auto), or the asyncio/httpx one")
+    ap.add_argument("--cache", choices=("on", "off"), default="on",
+                    help="the server's anonymous response cache (off: every request renders)")
     args = ap.parse_args(argv)
+    driver = ("wrk" if shutil.which("wrk") else "httpx") if args.driver == "auto" else args.driver
+    if driver == "wrk" and not shutil.which("wrk"):
+        ap.error("--driver wrk: wrk is not installed (Debian: apt-get install wrk)")
+    load_start = os.getloadavg()[0]
     if args.clients < 1 or args.duration <= 0 or args.duration > 600:
         ap.error("--clients must be ≥ 1 and --duration in (0, 600]")
     targets = dict(t.split("=", 1) for t in args.target) if args.target else DEFAULT_TARGETS
@@ -250,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         prepare_demo(data_dir)
     port = free_port()
     log_path = Path(tempfile.mkstemp(prefix="web-load-", suffix=".log")[1])
-    server = start_server(data_dir, port, log_path, args.workers)
+    server = start_server(data_dir, port, log_path, args.workers, cache=args.cache == "on")
     sampler = RssSampler(server.pid)
     try:
         rss_before = rss(server.pid)
@@ -258,8 +340,11 @@ def main(argv: list[str] | None = None) -> int:
         results = []
         for name, path in targets.items():
             result = Result(name, path)
-            asyncio.run(load(f"http://127.0.0.1:{port}", result, args.clients, args.duration, args.warmup,
-                             server.pid))
+            if driver == "wrk":
+                run_wrk(f"http://127.0.0.1:{port}", result, args.clients, args.duration, args.warmup, server.pid)
+            else:
+                asyncio.run(load(f"http://127.0.0.1:{port}", result, args.clients, args.duration, args.warmup,
+                                 server.pid))
             results.append(result)
         rss_after = rss(server.pid)
     finally:
@@ -272,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [r.row() for r in results]
     rss_mib = {"before_mib": rss_before / 2**20, "after_mib": rss_after / 2**20,
            "peak_mib": max(sampler.peak, rss_after) / 2**20}
-    print_table(rows, rss_mib, args.clients, args.duration, args.workers)
+    print_table(rows, rss_mib, args.clients, args.duration, args.workers, driver, args.cache == "on", load_start)
     failed = [r for r in rows if r["target"] != "baseline" and (r["errors"] or r["p95_ms"] > P95_TARGET_MS)]
     for r in failed:
         print(f"MISSED TARGET: {r['target']} p95 {r['p95_ms']} ms (≤ {P95_TARGET_MS:g}), errors {r['errors']}")
@@ -281,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{res.name}: statuses {res.statuses}")
     if args.json:
         args.json.write_bytes(orjson.dumps({"clients": args.clients, "duration_s": args.duration, "rows": rows,
-                                            "workers": args.workers, "rss": rss_mib,
+                                            "workers": args.workers, "rss": rss_mib, "driver": driver,
+                                            "cache": args.cache, "load_start": load_start,
                                             "data_dir": str(data_dir)}, option=orjson.OPT_INDENT_2))
     log_path.unlink(missing_ok=True)
     return 1 if failed else 0

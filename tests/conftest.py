@@ -1,11 +1,142 @@
-"""Suite-wide settings.
+"""Suite-wide settings, and the switch that runs the store, search and web tests on both backends.
 
 Imports index what they import; embedding costs ~0.1–0.3 s per paper on two cores, so CLI tests that import the
 demo corpus many times would spend minutes embedding the same papers. Tests therefore default to keyword-only
 indexing on import (``OPENPAPERS_EMBED_ON_IMPORT=0``); tests/search and test_cli's own import-indexing test cover
 the embedding path explicitly.
+
+Two backends: every test under tests/store, tests/search and tests/web runs twice, ``[sqlite]`` and
+``[postgresql]`` (the ``backend`` parameter; those folders' conftest.py request ``backend_db`` for every test).
+The PostgreSQL variant needs a server: ``OPENPAPERS_TEST_PG_URL``
+(a superuser URL, e.g. ``postgresql://openpapers@127.0.0.1:5433/postgres``; ``.ci/run`` starts one). Each test
+then gets a database of its own, created from a template that is migrated once per session (a file copy:
+milliseconds), exported as ``OPENPAPERS_DATABASE_URL`` for the test and dropped after it. Fixtures that build
+shared data at module or session scope ask ``backend.settings(path)`` for a database of their own instead.
+Without the variable the PostgreSQL variants are skipped (locally) -- or fail, when ``CI`` is set, so that CI
+can never pass by testing SQLite alone. Tests that are about SQLite itself are marked ``sqlite_only``.
 """
 
+from __future__ import annotations
+
+import itertools
 import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("OPENPAPERS_EMBED_ON_IMPORT", "0")
+
+PG_URL = os.environ.get("OPENPAPERS_TEST_PG_URL", "").strip()
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about SQLite itself (files, WAL): not run on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" not in metafunc.fixturenames:
+        return
+    names = ["sqlite"] if metafunc.definition.get_closest_marker("sqlite_only") else list(BACKENDS)
+    # Session scope: pytest then runs all [sqlite] tests before all [postgresql] ones, and session fixtures
+    # (the web app's demo store) are built once per backend.
+    metafunc.parametrize("backend", names, indirect=True, scope="session")
+
+
+class Backend:
+    """One backend of the test matrix: hands out fresh databases (PostgreSQL) or nothing (SQLite files)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._counter = itertools.count()
+        self._template: str | None = None
+        self._admin: object | None = None
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.name == "postgresql"
+
+    def _admin_engine(self) -> object:
+        if self._admin is None:
+            from sqlalchemy import create_engine
+
+            from openpapers.store.dialect import engine_url
+
+            self._admin = create_engine(engine_url(PG_URL), isolation_level="AUTOCOMMIT", poolclass=_null_pool())
+        return self._admin
+
+    def _url(self, name: str) -> str:
+        from sqlalchemy import make_url
+
+        return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+    def _sql(self, statement: str) -> None:
+        with self._admin_engine().connect() as conn:  # type: ignore[attr-defined]
+            conn.exec_driver_sql(statement)
+
+    def new_database(self) -> str:
+        """A fresh, migrated PostgreSQL database (URL); dropped again by :meth:`drop`."""
+        if self._template is None:
+            from openpapers.store.sql import SqlStore
+
+            self._template = f"op_test_tpl_{os.getpid()}"
+            self._sql(f"DROP DATABASE IF EXISTS {self._template} WITH (FORCE)")
+            self._sql(f"CREATE DATABASE {self._template}")
+            store = SqlStore(self._url(self._template))  # runs every migration once
+            store.close()
+        name = f"op_test_{os.getpid()}_{next(self._counter)}"
+        self._sql(f"CREATE DATABASE {name} TEMPLATE {self._template}")
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        from sqlalchemy import make_url
+
+        self._sql(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
+
+    def settings(self, data_dir: Path) -> object:
+        """Settings for a data dir on this backend (a new database of its own on PostgreSQL)."""
+        from openpapers.config import resolve_settings
+
+        if self.is_postgres:
+            return resolve_settings(data_dir, database_url=self.new_database())
+        return resolve_settings(data_dir, database_url=f"sqlite:///{Path(data_dir).resolve()}/openpapers.db")
+
+    def close(self) -> None:
+        if self._template is not None:
+            self._sql(f"DROP DATABASE IF EXISTS {self._template} WITH (FORCE)")
+        if self._admin is not None:
+            self._admin.dispose()  # type: ignore[attr-defined]
+
+
+def _null_pool() -> type:
+    from sqlalchemy.pool import NullPool
+
+    return NullPool
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    name = getattr(request, "param", "sqlite")
+    if name == "postgresql" and not PG_URL:
+        reason = "OPENPAPERS_TEST_PG_URL is not set: PostgreSQL variants need a server (see .ci/run)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI is set but {reason}", pytrace=False)
+        pytest.skip(reason)
+    b = Backend(name)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def backend_db(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | None]:
+    """Point ``OPENPAPERS_DATABASE_URL`` at a fresh database for this test (PostgreSQL), or unset it (SQLite:
+    each test's data dir has its own file)."""
+    if not backend.is_postgres:
+        monkeypatch.delenv("OPENPAPERS_DATABASE_URL", raising=False)
+        yield None
+        return
+    url = backend.new_database()
+    monkeypatch.setenv("OPENPAPERS_DATABASE_URL", url)
+    yield url
+    backend.drop(url)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openpapers.config import resolve_settings
 from openpapers.demo import load_demo
 from openpapers.model import PaperRecord
 from openpapers.search.query import parse_query
@@ -23,9 +23,9 @@ JUDGED = Path(__file__).with_name("judged_queries.json")
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+def service(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> SearchService:
     data = tmp_path_factory.mktemp("search-demo")
-    store = open_store(resolve_settings(data))
+    store = open_store(backend.settings(data))
     load_demo(store)
     svc = SearchService(store, data)
     svc.sync()

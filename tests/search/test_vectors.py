@@ -1,5 +1,5 @@
-"""The vector index on a real SQLite store: incremental sync, stable labels, filters inside exact and ANN
-search, similar papers, deletions, persistence, and the store's embedding table.
+"""The faiss vector index (the SQLite backend's retriever) on a real SQLite store: incremental sync, stable
+labels, filters inside exact and ANN search, similar papers, deletions, persistence, and the store's embedding table.
 
 Sync tests use the shipped model on a handful of papers; ANN tests use random unit vectors (through
 :class:`TableEmbedder`, a stand-in that maps texts to given vectors), because the graph's behaviour depends on
@@ -21,9 +21,12 @@ from openpapers.model import PaperRecord, author_id, org_id
 from openpapers.search.embed import Embedder, paper_text, text_hash
 from openpapers.search.types import Filters
 from openpapers.search.vector_facets import Facets, FacetTable
-from openpapers.search.vector_set import VectorSet
+from openpapers.search.vector_set import EF_SEARCH, VectorSet
 from openpapers.search.vectors import VectorIndex, default_path
 from openpapers.store import Store, open_store
+
+# faiss index files are the SQLite backend's; PostgreSQL's pgvector retriever has tests/search/test_pg_search.py.
+pytestmark = pytest.mark.sqlite_only
 
 PAPERS = [
     ("2401.00001", "Fourier Neural Operators for Parametric PDEs",
@@ -303,7 +306,7 @@ def recall(vset: VectorSet, queries: np.ndarray, allowed: np.ndarray | None, met
 def test_ann_agrees_with_exact(vset: VectorSet) -> None:
     queries = unit(50, 32, 1)
     assert vset.plan(10, vset.alive) == ("exact", 0)  # 4,000 vectors: brute force is cheaper and exact
-    assert vset.plan(10, vset.alive, method="ann") == ("ann", 256)
+    assert vset.plan(10, vset.alive, method="ann") == ("ann", EF_SEARCH)
     assert recall(vset, queries, None, "ann") >= 0.95
     assert recall(vset, queries, None, "exact") == 1.0
 
@@ -316,7 +319,7 @@ def test_allowed_labels_filter_both_branches(vset: VectorSet, share: float) -> N
     queries = unit(30, 32, 2)
     assert recall(vset, queries, positions, "exact") == 1.0
     method, beam = vset.plan(10, len(positions), method="ann")
-    assert method == "ann" and beam >= min(2 * 256 * vset.alive / len(positions) - 1, 4096)  # a wider beam
+    assert method == "ann" and beam >= min(2 * EF_SEARCH * vset.alive / len(positions) - 1, 4096)  # wider beam
     assert recall(vset, queries, positions, "ann") >= 0.9  # the graph restricted by a selector
 
 
@@ -324,11 +327,11 @@ def test_plan_weighs_brute_force_against_the_graph() -> None:
     big = VectorSet(8)
     big._labels.extend(np.arange(1_000_000))  # only the bookkeeping matters to the plan
     big.paper_pos = dict.fromkeys(map(str, range(1_000_000)), 0)
-    assert big.plan(10, 1_000_000) == ("ann", 256)  # unfiltered
+    assert big.plan(10, 1_000_000) == ("ann", EF_SEARCH)  # unfiltered
     assert big.plan(10, 15_000) == ("exact", 0)  # under EXACT_THRESHOLD
     assert big.plan(10, 60_000) == ("exact", 0)  # 6 %: the beam would pass EF_MAX
     method, beam = big.plan(10, 500_000)
-    assert method == "ann" and beam == 1024
+    assert method == "ann" and beam == 4 * EF_SEARCH  # half the papers: twice the beam, doubled again
     small = VectorSet(8)
     small._labels.extend(np.arange(100_000))
     small.paper_pos = dict.fromkeys(map(str, range(100_000)), 0)
@@ -386,3 +389,28 @@ def test_facet_table_grows_past_64_categories() -> None:
     assert table.match(date_to=date.fromordinal(738001)).tolist()[:3] == [True, True, False]
     again = FacetTable.from_arrays(table.arrays())
     assert np.array_equal(again.match(categories=["x5"]), table.match(categories=["x5"]))
+
+
+def test_an_unreadable_generation_is_not_retried_on_every_search(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generation of another format is tried once, not every REFRESH_S with sleeps on the search path; an
+    explicit refresh() tries again (and a sync writes a readable one)."""
+    import openpapers.search.vectors as vectors_mod
+
+    path = tmp_path / "vectors"
+    (path / "gen-000001").mkdir(parents=True)
+    (path / "gen-000001" / "meta.json").write_text('{"format": 1, "dim": 384}')
+    (path / "CURRENT").write_text("gen-000001")
+    sleeps: list[float] = []
+    monkeypatch.setattr(vectors_mod.time, "sleep", sleeps.append)
+    index = VectorIndex(path)
+    assert index.count() == 0
+    tried = len(sleeps)
+    assert tried > 0
+    monkeypatch.setattr(vectors_mod, "REFRESH_S", 0.0)
+    for _ in range(3):
+        with pytest.raises(FileNotFoundError):
+            index.search(np.zeros(384, dtype=np.float32), 5)
+    assert len(sleeps) == tried
+    index.refresh()
+    assert len(sleeps) == 2 * tried

@@ -1,4 +1,4 @@
-"""The SQL store on real SQLite: dedup, merge across batches, aliases, atomic batches, migrations."""
+"""The SQL store on real SQLite and PostgreSQL: dedup, merge across batches, aliases, atomic batches, migrations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import inspect
+from sqlalchemy.exc import DatabaseError
 
 from openpapers.config import resolve_settings
 from openpapers.errors import StoreError
@@ -55,11 +56,15 @@ def api_claim(arxiv_id: str = "2301.00001", **kw: object) -> PaperRecord:
     return PaperRecord(**base)  # type: ignore[arg-type]
 
 
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    con = sqlite3.connect(path)
-    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-    out = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
-    con.close()
+def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, through the store's own engine (either backend)."""
+    engine = store.engine  # type: ignore[attr-defined]
+    out: dict[str, list[tuple[object, ...]]] = {}
+    with engine.connect() as conn:
+        for table in sorted(inspect(conn).get_table_names()):
+            rows = conn.exec_driver_sql(f"SELECT * FROM {table}").fetchall()
+            out[table] = sorted((tuple(bytes(v) if isinstance(v, memoryview) else v for v in r) for r in rows),
+                                key=repr)
     return out
 
 
@@ -77,12 +82,12 @@ def test_same_paper_from_two_sources_is_one_record(store: Store) -> None:
     assert {c.source for c in store.claims_for(paper.id)} == {"arxiv-api", "listing"}
 
 
-def test_reapplying_a_batch_changes_nothing(store: Store, tmp_path: Path) -> None:
+def test_reapplying_a_batch_changes_nothing(store: Store) -> None:
     batch = [page_claim(), api_claim(), api_claim("2301.00002", title="Another paper entirely, long title")]
     store.apply(batch)
-    before = dump(tmp_path / "openpapers.db")
+    before = dump(store)
     store.apply(batch)
-    after = dump(tmp_path / "openpapers.db")
+    after = dump(store)
     before.pop("counters"), after.pop("counters")
     for rows in (before["papers"], after["papers"]):
         rows[:] = [r[:-1] for r in rows]  # seq bumps on every write, by design
@@ -119,24 +124,32 @@ def test_short_generic_titles_do_not_merge(store: Store) -> None:
     assert len(ids) == 2
 
 
-def test_failed_batch_leaves_store_exactly_as_it_was(store: Store, tmp_path: Path) -> None:
+def _add_failing_trigger(store: Store) -> None:
+    """A real failure in the middle of the write: papers and claims are inserted, then author links fail."""
+    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'boom'; END $$")
+            conn.exec_driver_sql(
+                "CREATE TRIGGER boom BEFORE INSERT ON paper_authors FOR EACH ROW "
+                "WHEN (NEW.author_id = 'mallory-x') EXECUTE FUNCTION boom()")
+        else:
+            conn.exec_driver_sql(
+                "CREATE TRIGGER boom BEFORE INSERT ON paper_authors WHEN NEW.author_id = 'mallory-x' "
+                "BEGIN SELECT RAISE(ABORT, 'boom'); END")
+
+
+def test_failed_batch_leaves_store_exactly_as_it_was(store: Store) -> None:
     store.apply([page_claim()])
-    db = tmp_path / "openpapers.db"
-    before = dump(db)
-    con = sqlite3.connect(db)
-    # A real failure in the middle of the write: papers and claims are inserted, then author links fail.
-    con.execute(
-        "CREATE TRIGGER boom BEFORE INSERT ON paper_authors WHEN NEW.author_id = 'mallory-x' "
-        "BEGIN SELECT RAISE(ABORT, 'boom'); END"
-    )
-    con.commit()
-    con.close()
-    with pytest.raises(IntegrityError):
+    before = dump(store)
+    _add_failing_trigger(store)
+    with pytest.raises(DatabaseError):
         store.apply(
             [api_claim(), api_claim("2301.09999", title="A different and long paper title", authors=["Mallory X"])],
             checkpoint=("k", {"offset": 9}),
         )
-    after = dump(db)
+    after = dump(store)
     assert {k: v for k, v in after.items()} == before
     assert store.get_checkpoint("k") is None
 
@@ -163,15 +176,14 @@ def test_papers_by_author_and_author_entity(store: Store) -> None:
 
 def test_schema_newer_than_code_is_refused(tmp_path: Path) -> None:
     s = open_store(resolve_settings(tmp_path))
+    with s.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
     s.close()
-    con = sqlite3.connect(tmp_path / "openpapers.db")
-    con.execute("UPDATE alembic_version SET version_num = '9999_future'")
-    con.commit()
-    con.close()
     with pytest.raises(StoreError, match="newer"):
-        SqlStore(f"sqlite:///{tmp_path / 'openpapers.db'}")
+        SqlStore(resolve_settings(tmp_path).database_url)
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_file_is_wal(store: Store, tmp_path: Path) -> None:
     store.apply([page_claim()])
     con = sqlite3.connect(tmp_path / "openpapers.db")

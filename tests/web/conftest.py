@@ -1,39 +1,59 @@
-"""A real SQLite store with the demo corpus plus crafted papers (hostile text, orgs, featured days, odd ids),
-its keyword index, and the web app on it. Built once per session: every web test reads, none writes."""
+"""A real store with the demo corpus plus crafted papers (hostile text, orgs, featured days, odd ids), its keyword
+index, and the web app on it. Built once per session and backend (SQLite, then PostgreSQL: see tests/conftest.py):
+every web test reads, none writes."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from webdata import CRAFTED
 
-from openpapers.config import resolve_settings
+from openpapers.config import Settings
 from openpapers.demo import load_demo
 from openpapers.search.service import SearchService
 from openpapers.store import open_store
 from openpapers.web import create_app
 
 
+@pytest.fixture(autouse=True)
+def _on_each_backend(backend_db: str | None) -> None:
+    """Every web test runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+
+
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def web_settings(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Settings:
     data = tmp_path_factory.mktemp("web-demo")
-    store = open_store(resolve_settings(data))
+    settings = backend.settings(data)
+    store = open_store(settings)
     try:
         load_demo(store)
         store.apply(CRAFTED)
         SearchService(store, data).sync(semantic=False)  # keyword only: hybrid must fall back gracefully
     finally:
         store.close()
-    return data
+    return settings
 
 
 @pytest.fixture(scope="session")
-def app(data_dir: Path) -> FastAPI:
-    return create_app(resolve_settings(data_dir))
+def data_dir(web_settings: Settings) -> Path:
+    return web_settings.data_dir
+
+
+@pytest.fixture(scope="session")
+def serve_env(web_settings: Settings) -> dict[str, str]:
+    """Environment for an ``openpapers --data-dir <data_dir> ...`` child process: the same database."""
+    return {**os.environ, "OPENPAPERS_DATABASE_URL": web_settings.database_url}
+
+
+@pytest.fixture(scope="session")
+def app(web_settings: Settings) -> FastAPI:
+    return create_app(web_settings)
 
 
 @pytest.fixture(scope="session")

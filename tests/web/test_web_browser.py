@@ -41,7 +41,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(data_dir: Path, serve_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`openpapers serve` in a child process (the serve module imported explicitly, so this works whether or not
     the CLI package lists it yet); yields its base URL once /healthz answers."""
     port = _free_port()
@@ -49,7 +49,7 @@ def server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()",
            "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=serve_env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -14,13 +14,13 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "web_load.py"
 
 
 @pytest.mark.slow
-def test_web_load_bench_runs_and_reports(data_dir: Path, tmp_path: Path) -> None:
+def test_web_load_bench_runs_and_reports(data_dir: Path, serve_env: dict[str, str], tmp_path: Path) -> None:
     out = tmp_path / "load.json"
     proc = subprocess.run(
         [sys.executable, str(BENCH), "--data-dir", str(data_dir), "--clients", "2", "--duration", "0.5",
          "--warmup", "0.2", "--target", "feed=/day/2025-12-11", "--target", "search=/search?q={query}&mode=keyword",
          "--json", str(out)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, env=serve_env,
     )
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr  # 1 = a latency target missed on a busy machine
     assert "p95 ms" in proc.stdout and "server RSS: before" in proc.stdout

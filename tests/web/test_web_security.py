@@ -81,6 +81,7 @@ def broken_client(data_dir: Path, tmp_path: Path) -> TestClient:
     return TestClient(create_app(resolve_settings(copy)))
 
 
+@pytest.mark.sqlite_only  # breaks a copy of the SQLite file; the error handling itself is backend-independent
 def test_500_is_a_friendly_page_with_headers_and_a_log(broken_client: TestClient,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.ERROR, logger="openpapers.web"):

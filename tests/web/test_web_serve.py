@@ -15,13 +15,13 @@ import pytest
 
 
 @pytest.mark.slow
-def test_serve_with_two_workers(data_dir: Path) -> None:
+def test_serve_with_two_workers(data_dir: Path, serve_env: dict[str, str]) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()", "--data-dir", str(data_dir),
            "serve", "--port", str(port), "--workers", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=serve_env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from webdata import FEATURED_ID, OLD_STYLE_ID, XSS_ID
 
-from openpapers.config import resolve_settings
+from openpapers.config import Settings, resolve_settings
 from openpapers.model import PaperRecord
 from openpapers.store import Store, open_store
 from openpapers.store.base import PaperScope
 
 
 @pytest.fixture(scope="module")
-def store(data_dir: Path) -> Iterator[Store]:
-    s = open_store(resolve_settings(data_dir))
+def store(web_settings: Settings) -> Iterator[Store]:
+    s = open_store(web_settings)
     yield s
     s.close()
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from openpapers.cli import data, imports, search, serve  # noqa: F401  (registers the commands)
+from openpapers.cli import (  # noqa: F401  (registers the commands)
+    data,
+    db,
+    digest,
+    imports,
+    search,
+    serve,
+    users,
+    worker,
+)
 from openpapers.cli.common import app, err
 from openpapers.errors import OpenPapersError
 

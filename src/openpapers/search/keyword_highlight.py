@@ -32,14 +32,14 @@ def query_stems(terms: Iterable[Term]) -> frozenset[str]:
 # Finding matches without tokenizing whole abstracts in Python (per-token work made highlighting 20 hits cost
 # ~20x the search itself): ``str.find`` locates *candidate* words -- those starting like a query stem (the
 # English stemmer only strips suffixes and turns a final y into i, so a stem minus two letters prefixes its
-# words) -- and only candidates are analyzed exactly as the index does, through a cache. The search runs over
+# words) -- and only candidates are analyzed exactly as the index does, through a cache. (One alternation regex
+# over the text instead of the ``str.find`` loops measured 2.5x slower.) The search runs over
 # a lowercased copy with accented Latin letters folded to one ASCII letter each, so offsets stay the text's.
 _FOLD = {
     cp: base
     for cp in range(0xC0, 0x250)
     if (base := unicodedata.normalize("NFD", chr(cp))[0]).isascii() and base.isalpha()
 }
-_WORD = re.compile(r"[^\W_]+")
 
 
 @lru_cache(maxsize=200_000)
@@ -62,6 +62,9 @@ def _folded(text: str) -> str:
     return "".join(low if len(low := ch.lower()) == 1 else ch for ch in ascii_ish)
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
 def _spans(text: str, stems: frozenset[str]) -> list[Span]:
     if not stems:
         return []
@@ -80,16 +83,24 @@ def _spans(text: str, stems: frozenset[str]) -> list[Span]:
     return sorted(found.values())
 
 
+_NEEDS_ESCAPE = re.compile(r"[&<>\"']")
+
+
+def _escape(text: str) -> str:
+    """:func:`html.escape`, skipped for the usual piece of text that holds nothing to escape."""
+    return html.escape(text) if _NEEDS_ESCAPE.search(text) else text
+
+
 def _render(text: str, spans: list[Span], start: int, end: int) -> str:
     out: list[str] = []
     pos = start
     for a, b, _ in spans:
         if a < pos or b > end:
             continue
-        out.append(html.escape(text[pos:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        out.append(_escape(text[pos:a]))
+        out.append(f"<mark>{_escape(text[a:b])}</mark>")
         pos = b
-    out.append(html.escape(text[pos:end]))
+    out.append(_escape(text[pos:end]))
     return "".join(out)
 
 

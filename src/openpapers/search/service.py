@@ -18,6 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from typing import Any
 from openpapers.model import Paper, fold
 from openpapers.search import keyword_highlight as hl
 from openpapers.search.keyword import KeywordIndex
-from openpapers.search.keyword import default_path as keyword_path
 from openpapers.search.query import ParsedQuery, parse_query
+from openpapers.search.retrievers import keyword_retriever, vector_retriever
 from openpapers.search.types import Filters, Hit, QueryError
 from openpapers.store import Store
 
@@ -35,6 +36,7 @@ RRF_K = 5  # tuned on tests/search/judged_queries.json (see docs/search.md); 60 
 WEIGHTS = {"keyword": 1.5, "semantic": 1.0}
 DEPTH = 100  # candidates each retriever contributes to a fused list
 MAX_RESULTS = 1000
+_EMBED_POOL = ThreadPoolExecutor(2, thread_name_prefix="query-embed")  # see SearchService._embed_early
 
 
 @dataclass(slots=True)
@@ -110,16 +112,15 @@ class SearchService:
     def keyword(self) -> KeywordIndex:
         with self._lock:
             if self._keyword is None:
-                self._keyword = KeywordIndex(keyword_path(self.data_dir))
+                # tantivy files under the data dir on SQLite, full-text search on PostgreSQL (same interface)
+                self._keyword = keyword_retriever(self.store, self.data_dir)
         return self._keyword
 
     @property
     def vectors(self) -> Any:
         with self._lock:
             if self._vectors is None:
-                from openpapers.search.vectors import VectorIndex, default_path
-
-                self._vectors = VectorIndex(default_path(self.data_dir))
+                self._vectors = vector_retriever(self.store, self.data_dir)  # faiss files, or pgvector
         return self._vectors
 
     @property
@@ -175,15 +176,15 @@ class SearchService:
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, used, hits, total, took, notes, papers)
 
-    def _semantic(self, parsed: ParsedQuery, filters: Filters, depth: int) -> tuple[list[Hit], int]:
+    def _semantic(self, parsed: ParsedQuery, filters: Filters, depth: int,
+                  early: Future[Any] | None = None) -> tuple[list[Hit], int]:
         text, sem_filters, excluded = semantic_view(parsed, filters)
         if not text.strip():
             return [], 0
-        allowed = None if sem_filters.is_empty() else self.vectors.labels_for(self.store, sem_filters)
-        if allowed is not None and len(allowed) == 0:
-            return [], 0
-        vector = self.embedder.embed([text])[0]
-        found = self.vectors.search(vector, depth + (20 if excluded else 0), allowed_labels=allowed)
+        # The query is embedded only once the retriever knows it has vectors to compare with (model load: seconds),
+        # unless the hybrid path already started embedding it alongside the keyword search (``early``).
+        vector = early.result if early is not None else (lambda: self._embed_query(text))
+        found = self.vectors.search_within(self.store, vector, depth + (20 if excluded else 0), sem_filters)
         hits = [Hit(pid, float(score), ranks={"semantic": i + 1}) for i, (pid, score) in enumerate(found)]
         if excluded and hits:
             papers = {p.id: p for p in self.store.get_papers([h.paper_id for h in hits])}
@@ -193,9 +194,12 @@ class SearchService:
     def _hybrid(self, query: str, parsed: ParsedQuery, filters: Filters, limit: int,
                 offset: int) -> tuple[list[Hit], int]:
         depth = max(DEPTH, offset + limit)
+        # Candidates only: no highlights or snippets (the page's hits are highlighted from the store's papers
+        # after fusion, so 100 candidates cost 100 id look-ups, not 100 highlighted abstracts).
+        early = self._embed_early(parsed, filters)
         kw_hits, kw_total = self.keyword.search(query, filters, limit=depth, offset=0, highlight=False)
         try:
-            sem_hits, _ = self._semantic(parsed, filters, depth)
+            sem_hits, _ = self._semantic(parsed, filters, depth, early)
         except FileNotFoundError:
             sem_hits = []  # no vectors yet: keyword alone
         fused: dict[str, Hit] = {}
@@ -209,6 +213,21 @@ class SearchService:
         ordered = sorted(fused.values(), key=lambda h: (-h.score, h.paper_id))
         total = max(kw_total, len(ordered))
         return ordered[offset:offset + limit], total
+
+    def _embed_query(self, text: str) -> Any:
+        embed_query = getattr(self.embedder, "embed_query", None)  # cached for repeated queries (pages, filters)
+        return embed_query(text) if embed_query is not None else self.embedder.embed([text])[0]
+
+    def _embed_early(self, parsed: ParsedQuery, filters: Filters) -> Future[Any] | None:
+        """Start embedding the query on a worker thread while the keyword side searches: onnxruntime releases
+        the GIL, so a hybrid search costs about max(keyword, embedding) + ANN instead of their sum. Only once
+        the model is loaded (a first search must not load it when no vectors exist)."""
+        if self._embedder is None:
+            return None
+        text = semantic_view(parsed, filters)[0]
+        if not text.strip():
+            return None
+        return _EMBED_POOL.submit(self._embed_query, text)
 
     def _highlight(self, hits: list[Hit], parsed: ParsedQuery, papers: dict[str, Paper]) -> None:
         """Semantic-only hits come without marks: mark the query's words in them the same way."""

@@ -25,7 +25,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,7 @@ class VectorIndex:
         self._meta: dict[str, Any] = {}
         self._pending: dict[str, int] = {}  # paper id -> published day ordinal (0 when unknown)
         self._loaded: str | None = None  # generation folder name in memory
+        self._unloadable: str | None = None  # a generation that failed to load: not retried until CURRENT moves
         self._checked = 0.0
         self._save_seconds = 0.0
         self._data = threading.RLock()  # guards the in-memory set against a sync in another thread
@@ -109,16 +110,21 @@ class VectorIndex:
         now = time.monotonic()
         if not force and now - self._checked < REFRESH_S:
             return
+        if force:
+            self._unloadable = None
         self._checked = now
         for _attempt in range(3):  # a writer may delete an old generation while we read it: look again
             name = self._current_name()
-            if name is None or name == self._loaded:
+            if name is None or name == self._loaded or name == self._unloadable:
                 return
             try:
                 self._load(name)
                 return
             except Exception:  # half-deleted or damaged: retry; a sync rebuilds a damaged index from the store
                 time.sleep(0.05)
+        # Still unreadable (another format, damaged): don't retry -- and sleep -- every REFRESH_S on the search
+        # path (that stalled every search for 0.1 s each second); the next sync writes a new generation.
+        self._unloadable = name
 
     def _load(self, name: str) -> None:
         folder = self.path / name
@@ -221,6 +227,17 @@ class VectorIndex:
                 if len(out) >= k or want >= vset.alive:
                     return out[:k]
                 want *= 4
+
+    def search_within(
+        self, store: Store, query: Callable[[], np.ndarray], k: int, filters: Filters
+    ) -> list[tuple[str, float]]:
+        """:meth:`search` among the papers passing ``filters``; ``query()`` gives the query vector and is called
+        only when there is something to search (so a filter matching nothing never loads the model)."""
+        allowed = None if filters.is_empty() else self.labels_for(store, filters)
+        if allowed is not None and len(allowed) == 0:
+            self._require()
+            return []
+        return self.search(query(), k, allowed_labels=allowed)
 
     def labels_for(self, store: Store, filters: Filters) -> np.ndarray:
         """Labels of the indexed papers that pass ``filters`` (the service's ``allowed_labels``).

@@ -1,14 +1,16 @@
-"""SQL implementation of the store (SQLAlchemy Core): SQLite by default, any SQLAlchemy URL in principle.
+"""SQL implementation of the store (SQLAlchemy Core): SQLite by default, PostgreSQL (psycopg 3) by URL.
 
 SQLite runs in WAL mode with ``synchronous=NORMAL``: a killed process never corrupts the file and loses at most
-the transaction in flight, which the import checkpoint then redoes.
+the transaction in flight, which the import checkpoint then redoes. On PostgreSQL every statement here is the
+same portable SQL; the few that differ live in :mod:`openpapers.store.dialect`, and what only PostgreSQL's
+search needs (full-text and pgvector columns) is added by migration 0004. Browse queries are in
+:mod:`openpapers.store.browse`, embedding rows in :mod:`openpapers.store.embeddings`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +19,29 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, Select, bindparam, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, make_url, select, update
 from sqlalchemy.exc import OperationalError
 
 from openpapers.errors import StoreError
-from openpapers.merge import merge_records
 from openpapers.model import Paper, PaperRecord, normalize_arxiv_id
+from openpapers.store import browse
 from openpapers.store import embeddings as emb
 from openpapers.store import schema as t
 from openpapers.store.base import ApplyResult, AuthorInfo, Facet, OrgInfo, PaperScope, PaperSlice, Store
-from openpapers.store.dialect import insert_ignore, select_in
+from openpapers.store.browse import decode_paper, paper_select
+from openpapers.store.dialect import engine_url, insert_ignore, is_postgres, select_in, write_lock
 from openpapers.store.writer import apply_batch, chunks
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATE_LOCK_KEY = 0x6F70_6D67  # "opmg": PostgreSQL advisory lock held while one process migrates
+
+
+def display_url(url: str) -> str:
+    """The URL with any password masked: for messages, logs and ``openpapers stats``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: nothing secret to hide in it
+        return url
 
 
 def _now() -> str:
@@ -60,9 +72,14 @@ class SqlStore(Store):
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         try:
-            self.engine: Engine = create_engine(url, future=True)
+            # pre_ping: a worker's pooled connection may have been cut by a PostgreSQL restart or failover.
+            # preserve_rowcount: psycopg forgets an INSERT's rowcount when SQLAlchemy closes the cursor, so
+            # "did INSERT … ON CONFLICT DO NOTHING insert?" would read -1 (sqlite3 keeps it; keep both alike).
+            extra: dict[str, Any] = {"pool_pre_ping": True, "execution_options": {"preserve_rowcount": True}} \
+                if engine_url(url).startswith("postgresql") else {}
+            self.engine: Engine = create_engine(engine_url(url), future=True, **extra)
         except Exception as exc:  # bad URL or missing driver
-            raise StoreError(f"cannot open store {url!r}: {exc}") from exc
+            raise StoreError(f"cannot open store {display_url(url)!r}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         if migrate:
@@ -74,24 +91,31 @@ class SqlStore(Store):
             return MigrationContext.configure(conn).get_current_revision()
 
     def migrate(self) -> None:
-        """Upgrade to the newest schema; refuse a database written by a newer openpapers."""
+        """Upgrade to the newest schema; refuse a database written by a newer openpapers.
+
+        Several workers starting at once against one PostgreSQL database take turns (advisory lock; DDL is
+        transactional there), so the second finds the schema current instead of migrating it again."""
         try:
             with self.engine.begin() as conn:
+                if is_postgres(conn):
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK_KEY})")
                 cfg = alembic_config(conn)
                 current = MigrationContext.configure(conn).get_current_revision()
                 scripts = ScriptDirectory.from_config(cfg)
                 if current is not None and not _known_revision(scripts, current):
-                    raise StoreError(f"store {self.url} has schema {current}, newer than this openpapers knows")
+                    raise StoreError(
+                        f"store {display_url(self.url)} has schema {current}, newer than this openpapers knows")
                 if current != scripts.get_current_head():
                     command.upgrade(cfg, "head")
         except OperationalError as exc:
-            raise StoreError(f"cannot open store {self.url}: {exc.orig}") from exc
+            raise StoreError(f"cannot open store {display_url(self.url)}: {exc.orig}") from exc
 
     # -- writing -------------------------------------------------------------------------------------------
     def apply(
         self, records: Sequence[PaperRecord], *, checkpoint: tuple[str, dict[str, Any]] | None = None
     ) -> ApplyResult:
         with self.engine.begin() as conn:
+            write_lock(conn)
             result = apply_batch(conn, records)
             if checkpoint is not None:
                 self._save_checkpoint(conn, *checkpoint)
@@ -164,16 +188,16 @@ class SqlStore(Store):
             pid = self._resolve(conn, ref)
             if pid is None:
                 return None
-            rows = conn.execute(_paper_select().where(t.papers.c.id == pid)).all()
-        return _decode(rows[0]) if rows else None
+            rows = conn.execute(paper_select().where(t.papers.c.id == pid)).all()
+        return decode_paper(rows[0]) if rows else None
 
     def get_papers(self, ids: Iterable[str]) -> list[Paper]:
         wanted = list(ids)
         found: dict[str, Paper] = {}
         with self.engine.connect() as conn:
             for part in chunks(wanted):
-                for row in conn.execute(_paper_select().where(t.papers.c.id.in_(part))):
-                    found[row[0]] = _decode(row)
+                for row in conn.execute(paper_select().where(t.papers.c.id.in_(part))):
+                    found[row[0]] = decode_paper(row)
         return [found[i] for i in wanted if i in found]
 
     def iter_papers(self, *, batch_size: int = 1000, after_seq: int = 0) -> Iterator[Paper]:
@@ -183,11 +207,11 @@ class SqlStore(Store):
         while True:
             after = p.seq > last[0] if last[1] is None else (p.seq > last[0]) | ((p.seq == last[0]) & (p.id > last[1]))
             with self.engine.connect() as conn:
-                rows = conn.execute(_paper_select(p.seq).where(after).order_by(p.seq, p.id).limit(batch_size)).all()
+                rows = conn.execute(paper_select(p.seq).where(after).order_by(p.seq, p.id).limit(batch_size)).all()
             if not rows:
                 return
             for row in rows:
-                yield _decode(row)
+                yield decode_paper(row)
             last = (rows[-1][3], rows[-1][0])
 
     def current_seq(self) -> int:
@@ -212,13 +236,13 @@ class SqlStore(Store):
     def papers_by_author(self, author_id: str, limit: int = 100) -> list[Paper]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                _paper_select()
+                paper_select()
                 .join(t.paper_authors, t.paper_authors.c.paper_id == t.papers.c.id)
                 .where(t.paper_authors.c.author_id == author_id)
                 .order_by(t.papers.c.published.desc().nulls_last(), t.papers.c.id)
                 .limit(limit)
             ).all()
-        return [_decode(r) for r in rows]
+        return [decode_paper(r) for r in rows]
 
     def get_author(self, author_id: str) -> AuthorInfo | None:
         with self.engine.connect() as conn:
@@ -234,45 +258,23 @@ class SqlStore(Store):
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(t.papers)).scalar_one())
 
-    # -- browsing ------------------------------------------------------------------------------------------
-    # Statements are built once per scope shape and reused with bound values: building a SQLAlchemy statement
-    # costs more than running it on SQLite, and these run on every page view.
+    # -- browsing (SQL in store/browse.py) ---------------------------------------------------------------------
     def list_papers(
         self, scope: PaperScope, *, order: str = "newest", limit: int = 50, offset: int = 0
     ) -> PaperSlice:
-        shape, params = _scope_params(scope)
-        count, page = _listing_sql(shape, order == "upvotes")
-        with self.engine.connect() as conn:
-            total = conn.execute(count, params).scalar_one()
-            rows = conn.execute(page, {**params, "limit": limit, "offset": offset}).all()
-        return PaperSlice([_decode(r) for r in rows], int(total))
+        return browse.list_papers(self.engine, scope, order=order, limit=limit, offset=offset)
 
     def facets(self, scope: PaperScope, kind: str, *, limit: int = 10, window: int = 5000) -> list[Facet]:
-        if kind not in ("author", "org", "category"):
-            raise ValueError(f"unknown facet kind {kind!r}")
-        shape, params = _scope_params(scope)
-        stmt = _facet_sql(shape, kind)
-        with self.engine.connect() as conn:
-            rows = conn.execute(stmt, {**params, "window": window, "limit": limit})
-            return [Facet(r[0], r[1], int(r[2])) for r in rows]
+        return browse.facets(self.engine, scope, kind, limit=limit, window=window)
 
     def adjacent_days(self, start: date, end: date) -> tuple[date | None, date | None]:
-        with self.engine.connect() as conn:
-            row = conn.execute(_ADJACENT_DAYS, {"start": start.isoformat(), "end": end.isoformat()}).one()
-        prev = max((d for d in row[:2] if d), default=None)
-        nxt = min((d for d in row[2:] if d), default=None)
-        return (date.fromisoformat(prev) if prev else None, date.fromisoformat(nxt) if nxt else None)
+        return browse.adjacent_days(self.engine, start, end)
 
     def latest_day(self) -> date | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(_LATEST_DAY).one()
-        newest = max((d for d in row if d), default=None)
-        return date.fromisoformat(newest) if newest else None
+        return browse.latest_day(self.engine)
 
     def get_org(self, org_id: str) -> OrgInfo | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(_ORG, {"org_id": org_id}).first()
-        return OrgInfo(row[0], row[1], int(row[2])) if row else None
+        return browse.get_org(self.engine, org_id)
 
     def stats(self) -> dict[str, Any]:
         p = t.papers
@@ -282,7 +284,7 @@ class SqlStore(Store):
                 return conn.execute(stmt).scalar_one()
 
             return {
-                "store": self.url,
+                "store": display_url(self.url),
                 "papers": scalar(select(func.count()).select_from(p)),
                 "with_arxiv_id": scalar(select(func.count()).select_from(p).where(p.c.arxiv_id.is_not(None))),
                 "with_code": scalar(select(func.count()).select_from(p).where(p.c.has_code.is_(True))),
@@ -330,114 +332,6 @@ def _known_revision(scripts: ScriptDirectory, rev: str) -> bool:
         return scripts.get_revision(rev) is not None
     except Exception:  # alembic raises several types for an unknown id
         return False
-
-
-def _paper_select(*extra: Any) -> Select[Any]:
-    """id, merged JSON, and the sole claim's JSON for papers that store none (see schema.papers.data)."""
-    return select(t.papers.c.id, t.papers.c.data, t.claims.c.data, *extra).outerjoin(
-        t.claims, (t.claims.c.paper_id == t.papers.c.id) & t.papers.c.data.is_(None)
-    )
-
-
-# Shape of a scope: (author?, org?, category: None | "code" | "archive", days?). Values travel as parameters.
-_Shape = tuple[bool, bool, str | None, bool]
-
-
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _scope_params(scope: PaperScope) -> tuple[_Shape, dict[str, Any]]:
-    params: dict[str, Any] = {"author_id": scope.author_id, "org_id": scope.org_id, "category": scope.category}
-    kind = None
-    if scope.category is not None:
-        kind = "code" if "." in scope.category else "archive"
-        params["category_like"] = _like_prefix(scope.category + ".")
-    days = scope.day_from is not None or scope.day_to is not None
-    if days:
-        params["lo"] = (scope.day_from or date.min).isoformat()
-        params["hi"] = (scope.day_to or date.max).isoformat()
-    return (scope.author_id is not None, scope.org_id is not None, kind, days), params
-
-
-def _scope_where(shape: _Shape) -> list[Any]:
-    """WHERE conditions on ``papers`` for a scope shape; link tables as IN subqueries, each on its own index."""
-    author, org, category, days = shape
-    p, pa, po, pc = t.papers.c, t.paper_authors.c, t.paper_orgs.c, t.paper_categories.c
-    where: list[Any] = []
-    if author:
-        where.append(p.id.in_(select(pa.paper_id).where(pa.author_id == bindparam("author_id"))))
-    if org:
-        where.append(p.id.in_(select(po.paper_id).where(po.org_id == bindparam("org_id"))))
-    if category:
-        match = pc.category == bindparam("category")
-        if category == "archive":  # cs: cs itself and every cs.* code
-            match = or_(match, pc.category.like(bindparam("category_like"), escape="\\"))
-        where.append(p.id.in_(select(pc.paper_id).where(match)))
-    if days:
-        lo, hi = bindparam("lo"), bindparam("hi")
-        where.append(or_(p.published.between(lo, hi), p.featured_on.between(lo, hi)))
-    return where
-
-
-def _newest(p: Any) -> tuple[Any, ...]:
-    return (p.published.desc().nulls_last(), p.id)
-
-
-@lru_cache(maxsize=64)
-def _listing_sql(shape: _Shape, by_upvotes: bool) -> tuple[Select[Any], Select[Any]]:
-    p = t.papers.c
-    where = _scope_where(shape)
-    keys = (p.upvotes.desc().nulls_last(), *_newest(p)) if by_upvotes else _newest(p)
-    count = select(func.count()).select_from(t.papers).where(*where)
-    page = _paper_select().where(*where).order_by(*keys).limit(bindparam("limit")).offset(bindparam("offset"))
-    return count, page
-
-
-@lru_cache(maxsize=64)
-def _facet_sql(shape: _Shape, kind: str) -> Select[Any]:
-    p = t.papers.c
-    recent = select(p.id).where(*_scope_where(shape)).order_by(*_newest(p)).limit(bindparam("window"))
-    if kind == "author":
-        link, names, key = t.paper_authors, t.authors, t.paper_authors.c.author_id
-    elif kind == "org":
-        link, names, key = t.paper_orgs, t.orgs, t.paper_orgs.c.org_id
-    else:
-        link, names, key = t.paper_categories, None, t.paper_categories.c.category
-    count = func.count(func.distinct(link.c.paper_id)).label("n")
-    name = names.c.name if names is not None else key
-    stmt = select(key, name, count).where(link.c.paper_id.in_(recent.scalar_subquery()))
-    if names is not None:
-        stmt = stmt.join(names, names.c.id == key)
-    if kind == "author" and shape[0]:
-        stmt = stmt.where(key != bindparam("author_id"))  # an author is not their own co-author
-    return stmt.group_by(key, name).order_by(count.desc(), name).limit(bindparam("limit"))
-
-
-def _days_sql() -> tuple[Select[Any], Select[Any]]:
-    p = t.papers.c
-    start, end = bindparam("start"), bindparam("end")
-    adjacent = select(*(
-        select(agg(c)).where(cmp(c)).scalar_subquery()
-        for agg, cmp in ((func.max, lambda c: c < start), (func.min, lambda c: c > end))
-        for c in (p.published, p.featured_on)
-    ))
-    latest = select(*(select(func.max(c)).scalar_subquery() for c in (p.published, p.featured_on)))
-    return adjacent, latest
-
-
-_ADJACENT_DAYS, _LATEST_DAY = _days_sql()
-_ORG = select(
-    t.orgs.c.id, t.orgs.c.name,
-    select(func.count()).select_from(t.paper_orgs).where(t.paper_orgs.c.org_id == t.orgs.c.id).scalar_subquery(),
-).where(t.orgs.c.id == bindparam("org_id"))
-
-
-def _decode(row: Any) -> Paper:
-    pid, merged, claim = row[0], row[1], row[2]
-    if merged is not None:
-        return Paper.from_export(orjson.loads(merged))
-    return merge_records([PaperRecord.from_json(orjson.loads(claim))], paper_id=pid)
 
 
 def ensure_parent(url: str) -> None:

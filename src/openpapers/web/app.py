@@ -10,18 +10,35 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import Scope
 
 from openpapers import __version__
 from openpapers.config import Settings, resolve_settings
-from openpapers.web import atom, daily, entities, paper, search
+from openpapers.web import (
+    account,
+    actions,
+    atom,
+    auth,
+    daily,
+    entities,
+    foryou,
+    library,
+    me_api,
+    paper,
+    search,
+    trending,
+)
+from openpapers.web import unsubscribe as unsubscribe_routes
 from openpapers.web.context import STATIC_DIR, Web, is_api, json
 from openpapers.web.middleware import Guard, configure_access_log
 from openpapers.web.schemas import ErrorOut, Health
@@ -29,7 +46,8 @@ from openpapers.web.schemas import ErrorOut, Health
 DESCRIPTION = """Every HTML page of openpapers has a JSON twin under `/api/…` (same path, same query
 parameters), described here, plus Atom feeds under `/feeds/…`. See docs/web.md."""
 
-_ERROR_TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 500: "Something went wrong"}
+_ERROR_TITLES = {400: "Bad request", 401: "Log in needed", 403: "Forbidden", 404: "Not found",
+                 405: "Method not allowed", 429: "Too many tries", 500: "Something went wrong"}
 
 
 def create_app(settings: Settings | None = None, *, data_dir: str | Path | None = None) -> FastAPI:
@@ -45,8 +63,11 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app = FastAPI(title="openpapers", version=__version__, description=DESCRIPTION, docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.web = state
-    for module in (daily, paper, search, entities, atom):
+    for module in (daily, paper, search, entities, atom, trending, foryou):
         app.include_router(module.router)
+    for module in (account, actions, library, me_api):  # accounts and what signed-in readers do
+        app.include_router(module.router)
+    app.include_router(unsubscribe_routes.router)  # RFC 8058 one-click unsubscribe (digest emails)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store check")
@@ -68,6 +89,12 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
         response = error_page(request.url.path, exc.status_code, str(exc.detail))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
+        if exc.status_code == 405:  # Starlette lists the first matching route's methods only; a path like
+            # /api/me/follows has one route per method, so list them all
+            methods = {m for r in _api_routes(app.routes) if r.matches(request.scope)[0] != Match.NONE
+                       for m in r.methods if m != "HEAD"}
+            if methods:
+                response.headers["Allow"] = ", ".join(sorted(methods))
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -89,5 +116,17 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
             return HTMLResponse("<!doctype html><title>Error</title><h1>Something went wrong</h1>", 500)
 
     configure_access_log()
+    auth.install(app)  # inside Guard: its headers and log line cover what the auth layer answers
     app.add_middleware(Guard, error_response=crashed)
     return app
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every APIRoute of the app, looking inside included routers (FastAPI wraps them)."""
+    out: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            out.append(route)
+        elif hasattr(route, "original_router"):
+            out.extend(_api_routes(route.original_router.routes))
+    return out

@@ -59,6 +59,10 @@ def make_env() -> Environment:
         marked=textfmt.marked,
     )
     env.globals.update(version=__version__, asset_version=_asset_version(), today=date.today)
+    # Reader-specific globals; web.auth.install replaces them with the real ones (these keep templates
+    # renderable outside a request: anonymous, no forms).
+    env.globals.update(current_user=lambda request=None: None, current_path=lambda: "/",
+                       is_following=lambda kind, target: False)
     return env
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from openpapers.store import signals
 from openpapers.store.base import PaperScope
 from openpapers.web import views
 from openpapers.web.context import ERRORS, PageParam, SortParam, Web, bad_request, json, not_found, web
 from openpapers.web.periods import Period, PeriodError, parse_period, period_of
-from openpapers.web.schemas import FeedPage
+from openpapers.web.schemas import FeedPage, PaperSummary
 
 router = APIRouter()
 PER_PAGE = 50
@@ -35,13 +36,32 @@ def build(w: Web, period: Period, sort: str, page: int) -> FeedPage:
         per_page=PER_PAGE,
         pages=views.pages(found.total, PER_PAGE),
         total=found.total,
-        papers=[views.summary(p) for p in found.papers],
+        papers=with_curated(w, period, page, views.summaries(w.store, found.papers)),
         prev=views.period_ref(period.containing(before)) if before else None,
         next=views.period_ref(period.containing(after)) if after else None,
         nearest_before=views.period_ref(period_of("day", before)) if before else None,
         nearest_after=views.period_ref(period_of("day", after)) if after else None,
         feed_url="/feeds/daily.atom",
     )
+
+
+def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -> list[PaperSummary]:
+    """A day's feed starts with the papers an administrator featured on that day (badged ``curated``); they
+    are left out of the ranked list below so none shows twice."""
+    engine = getattr(w.store, "engine", None)
+    if period.kind != "day" or engine is None:
+        return cards
+    ids = [pid for _, pid in signals.featured_between(engine, period.start.isoformat(), period.end.isoformat())]
+    if not ids:
+        return cards
+    chosen = set(ids)
+    rest = [c for c in cards if c.id not in chosen]
+    if page != 1:
+        return rest
+    curated = views.summaries(w.store, w.store.get_papers(dict.fromkeys(ids)))
+    for card in curated:
+        card.curated = True
+    return curated + rest
 
 
 def _period(kind: str, key: str) -> Period:

@@ -25,7 +25,7 @@ CategoryCode = Path(pattern=CATEGORY, description="arXiv category (cs.LG) or arc
 
 def _listing(w: Web, scope: PaperScope, page: int) -> tuple[list[PaperSummary], int]:
     found = w.store.list_papers(scope, order="newest", limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    return [views.summary(p) for p in found.papers], found.total
+    return views.summaries(w.store, found.papers), found.total
 
 
 def _facets(w: Web, scope: PaperScope, kind: str, limit: int = 12) -> list[FacetOut]:

@@ -1,4 +1,5 @@
-"""The outermost layer of every request: security headers, a JSON access-log line, and the 500 page.
+"""The outermost layer of every request: security headers, a JSON access-log line, the 500 page, and (inside
+it) the anonymous response cache of :mod:`openpapers.web.cache`.
 
 One pure-ASGI middleware rather than three ``BaseHTTPMiddleware`` layers: it adds nothing per request but a
 header list and a timer. Unhandled errors are turned into the friendly 500 page *here*, inside this layer, so
@@ -18,6 +19,8 @@ import orjson
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openpapers.web.cache import ResponseCache
 
 access_log = logging.getLogger("openpapers.web.access")
 error_log = logging.getLogger("openpapers.web")
@@ -51,7 +54,10 @@ class Guard:
     """Headers, access log and last-resort error page for every HTTP request."""
 
     def __init__(self, app: ASGIApp, error_response: Callable[[Scope], Response]) -> None:
-        self.app = app
+        # The response cache sits right inside: replayed pages get the same headers and log line, and it sees
+        # the final headers of the layers within (the auth layer's private marks and cookies).
+        self.cache = ResponseCache(app)
+        self.app: ASGIApp = self.cache
         self.error_response = error_response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

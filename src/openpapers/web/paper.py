@@ -41,7 +41,7 @@ def similar(w: Web, paper: Paper) -> tuple[list[PaperSummary], str | None]:
     """Nearest papers by meaning; by title words when there is no vector index; never an error."""
     try:
         _, hits, papers = w.search.similar(paper.id, SIMILAR)
-        return [views.summary(papers[h.paper_id]) for h in hits], None
+        return views.summaries(w.store, [papers[h.paper_id] for h in hits]), None
     except Exception as exc:  # no vectors (not built, model missing): fall back below
         log.info("similar papers by vectors unavailable: %s", exc)
     words = [t for t in dict.fromkeys(_WORD.findall(paper.title.lower())) if t not in _STOP][:12]
@@ -51,12 +51,13 @@ def similar(w: Web, paper: Paper) -> tuple[list[PaperSummary], str | None]:
         result = w.search.search(" OR ".join(words), mode="keyword", limit=SIMILAR + 1)
     except QueryError:
         return [], "no similar papers found"
-    found = [views.summary(result.papers[h.paper_id]) for h in result.hits if h.paper_id != paper.id][:SIMILAR]
+    others = [result.papers[h.paper_id] for h in result.hits if h.paper_id != paper.id][:SIMILAR]
+    found = views.summaries(w.store, others)
     return found, "found by title words (the semantic index is not available)"
 
 
 def build(w: Web, paper: Paper) -> PaperDetail:
-    base = views.summary(paper)
+    base = views.summaries(w.store, [paper])[0]
     related, note = similar(w, paper)
     arxiv = paper.arxiv_id
     return PaperDetail(

@@ -47,7 +47,12 @@ class PaperSummary(BaseModel):
     code_url: str | None = Field(description="First code repository link (http/https only)")
     project_page: str | None
     orgs: list[OrgRef]
-    upvotes: int | None
+    upvotes: int | None = Field(description="source_upvotes + local_upvotes; None when neither is known")
+    source_upvotes: int | None = Field(default=None, description="Upvotes reported by the sources (Hugging Face)")
+    local_upvotes: int = Field(default=0, description="Upvotes of this site's users")
+    viewer: list[str] | None = Field(
+        default=None, description='For a signed-in reader: which of "voted", "saved", "dismissed" apply')
+    curated: bool = Field(default=False, description="Featured on this day's feed by an administrator")
 
 
 class VersionOut(BaseModel):

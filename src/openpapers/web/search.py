@@ -146,10 +146,11 @@ def build(w: Web, params: SearchParams) -> SearchPage:
         raise QueryError(params.error)
     result = run(w, params)
     f = params.filters
+    cards = views.summaries(w.store, [result.papers[h.paper_id] for h in result.hits])
     hits = [
-        SearchHitOut(paper=views.summary(result.papers[h.paper_id]), score=round(h.score, 6), ranks=h.ranks,
-                     title_html=h.title_html, snippet_html=h.snippet_html)
-        for h in result.hits
+        SearchHitOut(paper=card, score=round(h.score, 6), ranks=h.ranks, title_html=h.title_html,
+                     snippet_html=h.snippet_html)
+        for card, h in zip(cards, result.hits, strict=True)
     ]
     return SearchPage(
         query=params.q, mode=params.mode, used_mode=result.mode,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from openpapers.model import Paper, author_id, org_id
+from openpapers.store import Store, signals
 from openpapers.store.base import Facet
 from openpapers.taxonomy import CATEGORIES, category_name
 from openpapers.web.periods import Period
@@ -75,7 +78,36 @@ def summary(paper: Paper) -> PaperSummary:
         project_page=safe_url(paper.project_page),
         orgs=[OrgRef(id=org_id(o), name=o, url=org_url(org_id(o))) for o in paper.orgs],
         upvotes=paper.upvotes,
+        source_upvotes=paper.upvotes,
     )
+
+
+def total_upvotes(source: int | None, local: int) -> int | None:
+    """What a card shows: the sources' count (Hugging Face) plus this site's votes; None if neither exists."""
+    if source is None and not local:
+        return None
+    return (source or 0) + local
+
+
+def summaries(store: Store, papers: Iterable[Paper]) -> list[PaperSummary]:
+    """Cards for ``papers`` with this site's votes added (one query) and, for a signed-in reader, whether they
+    voted, saved or dismissed each (one query per kind). Every listing builds its cards here."""
+    from openpapers.web.auth import current_user  # the viewer of the request being served, if any
+
+    cards = [summary(p) for p in papers]
+    engine = getattr(store, "engine", None)
+    if not cards or engine is None:
+        return cards
+    ids = [c.id for c in cards]
+    counts = signals.vote_counts(engine, ids)
+    user = current_user()
+    flags = signals.viewer_state(engine, user.id, ids) if user is not None else {}
+    for card in cards:
+        card.local_upvotes = counts.get(card.id, 0)
+        card.upvotes = total_upvotes(card.source_upvotes, card.local_upvotes)
+        if user is not None:
+            card.viewer = sorted(flags.get(card.id, ()))
+    return cards
 
 
 def facet(kind: str, f: Facet) -> FacetOut:

@@ -1,5 +1,6 @@
 // Progressive extras only: every page works without this file (CSP allows only same-origin scripts).
-// "/" focuses the search box; "Copy BibTeX" buttons appear when the clipboard API is there.
+// "/" focuses the search box; "Copy BibTeX" buttons appear when the clipboard API is there; account buttons
+// (vote, save, not interested, follow) post with fetch and update in place.
 (function () {
   "use strict";
   document.addEventListener("keydown", function (event) {
@@ -10,6 +11,42 @@
       if (box) { event.preventDefault(); box.focus(); }
     }
   });
+  // Vote / save / not-interested / follow buttons are plain forms; with this script they update in place.
+  // The CSRF token travels in the X-CSRF-Token header; Accept asks for JSON instead of the redirect.
+  var LABELS = {
+    save: ["Save", "Saved"], dismiss: ["Not interested", "Undo not interested"], follow: ["Follow", "Following"]
+  };
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var kind = form && form.getAttribute && form.getAttribute("data-act");
+    if (!kind || !window.fetch || !window.FormData) { return; }
+    event.preventDefault();
+    var button = form.querySelector("button");
+    var action = form.querySelector("input[name=action]");
+    var token = form.querySelector("input[name=csrf_token]");
+    if (button) { button.disabled = true; }
+    fetch(form.getAttribute("action"), {  // not form.action: the input named "action" shadows it
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRF-Token": token ? token.value : "" }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (data) {
+      var on = action.value === "add";
+      action.value = on ? "remove" : "add";
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.classList.toggle("on", on);
+      if (kind === "vote") {
+        var count = button.querySelector(".n");
+        if (count) { count.textContent = data.upvotes === null ? "0" : String(data.upvotes); }
+      } else if (LABELS[kind]) {
+        button.textContent = LABELS[kind][on ? 1 : 0];
+      }
+    }).catch(function () {
+      form.submit();  // fall back to the plain form post (it shows any error as a page)
+    }).then(function () { if (button) { button.disabled = false; } });
+  });
+
   if (!navigator.clipboard) { return; }
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     var source = document.getElementById(button.getAttribute("data-copy"));

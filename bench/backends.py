@@ -1,0 +1,355 @@
+"""Bench: SQLite vs PostgreSQL in the same run, and web throughput with 1, 2 and 4 workers on PostgreSQL.
+
+    python bench/search_corpus.py --n 100000 --keyword --vectors random    # once: the SQLite corpus
+    python bench/backends.py --n 100000                                    # starts a throwaway PostgreSQL
+    python bench/backends.py --n 100000 --pg-url postgresql://me@db/postgres --workers 1 2 4
+
+Measures, for both backends on the same machine and in the same run (so the ratio is what to compare):
+
+* import throughput: ``openpapers import arxiv-snapshot`` of the first ``--import-n`` papers of
+  ``bench/out/snapshot-<N>.jsonl`` into an empty store (``--no-index``), papers/s, and the peak RSS of the
+  importing process; on PostgreSQL also the memory (PSS) of the server's processes afterwards;
+* the copy of the SQLite corpus (``bench/out/corpus-<N>``, built by search_corpus.py) into PostgreSQL with
+  ``openpapers db copy`` plus the keyword index and pgvector column there (rows/s; done once, then reused);
+* keyword and hybrid search p50/p95 over ``bench/queries.txt`` (``--repeat`` timed passes after one warm-up),
+  hybrid *without* the query embedding (vectors precomputed: the model costs the same on both backends), each
+  backend in a child process whose RSS is reported, plus PostgreSQL's server memory (PSS of all its processes);
+* web throughput (``bench/web_load.py``, its default targets) with each ``--workers`` count against the
+  PostgreSQL corpus.
+
+The PostgreSQL server, unless ``--pg-url`` is given, is started by ``.ci/pg-server.sh`` in a temporary directory
+with fsync on and ``synchronous_commit=off`` -- the durability of SQLite's WAL with ``synchronous=NORMAL`` --
+and ``shared_buffers`` 256 MB (SQLite's page cache here is 256 MiB), and stopped at the end. Load average is
+printed at the start and the end: on a shared 2-core machine every figure is a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import psutil
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out" / "backends"
+sys.path.insert(0, str(HERE))
+from search_latency import load_queries, percentile  # noqa: E402  (bench/ is not a package)
+
+OPENPAPERS = [sys.executable, "-c", "from openpapers.cli import main; main()"]
+
+
+# -- the PostgreSQL server -------------------------------------------------------------------------------------
+def start_pg() -> tuple[str, str]:
+    script = (f"source {ROOT / '.ci' / 'pg-server.sh'} && PG_TEST_FSYNC=on "
+              "PG_TEST_OPTS='-c shared_buffers=256MB -c maintenance_work_mem=256MB' pg_test_start && "
+              'echo "$OPENPAPERS_TEST_PG_URL $PG_TEST_DIR"')
+    url, folder = subprocess.run(["bash", "-c", script], check=True, capture_output=True, text=True
+                                 ).stdout.split()[-2:]
+    return url, folder
+
+
+def stop_pg(folder: str) -> None:
+    subprocess.run(["bash", "-c", f"source {ROOT / '.ci' / 'pg-server.sh'} && PG_TEST_DIR={folder} pg_test_stop"],
+                   check=False)
+
+
+def postmaster(url: str) -> int:
+    """The server's postmaster pid, from the pid file in the data directory the server reports."""
+    import sqlalchemy as sa
+
+    from openpapers.store.dialect import engine_url
+
+    engine = sa.create_engine(engine_url(url), poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        data = conn.exec_driver_sql("SHOW data_directory").scalar()
+    engine.dispose()
+    return int(Path(data, "postmaster.pid").read_text().split()[0])
+
+
+def pss_mib(pid: int) -> float:
+    """Proportional set size of the postmaster and all its children (the connection backends of the moment),
+    summed: shared memory (shared_buffers) is counted once, not once per process."""
+    total = 0
+    try:
+        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            total += proc.memory_full_info().pss
+    return total / 2**20
+
+
+def database(admin_url: str, name: str, *, fresh: bool) -> str:
+    import sqlalchemy as sa
+
+    from openpapers.store.dialect import engine_url
+
+    engine = sa.create_engine(engine_url(admin_url), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+        if fresh and exists:
+            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+        if fresh or not exists:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+            conn.exec_driver_sql(f"ALTER DATABASE {name} SET search_path = public")
+    engine.dispose()
+    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+# -- import ------------------------------------------------------------------------------------------------------
+def prefix_file(n: int, k: int) -> Path:
+    src = HERE / "out" / f"snapshot-{n}.jsonl"
+    dst = OUT / f"snapshot-{n}-first-{k}.jsonl"
+    if not dst.exists():
+        with src.open("rb") as fin, dst.open("wb") as fout:
+            for i, line in enumerate(fin):
+                if i >= k:
+                    break
+                fout.write(line)
+    return dst
+
+
+def run_import(snapshot: Path, data_dir: Path, url: str | None) -> dict[str, Any]:
+    env = {**os.environ, "OPENPAPERS_EMBED_ON_IMPORT": "0"}
+    env.pop("OPENPAPERS_DATABASE_URL", None)
+    if url:
+        env["OPENPAPERS_DATABASE_URL"] = url
+    started = time.monotonic()
+    proc = subprocess.Popen([*OPENPAPERS, "--data-dir", str(data_dir), "import", "arxiv-snapshot", str(snapshot),
+                             "--no-index", "-q"], env=env)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, psutil.Process(proc.pid).memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.2)
+    if proc.wait() != 0:
+        raise SystemExit(f"import failed ({url or 'sqlite'})")
+    return {"seconds": time.monotonic() - started, "peak_rss_mib": peak / 2**20}
+
+
+# -- search (child process per backend) ------------------------------------------------------------------------
+class CachedEmbedder:
+    """The real model's query vectors, computed before timing (so hybrid timings are the retrievers' own)."""
+
+    def __init__(self, vectors: dict[str, Any], model_id: str, dim: int) -> None:
+        self.vectors, self.model_id, self.dim = vectors, model_id, dim
+
+    def embed(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def search_child(url: str, data_dir: str, repeat: int) -> dict[str, Any]:
+    from openpapers.search.embed import Embedder
+    from openpapers.search.query import parse_query
+    from openpapers.search.service import SearchService, semantic_view
+    from openpapers.search.types import Filters
+    from openpapers.store.sql import SqlStore
+
+    store = SqlStore(url)
+    service = SearchService(store, data_dir)
+    queries = load_queries()
+    model = Embedder.load()
+    texts = {semantic_view(parse_query(q), Filters())[0] for q in queries}
+    vectors = {t: model.embed([t])[0] for t in texts if t.strip()}
+    service._embedder = CachedEmbedder(vectors, model.model_id, model.dim)
+    out: dict[str, Any] = {}
+    for mode in ("keyword", "hybrid"):
+        samples: list[float] = []
+        for rnd in range(repeat + 1):
+            for q in queries:
+                t0 = time.perf_counter()
+                service.search(q, mode=mode, limit=20)
+                if rnd:
+                    samples.append((time.perf_counter() - t0) * 1000)
+        out[mode] = {"p50_ms": percentile(samples, 50), "p95_ms": percentile(samples, 95), "n": len(samples)}
+    out["rss_mib"] = psutil.Process().memory_info().rss / 2**20
+    store.close()
+    return out
+
+
+def run_search(url: str, data_dir: Path, repeat: int) -> dict[str, Any]:
+    res = subprocess.run([sys.executable, __file__, "--search-child", url, str(data_dir), str(repeat)],
+                         check=True, capture_output=True, text=True)
+    return orjson.loads(res.stdout.strip().splitlines()[-1])
+
+
+# -- corpora ---------------------------------------------------------------------------------------------------
+def sqlite_corpus(root: Path, n: int) -> tuple[str, Path]:
+    """A private copy of search_corpus.py's store (the original may be shared with other benches); its index
+    files are read in place (searching never writes them)."""
+    corpus = root / f"corpus-{n}"
+    if not (corpus / "bench-keyword.json").exists() or not (corpus / "bench-vectors.json").exists():
+        raise SystemExit(f"build the corpus first: python bench/search_corpus.py --n {n} --root {root} --keyword "
+                         "--vectors random")
+    copy = OUT / f"sqlite-{n}.db"
+    if not copy.exists():
+        src = sqlite3.connect(f"file:{corpus / 'openpapers.db'}?mode=ro", uri=True)
+        dst = sqlite3.connect(copy)
+        src.backup(dst)
+        src.close()
+        dst.close()
+    return f"sqlite:///{copy}", corpus
+
+
+def pg_corpus(admin_url: str, sqlite_url: str, n: int) -> tuple[str, dict[str, Any]]:
+    from openpapers.search.pg_keyword import PgKeywordIndex
+    from openpapers.search.pg_vectors import PgVectorIndex
+    from openpapers.store.copy import copy_store
+    from openpapers.store.sql import SqlStore
+
+    url = database(admin_url, f"bench_corpus_{n}", fresh=False)
+    timings: dict[str, Any] = {}
+    t0 = time.monotonic()
+    report = copy_store(sqlite_url, url, batch=5000)
+    if not report.ok:
+        raise SystemExit("copy did not verify")
+    timings["copy_s"] = time.monotonic() - t0
+    timings["copied_rows"] = sum(t.rows for t in report.tables)
+    store = SqlStore(url)
+    t0 = time.monotonic()
+    timings["keyword_indexed"] = PgKeywordIndex(store).sync(store)
+    timings["keyword_s"] = time.monotonic() - t0
+    t0 = time.monotonic()
+    timings["vectors_filled"] = PgVectorIndex(store).backfill()
+    timings["vectors_s"] = time.monotonic() - t0
+    store.close()
+    return url, timings
+
+
+def analyze(url: str) -> None:
+    import sqlalchemy as sa
+
+    from openpapers.store.dialect import engine_url
+
+    engine = sa.create_engine(engine_url(url), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+
+
+# -- web ---------------------------------------------------------------------------------------------------------
+def run_web(url: str, workers: int, clients: int, duration: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "web.json"
+        env = {**os.environ, "OPENPAPERS_DATABASE_URL": url}
+        subprocess.run([sys.executable, str(HERE / "web_load.py"), "--data-dir", tmp, "--workers", str(workers),
+                        "--clients", str(clients), "--duration", str(duration), "--warmup", "2",
+                        "--json", str(out)], env=env, check=False, capture_output=True, text=True)
+        if not out.exists():
+            return {"error": "web_load.py wrote no result"}
+        return orjson.loads(out.read_bytes())
+
+
+class Sampler(threading.Thread):
+    """Peak PSS of the PostgreSQL server while something runs."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            self.peak = max(self.peak, pss_mib(self.pid))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--search-child"]:
+        print(orjson.dumps(search_child(argv[1], argv[2], int(argv[3]))).decode())
+        return 0
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=100_000, help="corpus size (bench/out/corpus-N and snapshot-N)")
+    ap.add_argument("--corpus-root", type=Path, default=HERE / "out",
+                    help="where search_corpus.py built corpus-N (with --keyword and --vectors)")
+    ap.add_argument("--import-n", type=int, default=50_000, help="papers imported per backend")
+    ap.add_argument("--pg-url", help="a PostgreSQL superuser URL (default: start a throwaway server)")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--web-duration", type=float, default=8.0)
+    ap.add_argument("--skip", nargs="*", default=[], choices=["import", "search", "web"])
+    ap.add_argument("--json", type=Path, default=OUT / "result.json")
+    args = ap.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"n": args.n, "load_start": os.getloadavg(), "cpus": os.cpu_count()}
+    print(f"load average at start: {result['load_start']}  cpus: {result['cpus']}", flush=True)
+    folder = None
+    admin = args.pg_url
+    if admin is None:
+        admin, folder = start_pg()
+    try:
+        pids = postmaster(admin)
+        if "import" not in args.skip:
+            snap = prefix_file(args.n, args.import_n)
+            with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+                sq = run_import(snap, Path(tmp) / "sqlite", None)
+            pg_url = database(admin, "bench_import", fresh=True)
+            sampler = Sampler(pids)
+            sampler.start()
+            with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+                pg = run_import(snap, Path(tmp) / "pg", pg_url)
+            sampler.stop.set()
+            pg["server_peak_pss_mib"] = sampler.peak
+            for r in (sq, pg):
+                r["papers_per_s"] = args.import_n / r["seconds"]
+            result["import"] = {"papers": args.import_n, "sqlite": sq, "postgresql": pg}
+            print(f"import {args.import_n:,}: sqlite {sq['papers_per_s']:.0f}/s (peak RSS {sq['peak_rss_mib']:.0f}"
+                  f" MiB); postgresql {pg['papers_per_s']:.0f}/s (client peak {pg['peak_rss_mib']:.0f} MiB, "
+                  f"server peak PSS {pg['server_peak_pss_mib']:.0f} MiB)", flush=True)
+        sqlite_url, corpus = sqlite_corpus(args.corpus_root, args.n)
+        pg_url, timings = pg_corpus(admin, sqlite_url, args.n)
+        analyze(pg_url)
+        result["pg_corpus"] = timings
+        print(f"postgresql corpus: {timings}", flush=True)
+        if "search" not in args.skip:
+            sq = run_search(sqlite_url, corpus, args.repeat)
+            before = pss_mib(pids)
+            pg = run_search(pg_url, OUT / "pg-data", args.repeat)
+            pg["server_pss_mib"] = pss_mib(pids)
+            pg["server_pss_before_mib"] = before
+            result["search"] = {"sqlite": sq, "postgresql": pg}
+            for name, r in (("sqlite", sq), ("postgresql", pg)):
+                extra = f", server PSS {r['server_pss_mib']:.0f} MiB" if "server_pss_mib" in r else ""
+                print(f"search {name}: keyword p50 {r['keyword']['p50_ms']:.1f} p95 {r['keyword']['p95_ms']:.1f} ms;"
+                      f" hybrid p50 {r['hybrid']['p50_ms']:.1f} p95 {r['hybrid']['p95_ms']:.1f} ms; client RSS "
+                      f"{r['rss_mib']:.0f} MiB{extra}", flush=True)
+        if "web" not in args.skip:
+            result["web"] = {}
+            for w in args.workers:
+                sampler = Sampler(pids)
+                sampler.start()
+                web = run_web(pg_url, w, args.clients, args.web_duration)
+                sampler.stop.set()
+                web["server_peak_pss_mib"] = sampler.peak
+                result["web"][str(w)] = web
+                rows = {r["target"]: r for r in web.get("rows", [])}
+                cells = ", ".join(f"{k} {v['rps']:.0f} req/s p95 {v['p95_ms']:.0f} ms" for k, v in rows.items())
+                print(f"web, {w} worker(s): {cells}; app RSS peak {web.get('rss', {}).get('peak_mib', 0):.0f} MiB,"
+                      f" postgres peak PSS {sampler.peak:.0f} MiB", flush=True)
+    finally:
+        if folder:
+            stop_pg(folder)
+    result["load_end"] = os.getloadavg()
+    print(f"load average at end: {result['load_end']}")
+    args.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

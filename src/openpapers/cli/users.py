@@ -1,0 +1,80 @@
+"""``openpapers user …``: create accounts and manage who is an administrator, from the server's shell.
+
+Administrators can feature papers on a day's feed. There is no web page that grants the role: whoever runs the
+server decides, here. Passwords are read from a prompt (hidden, asked twice) or ``--password-stdin`` for
+scripts; never from a command-line argument, which other users of the machine could see in ``ps``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from openpapers.cli.common import app, fail, open_cli_store, out
+from openpapers.people import accounts
+from openpapers.people.accounts import AccountError
+from openpapers.store import accounts as db
+
+users = typer.Typer(help="Accounts: create users, grant or revoke the admin role, list them.", no_args_is_help=True)
+app.add_typer(users, name="user")
+
+
+def _engine(store: Any) -> Any:
+    return store.engine
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users.command("create")
+def create(
+    email: Annotated[str, typer.Argument(help="The account's email (its login)")],
+    name: Annotated[str, typer.Option("--name", help="Display name (default: the email's local part)")] = "",
+    admin: Annotated[bool, typer.Option("--admin", help="Make the account an administrator")] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
+) -> None:
+    """Create an account (optionally an administrator)."""
+    password = _password(password_stdin)
+    with open_cli_store() as store:
+        try:
+            user = accounts.sign_up(_engine(store), email, password, name, is_admin=admin)
+        except AccountError as exc:
+            fail(exc)
+            return
+    out.print(f"created user {user.id} {user.email}{' (admin)' if user.is_admin else ''}", markup=False)
+
+
+def _set_admin(email: str, value: bool) -> None:
+    with open_cli_store() as store:
+        user = accounts.find_user(_engine(store), email)
+        if user is None:
+            fail(AccountError(f"no account with email {email!r}"))
+            return
+        accounts.set_admin(_engine(store), user.id, value)
+    out.print(f"{user.email} is {'now' if value else 'no longer'} an administrator", markup=False)
+
+
+@users.command("promote")
+def promote(email: Annotated[str, typer.Argument(help="Email of an existing account")]) -> None:
+    """Make an existing account an administrator."""
+    _set_admin(email, True)
+
+
+@users.command("demote")
+def demote(email: Annotated[str, typer.Argument(help="Email of an existing account")]) -> None:
+    """Take the administrator role away from an account."""
+    _set_admin(email, False)
+
+
+@users.command("list")
+def list_users() -> None:
+    """List accounts: id, email, admin, digest frequency, created."""
+    with open_cli_store() as store:
+        for row in db.list_users(_engine(store)):
+            out.print(f"{row['id']}\t{row['email']}\t{'admin' if row['is_admin'] else '-'}\t"
+                      f"{row['digest_frequency']}\t{row['created_at']}", markup=False, highlight=False)

@@ -1,0 +1,1 @@
+"""Outgoing email: SMTP delivery (:mod:`mail`) and the digests built on it."""

@@ -1,0 +1,135 @@
+"""A reader's first minutes, in real headless Chromium against `openpapers serve`: sign up, open an author's page,
+follow the author, upvote a paper, then find the author's papers in /for-you with "because you follow …", and
+the upvote on /trending. Screenshots go where tests/web/test_web_browser.py puts them (for-you, trending)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from webdata import CRAFTED
+
+from openpapers.demo import load_demo
+from openpapers.search.service import SearchService
+from openpapers.store import open_store
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from test_web_browser import _free_port, shot  # noqa: E402  (same folder: the shared browser helpers)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterator[str]:
+    """`openpapers serve` on a store of its own (this test signs up, follows and votes: the shared web store is
+    read-only), with the web tests' demo data, keyword index only."""
+    data = tmp_path_factory.mktemp("people-browser")
+    settings = backend.settings(data)
+    store = open_store(settings)
+    try:
+        load_demo(store)
+        store.apply(CRAFTED)
+        SearchService(store, data).sync(semantic=False)
+    finally:
+        store.close()
+    port = _free_port()
+    log = data / "serve.log"
+    env = {**os.environ, "OPENPAPERS_DATABASE_URL": settings.database_url}
+    cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()",
+           "--data-dir", str(data), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"openpapers serve did not start:\n{log.read_text()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    problems: list[str] = []
+    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: problems.append(str(e)))
+    yield pg
+    context.close()
+    assert not problems, f"browser console errors (CSP violations, script errors): {problems}"
+
+
+def test_sign_up_follow_upvote_then_personal_feed(server: str, page: Page) -> None:
+    page.goto(server + "/for-you")
+    expect(page).to_have_url(server + "/login?next=/for-you")  # the personal feed needs an account
+
+    page.goto(server + "/signup?next=/for-you")
+    page.get_by_label("Email").fill("reader@example.test")
+    page.get_by_label("Name (shown to you only)").fill("Reader")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(server + "/for-you")
+    expect(page.locator(".empty h2")).to_have_text("Nothing to recommend yet")
+    expect(page.locator(".empty")).to_contain_text("Follow authors or save papers to get recommendations")
+
+    page.goto(server + "/author/qi-meng")
+    follow = page.locator("form.follow button")
+    expect(follow).to_have_text("Follow")
+    follow.click()
+    expect(page.locator("form.follow button")).to_have_text("Following")
+
+    card = page.locator(".card").first
+    voted_title = card.locator(".card-title").inner_text()
+    card.locator("button.vote").click()
+    expect(page.locator(".card").first.locator("button.vote")).to_have_attribute("aria-pressed", "true")
+
+    page.goto(server + "/for-you?window=all")
+    expect(page.locator("h1")).to_have_text("For you")
+    items = page.locator(".ranked-item")
+    expect(items.first.locator(".reasons")).to_contain_text("because you follow Qi Meng")
+    assert items.count() > 5
+    titles = items.locator(".card-title").all_inner_texts()
+    assert voted_title not in titles  # what you upvoted is not recommended back to you
+    shot(page, "for-you")
+
+    page.get_by_role("link", name="Trending").first.click()
+    expect(page).to_have_url(server + "/trending")
+    top = page.locator(".ranked-item").first
+    expect(top.locator(".card-title")).to_have_text(voted_title)
+    expect(top.locator(".reasons")).to_contain_text("1 upvote in the last day")
+    shot(page, "trending")
