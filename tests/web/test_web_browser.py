@@ -8,84 +8,25 @@ to test-artifacts/screenshots/, and also to docs/screenshots/ when OPENPAPERS_SA
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from browserkit import ROOT, launch_browser, open_page, serving
+from playwright.sync_api import Browser, Page, expect
 from webdata import SCRIPT, XSS_ID
-
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(data_dir: Path, serve_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`openpapers serve` in a child process (the serve module imported explicitly, so this works whether or not
-    the CLI package lists it yet); yields its base URL once /healthz answers."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()",
-           "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=serve_env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"openpapers serve did not start:\n{log.read_text()}")
-            time.sleep(0.1)
+    with serving(data_dir, serve_env, tmp_path_factory.mktemp("serve") / "serve.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    problems: list[str] = []
-    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: problems.append(str(e)))
-    yield pg
-    context.close()
-    assert not problems, f"browser console errors (CSP violations, script errors): {problems}"
+browser = pytest.fixture(scope="module")(launch_browser)
+page = pytest.fixture()(open_page)
 
 
 def shot(page: Page, name: str) -> None:

@@ -5,33 +5,18 @@ the upvote on /trending. Screenshots go where tests/web/test_web_browser.py puts
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from browserkit import launch_browser, open_page, serving
+from playwright.sync_api import Page, expect
+from test_web_browser import shot
 from webdata import CRAFTED
 
 from openpapers.demo import load_demo
 from openpapers.search.service import SearchService
 from openpapers.store import open_store
-
-CHROMIUM = Path("/usr/bin/chromium")
-ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI") == "true":
-        raise RuntimeError(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)", allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-from test_web_browser import _free_port, shot  # noqa: E402  (same folder: the shared browser helpers)
 
 pytestmark = pytest.mark.slow
 
@@ -49,49 +34,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterator[s
         SearchService(store, data).sync(semantic=False)
     finally:
         store.close()
-    port = _free_port()
-    log = data / "serve.log"
     env = {**os.environ, "OPENPAPERS_DATABASE_URL": settings.database_url}
-    cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()",
-           "--data-dir", str(data), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"openpapers serve did not start:\n{log.read_text()}")
-            time.sleep(0.1)
+    with serving(data, env, data / "serve.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture()
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    problems: list[str] = []
-    pg.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: problems.append(str(e)))
-    yield pg
-    context.close()
-    assert not problems, f"browser console errors (CSP violations, script errors): {problems}"
+browser = pytest.fixture(scope="module")(launch_browser)
+page = pytest.fixture()(open_page)
 
 
 def test_sign_up_follow_upvote_then_personal_feed(server: str, page: Page) -> None:
