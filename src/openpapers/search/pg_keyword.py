@@ -12,7 +12,8 @@ parameters (user text never reaches a query parser), every word must match with 
 few do, field prefixes map to weights (``ti:`` A, ``abs:`` B, ``au:`` C, ``org:`` D), ``au:``/``org:``/``cat:``
 also match ids/category arrays, filters are SQL conditions inside the same statement, and highlights come
 from our highlighter (:mod:`openpapers.search.keyword_highlight`), never from ts_headline. Ranking is
-``ts_rank_cd`` with the title weighted 2.5x the abstract (the tantivy boosts), normalised by document length.
+``ts_rank_cd`` with the title weighted 2.5x the abstract (the tantivy boosts), without length normalisation;
+when more than ``RANK_CANDIDATES`` rows match, the cheaper ``ts_rank`` first picks that many candidates.
 
 Syncing reads papers changed since the last sync (the store's ``seq``) and upserts their rows, in batches, under
 an advisory lock: two workers syncing at once take turns and the second finds nothing left to do.
@@ -45,7 +46,22 @@ FLAT = "{0.4, 0.4, 0.4, 0.4}"
 # against tantivy's 0.99) but broke the orderings the ranking tests require of both backends.
 RANK = "ts_rank_cd"
 NORMALIZATION = 0
+# Two-stage ranking: ts_rank_cd costs ~14 µs a row (on top of detoasting the tsvector), so a query matching
+# 20% of 100k papers spent ~300 ms ranking. When more than RANK_CANDIDATES rows match, the cheaper ts_rank
+# (same weights; about half the cost) picks that many candidates and only those are ranked by ts_rank_cd;
+# with fewer matches every row is ranked exactly as before. On 100k papers (bench/queries.txt, 41 of 62 queries
+# over the cap) 2000 kept 99.5% of the exact top 10; 1000 was faster (p95 160 against 234 ms) but kept 98.4%.
+# See docs/search.md, "On PostgreSQL".
+PRESCORE = "ts_rank"
+RANK_CANDIDATES = 2000
 Progress = Callable[[int], None]
+# For the search transaction only. psycopg prepares a statement once its text has run 5 times, and every query
+# of one shape (say two free words) has the same text; after a few runs PostgreSQL then switches to a generic
+# plan, where the phraseto_tsquery(...) calls over bound parameters are no longer folded into constants and are
+# evaluated again for every row rechecked: 85 ms became 585 ms for "in-context learning" on 100k papers. Custom
+# plans cost a fraction of a millisecond of planning. JIT is off as well: it never paid on these queries (plan
+# costs stay below jit_above_cost at 100k papers; at larger sizes compiling would cost more than it saves).
+_SEARCH_SETTINGS = "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL jit = off"
 # Names are joined with a filler word that is deleted from the tsvector again: it leaves a hole in the
 # positions, so a phrase can never match across two authors ("Wei Qi", "Meng Li" is no "Qi Meng").
 _GAP = " opgap "
@@ -284,6 +300,7 @@ class PgKeywordIndex:
         ranked = parsed.is_ranked()
         mode = "all" if ranked else "newest"
         with self.engine.connect() as conn:  # one snapshot-consistent connection for both tries
+            conn.exec_driver_sql(_SEARCH_SETTINGS)
             found, total = self._run(conn, parsed, filters, limit, offset, require_all=True, newest=not ranked)
             if ranked and total < limit and sum(1 for c in parsed.positive if _is_free(c)) > 1:
                 any_found, any_total = self._run(conn, parsed, filters, limit, offset, require_all=False)
@@ -303,14 +320,23 @@ class PgKeywordIndex:
     def _run(self, conn: Any, parsed: ParsedQuery, filters: Filters, limit: int, offset: int, *,
              require_all: bool, newest: bool = False) -> tuple[list[tuple[str, float]], int]:
         where, rank, every, sql = compile_search(parsed, filters, require_all=require_all)
-        if newest:
-            order, score = "published DESC NULLS LAST, paper_id", "published"
-        else:
-            order, score = f"{every}score DESC, paper_id", rank
         page = sql.bind(limit), sql.bind(offset)
-        rows = conn.exec_driver_sql(
-            f"SELECT paper_id, {score} AS score, count(*) OVER () FROM search_docs WHERE {where} "
-            f"ORDER BY {order} LIMIT {page[0]} OFFSET {page[1]}", sql.params).all()
+        if newest:
+            rows = conn.exec_driver_sql(
+                f"SELECT paper_id, published AS score, count(*) OVER () FROM search_docs WHERE {where} "
+                f"ORDER BY published DESC NULLS LAST, paper_id LIMIT {page[0]} OFFSET {page[1]}", sql.params).all()
+        else:
+            # One scan of the matches (materialised: counted once, detoasted by the GIN recheck once); the
+            # pre-score is only computed when there are more matches than candidates (the CASE reads the count).
+            cap = sql.bind(max(RANK_CANDIDATES, offset + limit))
+            pre = rank.replace(f"{RANK}(", f"{PRESCORE}(")
+            rows = conn.exec_driver_sql(
+                f"WITH m AS MATERIALIZED (SELECT paper_id, tsv FROM search_docs WHERE {where}), "
+                f"n AS MATERIALIZED (SELECT count(*) AS total FROM m), "
+                f"c AS MATERIALIZED (SELECT paper_id, tsv FROM m ORDER BY {every}"
+                f"CASE WHEN (SELECT total FROM n) > {cap} THEN {pre} END DESC NULLS LAST, paper_id LIMIT {cap}) "
+                f"SELECT paper_id, {rank} AS score, (SELECT total FROM n) FROM c "
+                f"ORDER BY {every}score DESC, paper_id LIMIT {page[0]} OFFSET {page[1]}", sql.params).all()
         if rows:
             total = int(rows[0][2])
         else:  # past the last page: the window count came back with no row to carry it
