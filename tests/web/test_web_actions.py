@@ -103,7 +103,7 @@ def test_library_with_tags_and_notes(reader: tuple[TestClient, str]) -> None:
     r = c.put(f"/api/me/library/{XSS_ID}", json={"note": "changed"}, headers=h)  # tags kept
     assert r.json()["tags"] == ["pde", "PDE", "ops"] and r.json()["note"] == "changed"
     lib = c.get("/api/me/library").json()
-    assert lib["total"] == 2 and lib["tags"] == ["ops", "pde", "PDE"]
+    assert lib["total"] == 2 and lib["tags"] == ["ops", "PDE", "pde"]
     assert [i["paper_id"] for i in c.get("/api/me/library?tag=ops").json()["items"]] == [item["paper_id"]]
     # the HTML form on the paper page sets tags and note; the library page escapes them
     c.post("/me/library", data={"paper_id": XSS_ID, "tags": "<b>bold</b>, x", "note": SCRIPT, "csrf_token": token})

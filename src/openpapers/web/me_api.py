@@ -154,7 +154,7 @@ def unvote(request: Request, user: Me, paper_id: PaperPath) -> Response:
 # -- library ----------------------------------------------------------------------------------------------------
 def library_view(request: Request, user: User, tag: str | None = None) -> LibraryOut:
     rows = signals.list_library(engine(request), user.id)
-    tags = sorted({t for r in rows for t in r["tags"]}, key=str.lower)
+    tags = sorted({t for r in rows for t in r["tags"]}, key=lambda t: (t.lower(), t))  # stable: "PDE" before "pde"
     if tag:
         rows = [r for r in rows if tag in r["tags"]]
     papers = {p.id: p for p in web(request).store.get_papers([r["paper_id"] for r in rows])}
