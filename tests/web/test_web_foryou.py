@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from webdata import CRAFTED, FEATURED_ID, XSS_ID
+from webdata import FEATURED_ID, XSS_ID, writable_store
 
-from openpapers.demo import load_demo
 from openpapers.people import accounts, candidates
-from openpapers.search.service import SearchService
-from openpapers.store import open_store, signals
+from openpapers.store import signals
 from openpapers.web import create_app
 
 
@@ -23,15 +21,7 @@ from openpapers.web import create_app
 def app_client(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterator[TestClient]:
     """These tests write users and signals, so they get a store of their own (the shared one is read-only): the
     same demo corpus and crafted papers, keyword index only, on each backend."""
-    data = tmp_path_factory.mktemp("foryou")
-    settings = backend.settings(data)
-    store = open_store(settings)
-    try:
-        load_demo(store)
-        store.apply(CRAFTED)
-        SearchService(store, data).sync(semantic=False)
-    finally:
-        store.close()
+    settings = writable_store(backend, tmp_path_factory.mktemp("foryou"))
     candidates.clear_cache()
     with TestClient(create_app(settings), follow_redirects=False) as c:
         yield c

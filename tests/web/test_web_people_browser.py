@@ -12,11 +12,7 @@ import pytest
 from browserkit import launch_browser, open_page, serving
 from playwright.sync_api import Page, expect
 from test_web_browser import shot
-from webdata import CRAFTED
-
-from openpapers.demo import load_demo
-from openpapers.search.service import SearchService
-from openpapers.store import open_store
+from webdata import writable_store
 
 pytestmark = pytest.mark.slow
 
@@ -26,14 +22,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterator[s
     """`openpapers serve` on a store of its own (this test signs up, follows and votes: the shared web store is
     read-only), with the web tests' demo data, keyword index only."""
     data = tmp_path_factory.mktemp("people-browser")
-    settings = backend.settings(data)
-    store = open_store(settings)
-    try:
-        load_demo(store)
-        store.apply(CRAFTED)
-        SearchService(store, data).sync(semantic=False)
-    finally:
-        store.close()
+    settings = writable_store(backend, data)
     env = {**os.environ, "OPENPAPERS_DATABASE_URL": settings.database_url}
     with serving(data, env, data / "serve.log") as base:
         yield base

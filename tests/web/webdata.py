@@ -5,7 +5,10 @@ Kept out of conftest.py so that tests can import them by a unique module name.""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+from typing import Any
 
+from openpapers.config import Settings
 from openpapers.model import PaperRecord
 
 XSS_ID = "2512.00001"
@@ -36,3 +39,21 @@ CRAFTED = [
         categories=["hep-th"], published=date(1999, 1, 4),
     ),
 ]
+
+
+def writable_store(backend: Any, data: Path) -> Settings:
+    """A store of a test module's own (for tests that write users and signals; the shared web store is read-only):
+    the demo corpus plus :data:`CRAFTED`, keyword index only, on the test's backend."""
+    from openpapers.demo import load_demo
+    from openpapers.search.service import SearchService
+    from openpapers.store import open_store
+
+    settings: Settings = backend.settings(data)
+    store = open_store(settings)
+    try:
+        load_demo(store)
+        store.apply(CRAFTED)
+        SearchService(store, data).sync(semantic=False)
+    finally:
+        store.close()
+    return settings

@@ -44,6 +44,25 @@ class IndexBusyError(OpenPapersError):
     """Another process is writing the keyword index (one writer at a time)."""
 
 
+def checked_request(
+    query: str, filters: Filters | None, limit: int, offset: int
+) -> tuple[Filters, ParsedQuery]:
+    """Validate a keyword search request the same way on every backend: the page window, then the query.
+
+    Raises :class:`QueryError` with a message for the reader (bad paging, a page past
+    :data:`MAX_RESULT_WINDOW`, a query of only exclusions and no filters).
+    """
+    filters = filters or Filters()
+    if limit < 1 or offset < 0:
+        raise QueryError("limit must be at least 1 and offset at least 0")
+    if offset + limit > MAX_RESULT_WINDOW:
+        raise QueryError(f"results are available up to number {MAX_RESULT_WINDOW}: narrow the search")
+    parsed = parse_query(query or "", allow_empty=not filters.is_empty())
+    if not parsed.positive and filters.is_empty():
+        raise QueryError("add a word to search for: a query of only -exclusions would match almost everything")
+    return filters, parsed
+
+
 @dataclass(slots=True)
 class SearchInfo:
     """How a search ran: ``mode`` is "all" (every word matched), "any" (the fallback) or "newest" (nothing to
@@ -213,14 +232,7 @@ class KeywordIndex:
         self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
     ) -> tuple[list[Hit], int, SearchInfo]:
         """:meth:`search`, also saying how it ran (which mode, the parsed query) for the UI and benchmarks."""
-        filters = filters or Filters()
-        if limit < 1 or offset < 0:
-            raise QueryError("limit must be at least 1 and offset at least 0")
-        if offset + limit > MAX_RESULT_WINDOW:
-            raise QueryError(f"results are available up to number {MAX_RESULT_WINDOW}: narrow the search")
-        parsed = parse_query(query or "", allow_empty=not filters.is_empty())
-        if not parsed.positive and filters.is_empty():
-            raise QueryError("add a word to search for: a query of only -exclusions would match almost everything")
+        filters, parsed = checked_request(query, filters, limit, offset)
         searcher = self._index.searcher()  # one snapshot for the whole search, even if a commit lands meanwhile
         ranked = parsed.is_ranked()
         mode = "all" if ranked else "newest"

@@ -29,10 +29,10 @@ from sqlalchemy import Engine
 
 from openpapers.model import author_id, org_id
 from openpapers.search import keyword_highlight as hl
-from openpapers.search.keyword import MAX_RESULT_WINDOW, SearchInfo
+from openpapers.search.keyword import SearchInfo, checked_request
 from openpapers.search.keyword_schema import _nfc, category_terms, days
-from openpapers.search.query import Clause, ParsedQuery, Term, parse_query
-from openpapers.search.types import Filters, Hit, QueryError
+from openpapers.search.query import Clause, ParsedQuery, Term
+from openpapers.search.types import Filters, Hit
 from openpapers.store.base import Store
 
 STATE_KEY = "search:pg-keyword"  # checkpoint row: the store seq search_docs is complete up to
@@ -289,14 +289,7 @@ class PgKeywordIndex:
     def search_with_info(
         self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
     ) -> tuple[list[Hit], int, SearchInfo]:
-        filters = filters or Filters()
-        if limit < 1 or offset < 0:
-            raise QueryError("limit must be at least 1 and offset at least 0")
-        if offset + limit > MAX_RESULT_WINDOW:
-            raise QueryError(f"results are available up to number {MAX_RESULT_WINDOW}: narrow the search")
-        parsed = parse_query(query or "", allow_empty=not filters.is_empty())
-        if not parsed.positive and filters.is_empty():
-            raise QueryError("add a word to search for: a query of only -exclusions would match almost everything")
+        filters, parsed = checked_request(query, filters, limit, offset)
         ranked = parsed.is_ranked()
         mode = "all" if ranked else "newest"
         with self.engine.connect() as conn:  # one snapshot-consistent connection for both tries
