@@ -26,13 +26,11 @@ printed at the start and the end: on a shared 2-core machine every figure is a l
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -44,73 +42,27 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 OUT = HERE / "out" / "backends"
 sys.path.insert(0, str(HERE))
-from search_latency import load_queries, percentile  # noqa: E402  (bench/ is not a package)
+from pgserver import (  # noqa: E402  (bench/ is not a package)
+    Sampler,
+    database,
+    postmaster,
+    pss_mib,
+    rename_database,
+    start_kept,
+    start_throwaway,
+    stop_kept,
+    stop_throwaway,
+)
+from search_latency import load_queries, percentile  # noqa: E402
 
 OPENPAPERS = [sys.executable, "-c", "from openpapers.cli import main; main()"]
-
-
-# -- the PostgreSQL server -------------------------------------------------------------------------------------
-def start_pg() -> tuple[str, str]:
-    script = (f"source {ROOT / '.ci' / 'pg-server.sh'} && PG_TEST_FSYNC=on "
-              "PG_TEST_OPTS='-c shared_buffers=256MB -c maintenance_work_mem=256MB' pg_test_start && "
-              'echo "$OPENPAPERS_TEST_PG_URL $PG_TEST_DIR"')
-    url, folder = subprocess.run(["bash", "-c", script], check=True, capture_output=True, text=True
-                                 ).stdout.split()[-2:]
-    return url, folder
-
-
-def stop_pg(folder: str) -> None:
-    subprocess.run(["bash", "-c", f"source {ROOT / '.ci' / 'pg-server.sh'} && PG_TEST_DIR={folder} pg_test_stop"],
-                   check=False)
-
-
-def postmaster(url: str) -> int:
-    """The server's postmaster pid, from the pid file in the data directory the server reports."""
-    import sqlalchemy as sa
-
-    from openpapers.store.dialect import engine_url
-
-    engine = sa.create_engine(engine_url(url), poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        data = conn.exec_driver_sql("SHOW data_directory").scalar()
-    engine.dispose()
-    return int(Path(data, "postmaster.pid").read_text().split()[0])
-
-
-def pss_mib(pid: int) -> float:
-    """Proportional set size of the postmaster and all its children (the connection backends of the moment),
-    summed: shared memory (shared_buffers) is counted once, not once per process."""
-    total = 0
-    try:
-        procs = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += proc.memory_full_info().pss
-    return total / 2**20
-
-
-def database(admin_url: str, name: str, *, fresh: bool) -> str:
-    import sqlalchemy as sa
-
-    from openpapers.store.dialect import engine_url
-
-    engine = sa.create_engine(engine_url(admin_url), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
-        if fresh and exists:
-            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        if fresh or not exists:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-            conn.exec_driver_sql(f"ALTER DATABASE {name} SET search_path = public")
-    engine.dispose()
-    return sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 # -- import ------------------------------------------------------------------------------------------------------
 def prefix_file(n: int, k: int) -> Path:
     src = HERE / "out" / f"snapshot-{n}.jsonl"
+    if k >= n:
+        return src
     dst = OUT / f"snapshot-{n}-first-{k}.jsonl"
     if not dst.exists():
         with src.open("rb") as fin, dst.open("wb") as fout:
@@ -190,13 +142,15 @@ def run_search(url: str, data_dir: Path, repeat: int) -> dict[str, Any]:
 
 
 # -- corpora ---------------------------------------------------------------------------------------------------
-def sqlite_corpus(root: Path, n: int) -> tuple[str, Path]:
+def sqlite_corpus(root: Path, n: int) -> tuple[str, Path, str]:
     """A private copy of search_corpus.py's store (the original may be shared with other benches); its index
-    files are read in place (searching never writes them)."""
+    files are read in place (searching never writes them). Also returns the vector index's model label."""
     corpus = root / f"corpus-{n}"
-    if not (corpus / "bench-keyword.json").exists() or not (corpus / "bench-vectors.json").exists():
+    current = corpus / "index" / "vectors" / "CURRENT"
+    if not (corpus / "bench-keyword.json").exists() or not current.exists():
         raise SystemExit(f"build the corpus first: python bench/search_corpus.py --n {n} --root {root} --keyword "
                          "--vectors random")
+    model = orjson.loads((current.parent / current.read_text().strip() / "meta.json").read_bytes())["model"]
     copy = OUT / f"sqlite-{n}.db"
     if not copy.exists():
         src = sqlite3.connect(f"file:{corpus / 'openpapers.db'}?mode=ro", uri=True)
@@ -204,32 +158,100 @@ def sqlite_corpus(root: Path, n: int) -> tuple[str, Path]:
         src.backup(dst)
         src.close()
         dst.close()
-    return f"sqlite:///{copy}", corpus
+    return f"sqlite:///{copy}", corpus, model
 
 
-def pg_corpus(admin_url: str, sqlite_url: str, n: int) -> tuple[str, dict[str, Any]]:
+def _state(url: str) -> dict[str, Any]:
+    """Which steps of the PostgreSQL corpus are done (kept in the corpus database itself, so a killed build
+    resumes at the step it was in)."""
+    import sqlalchemy as sa
+
+    from openpapers.store.dialect import engine_url
+
+    engine = sa.create_engine(engine_url(url), poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS bench_state (step text PRIMARY KEY, info jsonb)")
+        rows = conn.exec_driver_sql("SELECT step, info FROM bench_state").all()
+    engine.dispose()
+    return dict(rows)
+
+
+def _mark(url: str, step: str, info: dict[str, Any]) -> None:
+    import sqlalchemy as sa
+
+    from openpapers.store.dialect import engine_url
+
+    engine = sa.create_engine(engine_url(url), poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO bench_state VALUES (%s, %s) ON CONFLICT (step) DO UPDATE SET info = "
+                             "EXCLUDED.info", (step, orjson.dumps(info).decode()))
+    engine.dispose()
+
+
+def copy_vectors(sqlite_url: str, pg_url: str, model: str) -> int:
+    """The SQLite corpus's stored vectors of ``model`` (those in its faiss index) into ``embeddings`` with COPY,
+    bytes only: the pgvector column is then filled by the product's own backfill, as after ``db copy``."""
+    import psycopg
+
+    from openpapers.store.dialect import engine_url
+
+    src = sqlite3.connect(f"file:{sqlite_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
+    rows = src.execute("SELECT paper_id, model, text_hash, vector FROM embeddings WHERE model = ? ORDER BY label",
+                       (model,))
+    done = 0
+    with psycopg.connect(engine_url(pg_url).replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("DELETE FROM embeddings")
+        with conn.cursor().copy("COPY embeddings (paper_id, model, text_hash, vector) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                done += 1
+    src.close()
+    return done
+
+
+def pg_corpus(admin_url: str, sqlite_url: str, n: int, model: str, imported: str | None
+              ) -> tuple[str, dict[str, Any]]:
+    """The same corpus on PostgreSQL: the snapshot imported (or ``imported``, a database the timed import just
+    filled with all of it, renamed), the SQLite corpus's vectors copied, the keyword index synced, the pgvector
+    column filled and its HNSW index built. Each step is timed once and remembered."""
     from openpapers.search.pg_keyword import PgKeywordIndex
     from openpapers.search.pg_vectors import PgVectorIndex
-    from openpapers.store.copy import copy_store
     from openpapers.store.sql import SqlStore
 
-    url = database(admin_url, f"bench_corpus_{n}", fresh=False)
-    timings: dict[str, Any] = {}
-    t0 = time.monotonic()
-    report = copy_store(sqlite_url, url, batch=5000)
-    if not report.ok:
-        raise SystemExit("copy did not verify")
-    timings["copy_s"] = time.monotonic() - t0
-    timings["copied_rows"] = sum(t.rows for t in report.tables)
+    name = f"bench_corpus_{n}"
+    url = database(admin_url, name, fresh=False)
+    state = _state(url)
+    if "papers" not in state:
+        t0 = time.monotonic()
+        if imported:
+            url = rename_database(admin_url, imported, name)
+        else:
+            url = database(admin_url, name, fresh=True)
+            with tempfile.TemporaryDirectory(dir=OUT) as tmp:
+                run_import(HERE / "out" / f"snapshot-{n}.jsonl", Path(tmp), url)
+        _state(url)
+        _mark(url, "papers", {"seconds": time.monotonic() - t0, "renamed_import": bool(imported)})
+    steps: list[tuple[str, Any]] = [
+        ("vectors_copied", lambda: copy_vectors(sqlite_url, url, model)),
+        ("keyword_indexed", lambda: PgKeywordIndex(store).sync(store)),
+        ("vectors_filled", lambda: PgVectorIndex(store).backfill()),
+    ]
     store = SqlStore(url)
-    t0 = time.monotonic()
-    timings["keyword_indexed"] = PgKeywordIndex(store).sync(store)
-    timings["keyword_s"] = time.monotonic() - t0
-    t0 = time.monotonic()
-    timings["vectors_filled"] = PgVectorIndex(store).backfill()
-    timings["vectors_s"] = time.monotonic() - t0
+    for step, run in steps:
+        if step not in _state(url):
+            t0 = time.monotonic()
+            count = run()
+            _mark(url, step, {"count": count, "seconds": time.monotonic() - t0})
+            print(f"postgresql corpus: {step} {count:,} in {time.monotonic() - t0:.0f} s", flush=True)
+    with store.engine.connect() as conn:
+        papers = conn.exec_driver_sql("SELECT count(*) FROM papers").scalar_one()
     store.close()
-    return url, timings
+    src = sqlite3.connect(f"file:{sqlite_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
+    expected = src.execute("SELECT count(*) FROM papers").fetchone()[0]
+    src.close()
+    if papers != expected:
+        raise SystemExit(f"corpus mismatch: {papers:,} papers on PostgreSQL, {expected:,} on SQLite")
+    return url, {**_state(url), "papers": papers}
 
 
 def analyze(url: str) -> None:
@@ -256,18 +278,6 @@ def run_web(url: str, workers: int, clients: int, duration: float) -> dict[str, 
         return orjson.loads(out.read_bytes())
 
 
-class Sampler(threading.Thread):
-    """Peak PSS of the PostgreSQL server while something runs."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.peak, self.stop = pid, 0.0, threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.wait(0.5):
-            self.peak = max(self.peak, pss_mib(self.pid))
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--search-child"]:
@@ -279,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="where search_corpus.py built corpus-N (with --keyword and --vectors)")
     ap.add_argument("--import-n", type=int, default=50_000, help="papers imported per backend")
     ap.add_argument("--pg-url", help="a PostgreSQL superuser URL (default: start a throwaway server)")
+    ap.add_argument("--pg-dir", type=Path, help="keep the started server's cluster in this folder (created on "
+                    "first use), so that a later run reuses the PostgreSQL corpus")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
     ap.add_argument("--clients", type=int, default=8)
@@ -291,8 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at start: {result['load_start']}  cpus: {result['cpus']}", flush=True)
     folder = None
     admin = args.pg_url
-    if admin is None:
-        admin, folder = start_pg()
+    if admin is None and args.pg_dir:
+        admin = start_kept(args.pg_dir)
+    elif admin is None:
+        admin, folder = start_throwaway()
+    imported = None
     try:
         pids = postmaster(admin)
         if "import" not in args.skip:
@@ -306,14 +321,15 @@ def main(argv: list[str] | None = None) -> int:
                 pg = run_import(snap, Path(tmp) / "pg", pg_url)
             sampler.stop.set()
             pg["server_peak_pss_mib"] = sampler.peak
+            imported = "bench_import" if args.import_n >= args.n else None
             for r in (sq, pg):
                 r["papers_per_s"] = args.import_n / r["seconds"]
             result["import"] = {"papers": args.import_n, "sqlite": sq, "postgresql": pg}
             print(f"import {args.import_n:,}: sqlite {sq['papers_per_s']:.0f}/s (peak RSS {sq['peak_rss_mib']:.0f}"
                   f" MiB); postgresql {pg['papers_per_s']:.0f}/s (client peak {pg['peak_rss_mib']:.0f} MiB, "
                   f"server peak PSS {pg['server_peak_pss_mib']:.0f} MiB)", flush=True)
-        sqlite_url, corpus = sqlite_corpus(args.corpus_root, args.n)
-        pg_url, timings = pg_corpus(admin, sqlite_url, args.n)
+        sqlite_url, corpus, model = sqlite_corpus(args.corpus_root, args.n)
+        pg_url, timings = pg_corpus(admin, sqlite_url, args.n, model, imported)
         analyze(pg_url)
         result["pg_corpus"] = timings
         print(f"postgresql corpus: {timings}", flush=True)
@@ -344,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
                       f" postgres peak PSS {sampler.peak:.0f} MiB", flush=True)
     finally:
         if folder:
-            stop_pg(folder)
+            stop_throwaway(folder)
+        elif args.pg_dir and not args.pg_url:
+            stop_kept(args.pg_dir)
     result["load_end"] = os.getloadavg()
     print(f"load average at end: {result['load_end']}")
     args.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))

@@ -7,16 +7,11 @@ Import this module only from browser test modules: importing it skips the module
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
+from servekit import serving  # noqa: F401  (the browser tests' server, re-exported)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,39 +24,6 @@ if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)", allow_module_level=True)
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(data_dir: Path, env: dict[str, str], log: Path, *extra: str) -> Iterator[str]:
-    """`openpapers serve` (the serve module imported explicitly, so this works whether or not the CLI package
-    lists it) on a free loopback port; yields its base URL once /healthz answers, stops it afterwards."""
-    port = free_port()
-    cmd = [sys.executable, "-c", "from openpapers.cli import main, serve; main()",
-           "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", str(port), *extra]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"openpapers serve did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def launch_browser() -> Iterator[Browser]:

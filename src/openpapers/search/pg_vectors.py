@@ -66,6 +66,11 @@ class PgVectorIndex:
             return int(conn.exec_driver_sql(
                 "SELECT count(*) FROM embeddings WHERE embedding IS NOT NULL").scalar_one())
 
+    def generation(self) -> int | None:
+        """The newest stored vector's label (an index look-up): it moves whenever papers are embedded."""
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT max(label) FROM embeddings").scalar()
+
     def refresh(self) -> None:
         """Nothing to do: a committed vector is visible to every worker at once."""
 

@@ -106,6 +106,8 @@ class SearchService:
         self._embedder: Any = None
         # The web app searches from a thread pool: two first searches must not load the model twice.
         self._lock = threading.Lock()
+        self._version: tuple[Any, ...] | None = None
+        self._reload = False  # the indexes moved since this process last looked: reload before the next search
 
     # -- components --------------------------------------------------------------------------------------------
     @property
@@ -146,6 +148,17 @@ class SearchService:
             done["pending_embeddings"] = self.vectors.pending(self.store, self.embedder)
         return done
 
+    def data_version(self) -> tuple[Any, ...]:
+        """What search results depend on besides the store's seq: the store seq the keyword index is complete up
+        to and the vector index's generation. The web's response cache keys entries by it, so that a page
+        rendered between an import's commit and its index commit is not kept as if it showed the import. When it
+        moves, the next search reloads both readers first (instead of within their own polling intervals), so a
+        page of the new version is rendered from the new indexes. Cheap: a state file or one indexed row each."""
+        version = (self.keyword.last_seq, self.vectors.generation())
+        if version != self._version:
+            self._version, self._reload = version, self._version is not None
+        return version
+
     # -- searching ---------------------------------------------------------------------------------------------
     def search(self, query: str, *, mode: str = "hybrid", filters: Filters | None = None, limit: int = 20,
                offset: int = 0) -> SearchResult:
@@ -157,6 +170,10 @@ class SearchService:
             raise QueryError(f"limit must be 1–200 and results end at number {MAX_RESULTS}")
         filters = filters or Filters()
         parsed = parse_query(query or "", allow_empty=not filters.is_empty())
+        if self._reload:
+            self._reload = False
+            self.keyword.refresh()
+            self.vectors.refresh()
         notes: list[str] = []
         if parsed.truncated:
             notes.append("the query was long; only its first terms were used")

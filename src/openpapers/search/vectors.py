@@ -101,6 +101,10 @@ class VectorIndex:
         except FileNotFoundError:
             return None
 
+    def generation(self) -> str | None:
+        """The saved generation searches will use (the name in ``CURRENT``; None before the first save)."""
+        return self._current_name()
+
     def refresh(self) -> None:
         """Pick up a generation saved by another process now (searches otherwise do within REFRESH_S)."""
         self._refresh(force=True)

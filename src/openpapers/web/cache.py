@@ -124,12 +124,14 @@ class ResponseCache:
         self.hits = self.misses = 0
 
     def data_version(self, scope: Scope) -> tuple[Any, ...]:
-        """(store seq, UTC date), re-read from the store at most every VERSION_TTL_S seconds."""
+        """(store seq, search indexes' version, UTC date), re-read at most every VERSION_TTL_S seconds. The
+        indexes are committed after the store: a search rendered in between must not be kept as the new data's."""
         now = time.monotonic()
         if self._version is None or now - self._version_at >= VERSION_TTL_S:
             web = getattr(getattr(scope.get("app"), "state", None), "web", None)
             seq = web.store.current_seq() if web is not None else 0
-            self._version = (seq, datetime.now(UTC).date().isoformat())
+            search = web.search.data_version() if web is not None else ()
+            self._version = (seq, search, datetime.now(UTC).date().isoformat())
             self._version_at = now
         return self._version
 

@@ -10,6 +10,7 @@ sits outside all middleware and would bypass both).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -100,5 +101,6 @@ class Guard:
                 "status": state["status"],
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "bytes": state["bytes"],
+                "pid": os.getpid(),  # which worker process answered (serve --workers N)
             }
             access_log.info(orjson.dumps(line).decode())

@@ -1,0 +1,176 @@
+"""Several worker processes on one store hold no state of their own that breaks correctness.
+
+A real ``openpapers serve --workers 2`` on a writable store (SQLite, then PostgreSQL). Every request opens a new
+connection and many run at once, so the kernel hands them to both workers; the access log's ``pid`` says which
+one answered, and each test checks that both did. A session opened on one worker is valid on the other, a CSRF
+token issued by one is accepted by the other, a logout on one ends the session everywhere, and an import is
+seen by every worker's response cache within seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from accountkit import PASSWORD, csrf_from
+from servekit import server
+from webdata import writable_store
+
+pytestmark = pytest.mark.slow
+WORD = "quokkaflux"  # in no demo paper: the search for it is empty until the import below
+
+
+@dataclass
+class Served:
+    base: str
+    log: Path
+    env: dict[str, str]
+    data: Path
+
+    def client(self) -> httpx.Client:
+        """No keep-alive: every request is a new connection, which either worker may accept."""
+        return httpx.Client(base_url=self.base, follow_redirects=False, timeout=30,
+                            limits=httpx.Limits(max_keepalive_connections=0))
+
+    def pids(self, path: str, since: int) -> set[int]:
+        """The workers that answered ``path`` (every path under it, if it ends with a slash), from the access log
+        lines after byte ``since``."""
+        lines = self.log.read_bytes()[since:].splitlines()
+        found = set()
+        for line in lines:
+            if line.startswith(b"{"):
+                entry = orjson.loads(line)
+                got = entry.get("path", "")
+                if (got == path or (path.endswith("/") and got.startswith(path))) and "pid" in entry:
+                    found.add(entry["pid"])
+        return found
+
+    def mark(self) -> int:
+        return self.log.stat().st_size
+
+
+@pytest.fixture(scope="module")
+def served(backend: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    data = tmp_path_factory.mktemp("workers")
+    settings = writable_store(backend, data)
+    env = {**os.environ, "OPENPAPERS_DATABASE_URL": settings.database_url}
+    env.pop("OPENPAPERS_WEB_CACHE", None)  # the response cache on, as deployed
+    log = data / "serve.log"
+    with server(data, env, log, "--workers", "2", stop=signal.SIGINT) as (base, _):
+        yield Served(base, log, env, data)
+
+
+def on_both_workers(served: Served, path: str, call: Callable[[], httpx.Response],
+                    check: Callable[[httpx.Response], None], *, rounds: int = 10, burst: int = 16) -> None:
+    """Run ``call`` in concurrent bursts until both workers have answered ``path``; every answer must pass
+    ``check``."""
+    since = served.mark()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for _ in range(rounds):
+            for response in pool.map(lambda _: call(), range(burst)):
+                check(response)
+            if len(served.pids(path, since)) >= 2:
+                return
+    pytest.fail(f"only workers {served.pids(path, since)} answered {path} in {rounds * burst} requests")
+
+
+def sign_up(client: httpx.Client, email: str) -> str:
+    """Sign up through the forms (the GET and the POST may land on different workers); returns the session's
+    CSRF token as a page shows it."""
+    token = csrf_from(client.get("/signup").text)
+    r = client.post("/signup", data={"email": email, "password": PASSWORD, "display_name": "",
+                                     "csrf_token": token})
+    assert r.status_code == 303, r.text
+    settings = client.get("/settings")
+    assert settings.status_code == 200
+    return csrf_from(settings.text)
+
+
+def test_sessions_and_csrf_tokens_are_valid_on_every_worker(served: Served) -> None:
+    with served.client() as client:
+        token = sign_up(client, "workers@example.org")
+        ids = [hit["paper"]["id"] for hit in
+               client.get("/api/search", params={"q": "operator", "mode": "keyword"}).json()["results"]][:8]
+        assert len(ids) >= 4
+
+        def me_ok(r: httpx.Response) -> None:
+            assert r.status_code == 200 and r.json()["email"] == "workers@example.org", r.text
+
+        on_both_workers(served, "/api/me", lambda: client.get("/api/me"), me_ok)
+
+        def vote_ok(r: httpx.Response) -> None:
+            assert r.status_code == 200 and r.json()["voted"] is True, r.text
+
+        counter = iter(range(10**6))
+        on_both_workers(served, "/api/me/votes/",
+                        lambda: client.post(f"/api/me/votes/{ids[next(counter) % len(ids)]}",
+                                            headers={"X-CSRF-Token": token}), vote_ok)
+        counts = client.get("/api/me").json()["counts"]
+        assert counts["votes"] == len(ids), counts  # one vote per paper, however many workers took them
+
+
+def test_signed_out_session_is_refused_by_every_worker(served: Served) -> None:
+    with served.client() as client:
+        token = sign_up(client, "leaver@example.org")
+        cookie = client.cookies.get("op_session")
+        assert cookie
+        assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    with served.client() as replay:
+        replay.cookies.set("op_session", cookie)
+
+        def refused(r: httpx.Response) -> None:
+            assert r.status_code == 401, r.text
+
+        on_both_workers(served, "/api/me", lambda: replay.get("/api/me"), refused)
+
+
+def test_an_import_reaches_every_workers_response_cache(served: Served, tmp_path: Path) -> None:
+    with served.client() as client:
+        def search() -> httpx.Response:
+            return client.get("/api/search", params={"q": WORD, "mode": "keyword"})
+
+        def empty(r: httpx.Response) -> None:
+            assert r.status_code == 200 and r.json()["total"] == 0
+
+        on_both_workers(served, "/api/search", search, empty)  # both workers now hold the empty answer
+
+        line = {"id": "2101.99991", "submitter": "Ada Example", "authors": "Ada Example and Bo Sample",
+                "title": f"The {WORD} estimator for sparse problems", "comments": None, "journal-ref": None,
+                "doi": None, "report-no": None, "categories": "cs.LG", "license": None,
+                "abstract": f"We introduce the {WORD} estimator.",
+                "versions": [{"version": "v1", "created": "Mon, 4 Jan 2021 10:00:00 GMT"}],
+                "update_date": "2021-01-04", "authors_parsed": [["Example", "Ada", ""], ["Sample", "Bo", ""]]}
+        snapshot = tmp_path / "one.jsonl"
+        snapshot.write_bytes(orjson.dumps(line) + b"\n")
+        subprocess.run([sys.executable, "-c", "from openpapers.cli import main; main()", "--data-dir",
+                        str(served.data), "import", "arxiv-snapshot", str(snapshot), "-q"], env=served.env,
+                       check=True, capture_output=True)
+        imported = time.monotonic()
+
+        # The cache re-reads the store's data version at most once a second: within a few seconds every worker
+        # answers with the new paper, and none goes back to the stale answer.
+        while True:
+            since = served.mark()
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                totals = [r.json()["total"] for r in pool.map(lambda _: search(), range(16))]
+            if all(t == 1 for t in totals) and len(served.pids("/api/search", since)) >= 2:
+                break
+            assert time.monotonic() - imported < 10, f"workers still answer {totals} 10 s after the import"
+            time.sleep(0.3)
+        assert time.monotonic() - imported < 5
+
+        def found(r: httpx.Response) -> None:
+            assert r.status_code == 200 and r.json()["total"] == 1
+
+        on_both_workers(served, "/api/search", search, found)
