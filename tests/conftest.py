@@ -6,7 +6,9 @@ indexing on import (``OPENPAPERS_EMBED_ON_IMPORT=0``); tests/search and test_cli
 the embedding path explicitly.
 
 Two backends: every test under tests/store, tests/search and tests/web runs twice, ``[sqlite]`` and
-``[postgresql]`` (the ``backend`` parameter; those folders' conftest.py request ``backend_db`` for every test).
+``[postgresql]`` (the ``backend`` parameter; those folders' conftest.py request ``backend_db`` for every test),
+and so does every store test of tests/notify and tests/people/test_recommend.py (their data sets are built once
+per backend and copied per test: :meth:`Backend.copy`).
 The PostgreSQL variant needs a server: ``OPENPAPERS_TEST_PG_URL``
 (a superuser URL, e.g. ``postgresql://openpapers@127.0.0.1:5433/postgres``; ``.ci/run`` starts one). Each test
 then gets a database of its own, created from a template that is migrated once per session (a file copy:
@@ -20,10 +22,15 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from openpapers.config import Settings
 
 os.environ.setdefault("OPENPAPERS_EMBED_ON_IMPORT", "0")
 
@@ -85,9 +92,27 @@ class Backend:
             self._sql(f"CREATE DATABASE {self._template}")
             store = SqlStore(self._url(self._template))  # runs every migration once
             store.close()
+        return self.clone_database(self._url(self._template))
+
+    def clone_database(self, template_url: str) -> str:
+        """A new PostgreSQL database (URL) copied from the database at ``template_url`` on the same server (which
+        nothing may be connected to: close its stores first); dropped again by :meth:`drop`."""
+        from sqlalchemy import make_url
+
         name = f"op_test_{os.getpid()}_{next(self._counter)}"
-        self._sql(f"CREATE DATABASE {name} TEMPLATE {self._template}")
+        self._sql(f"CREATE DATABASE {name} TEMPLATE {make_url(template_url).database}")
         return self._url(name)
+
+    def copy(self, settings: Settings, data_dir: Path) -> Settings:
+        """A private copy of a data set built once (``settings``: its data dir and database) for one test: the
+        data dir's files (the SQLite file and index files) copied to ``data_dir``, and on PostgreSQL a clone of
+        its database. Drop the clone with ``drop(copy.database_url)``."""
+        from openpapers.config import resolve_settings
+
+        shutil.copytree(settings.data_dir, data_dir, dirs_exist_ok=True)
+        if self.is_postgres:
+            return resolve_settings(data_dir, database_url=self.clone_database(settings.database_url))
+        return resolve_settings(data_dir, database_url=f"sqlite:///{Path(data_dir).resolve()}/openpapers.db")
 
     def drop(self, url: str) -> None:
         from sqlalchemy import make_url

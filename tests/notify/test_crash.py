@@ -4,7 +4,9 @@ twice except a message that was in flight at a kill (at most one per kill, same 
 different digests for the period, and a run after completion sends nothing.
 
 Kill moments are random; the seed is printed (``-s``) and on failure, and ``OPENPAPERS_KILL_SEED`` replays one.
-The DB is read with plain sqlite3 after every kill, independently of the code under test.
+The DB is read with the plain driver (sqlite3, or psycopg on PostgreSQL) after every kill, independently of
+the code under test. Runs on both backends (tests/notify/conftest.py): the child processes find the test's
+PostgreSQL database through ``OPENPAPERS_DATABASE_URL``.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from notifydata import DAY, SmtpServer, make_users
+from sqlalchemy import make_url
 
-from openpapers.config import resolve_settings
+from openpapers.config import Settings, resolve_settings
 from openpapers.store import open_store
 
 OPENPAPERS = Path(sys.executable).parent / "openpapers"
@@ -32,9 +36,39 @@ USERS = 200
 SEND_KILLS = 4
 
 
-def _query(db: Path, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-    with closing(sqlite3.connect(db, timeout=30)) as conn:
-        return conn.execute(sql).fetchall()
+class Reader:
+    """Reads the test's database with the plain driver: a new sqlite3 connection per query, or one autocommit
+    psycopg connection (each query sees what was committed before it)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.sqlite = parsed.get_backend_name() == "sqlite"
+        self.path = parsed.database or ""
+        self.pg: Any = None
+        if not self.sqlite:
+            import psycopg
+
+            self.pg = psycopg.connect(
+                parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
+            )
+
+    def __call__(self, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+        if self.sqlite:
+            with closing(sqlite3.connect(self.path, timeout=30)) as conn:
+                return conn.execute(sql).fetchall()
+        return self.pg.execute(sql).fetchall()  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self.pg is not None:
+            self.pg.close()
+
+
+@pytest.fixture
+def query(data_settings: Settings) -> Iterator[Reader]:
+    reader = Reader(data_settings.database_url)
+    yield reader
+    reader.close()
 
 
 def _wait(cond: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float = 60.0) -> bool:
@@ -51,22 +85,22 @@ def _wait(cond: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float 
 
 @pytest.mark.slow
 @pytest.mark.timeout(240)
-def test_kill_9_mid_run_then_resume_delivers_every_digest_once(data_dir: Path) -> None:
+def test_kill_9_mid_run_then_resume_delivers_every_digest_once(data_dir: Path, query: Reader) -> None:
     seed = int(os.environ.get("OPENPAPERS_KILL_SEED") or random.randrange(1 << 30))
     rng = random.Random(seed)
     print(f"\nkill seed {seed} (OPENPAPERS_KILL_SEED={seed} replays it)")
     store = open_store(resolve_settings(data_dir))
     make_users(store.engine, USERS)
+    assert store.url == query.url  # the database the child processes open too
     store.close()
-    db = data_dir / "openpapers.db"
     cmd = [str(OPENPAPERS), "--data-dir", str(data_dir), "digest", "send", "--date", DAY.isoformat(),
            "--frequency", "daily", "--plan-batch", "10", "--quiet"]
 
     def rows() -> int:
-        return int(_query(db, "SELECT count(*) FROM digest_outbox")[0][0])
+        return int(query("SELECT count(*) FROM digest_outbox")[0][0])
 
     def sent() -> int:
-        return int(_query(db, "SELECT count(*) FROM digest_outbox WHERE status = 'sent'")[0][0])
+        return int(query("SELECT count(*) FROM digest_outbox WHERE status = 'sent'")[0][0])
 
     # The server takes a few ms per message, like a real one across a network: the in-flight window is real.
     with SmtpServer(delay=0.004) as server:
@@ -98,7 +132,7 @@ def test_kill_9_mid_run_then_resume_delivers_every_digest_once(data_dir: Path) -
                 done = True  # it finished before the signal landed
                 break
             time.sleep(0.3)  # let the server finish a DATA the client had already sent
-            in_flight = {r[0] for r in _query(db, "SELECT message_id FROM digest_outbox WHERE status = 'sending'")}
+            in_flight = {r[0] for r in query("SELECT message_id FROM digest_outbox WHERE status = 'sending'")}
             ambiguous.append(in_flight & received_ids())
 
         # 3. Run to completion, then once more: the last run must send nothing.
@@ -112,9 +146,9 @@ def test_kill_9_mid_run_then_resume_delivers_every_digest_once(data_dir: Path) -
         assert len(server.messages) == count
         messages = server.messages
 
-    status = dict(_query(db, "SELECT status, count(*) FROM digest_outbox GROUP BY status"))
+    status = dict(query("SELECT status, count(*) FROM digest_outbox GROUP BY status"))
     assert status == {"sent": USERS - USERS // 10, "empty": USERS // 10}, status
-    planned = {r[0] for r in _query(db, "SELECT message_id FROM digest_outbox WHERE status = 'sent'")}
+    planned = {r[0] for r in query("SELECT message_id FROM digest_outbox WHERE status = 'sent'")}
     ids = Counter(m.message["Message-ID"] for m in messages)
     assert set(ids) == planned, "every planned digest was received, and nothing else"
     duplicates = {mid: n for mid, n in ids.items() if n > 1}

@@ -1,18 +1,20 @@
 """Recommendations on the demo corpus: a scripted user whose library is about PDE solvers gets PDE papers first,
 with reasons naming the library papers; follows give "because you follow …"; dismissed, saved and voted papers
-never appear; the window and the keyword fallback (no embeddings) behave."""
+never appear; the window and the keyword fallback (no embeddings) behave. Every test runs on SQLite and on
+PostgreSQL (tests/conftest.py): the corpus is built and embedded once per backend, each test writes to a copy."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from openpapers.config import resolve_settings
+from openpapers.config import Settings
 from openpapers.demo import load_demo
 from openpapers.model import PaperRecord
 from openpapers.people import candidates
@@ -26,40 +28,56 @@ PDE = re.compile(r"\bpdes?\b|partial differential|neural operator|navier|operato
 LIBRARY_TITLES = ("PROSE-FD", "Self-Supervised Learning with Lie Symmetries", "Monte Carlo Neural PDE Solver")
 
 
-@pytest.fixture(scope="module")
-def embedded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo corpus with every paper embedded (the shipped MiniLM model; about a minute on two cores)."""
-    data = tmp_path_factory.mktemp("rec-demo")
-    store = open_store(resolve_settings(data))
+def _build(tmp_path_factory: pytest.TempPathFactory, backend: Any, name: str, *, embed: bool) -> Settings:
+    data = tmp_path_factory.mktemp(name)
+    settings: Settings = backend.settings(data)
+    store = open_store(settings)
     try:
         load_demo(store)
-        SearchService(store, data).sync()
+        if embed:
+            SearchService(store, data).sync()
+    finally:
+        store.close()  # nothing may stay connected to a PostgreSQL database that is cloned
+    return settings
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterator[Settings]:
+    """The demo corpus with every paper embedded (the shipped MiniLM model; about a minute on two cores), once
+    per backend (tests/conftest.py)."""
+    settings = _build(tmp_path_factory, backend, "rec-demo", embed=True)
+    yield settings
+    if backend.is_postgres:
+        backend.drop(settings.database_url)
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterator[Settings]:
+    settings = _build(tmp_path_factory, backend, "rec-plain", embed=False)
+    yield settings
+    if backend.is_postgres:
+        backend.drop(settings.database_url)
+
+
+@contextmanager
+def _open_copy(backend: Any, src: Settings, dst: Path) -> Iterator[SqlStore]:
+    """A private copy of ``src`` (its files; on PostgreSQL a clone of its database), open, dropped afterwards."""
+    settings: Settings = backend.copy(src, dst)
+    candidates.clear_cache()
+    store: SqlStore = open_store(settings)  # type: ignore[assignment]
+    try:
+        yield store
     finally:
         store.close()
-    return data
-
-
-def _open_copy(src: Path, dst: Path) -> SqlStore:
-    shutil.copytree(src, dst, dirs_exist_ok=True)
-    candidates.clear_cache()
-    return open_store(resolve_settings(dst))  # type: ignore[return-value]
+        if backend.is_postgres:
+            backend.drop(settings.database_url)
 
 
 @pytest.fixture
-def store(embedded_dir: Path, tmp_path: Path) -> Iterator[SqlStore]:
+def store(embedded: Settings, backend: Any, tmp_path: Path) -> Iterator[SqlStore]:
     """A private copy per test: every test writes its own users and signals."""
-    s = _open_copy(embedded_dir, tmp_path / "data")
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def plain_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("rec-plain")
-    store = open_store(resolve_settings(data))
-    load_demo(store)
-    store.close()
-    return data
+    with _open_copy(backend, embedded, tmp_path / "data") as s:
+        yield s
 
 
 def user(store: SqlStore, email: str = "pde@example.test") -> int:
@@ -125,13 +143,13 @@ def test_follow_alone_is_enough(store: SqlStore) -> None:
         assert "Qi Meng" in r.paper.authors or "physics.flu-dyn" in r.paper.categories
 
 
-def test_saved_search_follow_without_and_with_the_search_service(store: SqlStore) -> None:
+def test_saved_search_follow_without_and_with_the_search_service(store: SqlStore, tmp_path: Path) -> None:
     uid = user(store)
     signals.add_follow(store.engine, uid, "search", '{"q":"navier stokes"}', "navier stokes")
     plain = recommend(store, uid, since=ALL_TIME)
     assert plain and all(re.search(r"navier", text(r), re.I) for r in plain)
     assert plain[0].reasons == ["matches your saved search “navier stokes”"]
-    service = SearchService(store, Path(store.url.removeprefix("sqlite:///")).parent)
+    service = SearchService(store, tmp_path / "data")  # the copy's data dir (its index files on SQLite)
     with_service = recommend(store, uid, since=ALL_TIME, search=service)
     assert {r.paper.id for r in with_service} >= {r.paper.id for r in plain}
 
@@ -194,14 +212,11 @@ def test_new_papers_enter_the_cached_window(store: SqlStore) -> None:
     assert found[0].paper.title.startswith("Brand new") and found[0].reasons[0] == "because you follow Ada Newcomer"
 
 
-def test_keyword_fallback_without_embeddings(plain_dir: Path, tmp_path: Path) -> None:
+def test_keyword_fallback_without_embeddings(plain: Settings, backend: Any, tmp_path: Path) -> None:
     """A store indexed for keyword search only still gets a PDE feed for the PDE library, from TF-IDF."""
-    s = _open_copy(plain_dir, tmp_path / "plain")
-    try:
+    with _open_copy(backend, plain, tmp_path / "plain") as s:
         uid, _ = pde_user(s)
         found = recommend(s, uid, since=ALL_TIME, limit=10)
         assert len(found) >= 5
         assert all(PDE.search(text(r)) for r in found[:5]), [r.paper.title for r in found]
         assert all(r.reasons and "in your library" in r.reasons[0] for r in found[:5])
-    finally:
-        s.close()
