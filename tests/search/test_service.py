@@ -148,3 +148,11 @@ def test_judged_queries_hybrid_is_at_least_as_good_as_either(service: SearchServ
     recall = {mode: _recall_at_10(service, mode) for mode in ("keyword", "semantic", "hybrid")}
     assert recall["hybrid"] >= 0.85, recall
     assert recall["hybrid"] >= max(recall["keyword"], recall["semantic"]) - 0.02, recall
+
+
+def test_warm_up_opens_the_indexes_and_loads_the_model(service: SearchService) -> None:
+    fresh = SearchService(service.store, service.data_dir)
+    assert fresh._embedder is None
+    assert fresh.warm_up() == {"keyword": True, "embedder": True}
+    assert fresh._embedder is not None and fresh._keyword is not None
+    assert fresh.search("operator learning", mode="hybrid").mode == "hybrid"

@@ -24,6 +24,7 @@ def serve(
     import uvicorn
 
     from openpapers.web import create_app
+    from openpapers.web.app import WARM_UP_ENV
 
     settings = state.settings
     err.print(f"openpapers: serving {settings.data_dir} on http://{host}:{port}/ ({workers} "
@@ -31,6 +32,8 @@ def serve(
     # uvicorn's own access log is off: the app writes a structured one. proxy_headers trusts X-Forwarded-* from
     # loopback only (uvicorn's default forwarded_allow_ips), so feeds get the right host name behind a proxy.
     options = {"host": host, "port": port, "access_log": False, "log_level": "warning", "proxy_headers": True}
+    # Each worker opens its indexes and loads the query model as it starts, not on a reader's first search.
+    os.environ.setdefault(WARM_UP_ENV, "1")
     if workers == 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return

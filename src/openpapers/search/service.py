@@ -14,6 +14,7 @@ contain them.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -31,6 +32,7 @@ from openpapers.search.retrievers import keyword_retriever, vector_retriever
 from openpapers.search.types import Filters, Hit, QueryError
 from openpapers.store import Store
 
+log = logging.getLogger(__name__)
 MODES = ("hybrid", "keyword", "semantic")
 RRF_K = 5  # tuned on tests/search/judged_queries.json (see docs/search.md); 60 lost 5 points of recall@10
 WEIGHTS = {"keyword": 1.5, "semantic": 1.0}
@@ -104,15 +106,16 @@ class SearchService:
         self._keyword: KeywordIndex | None = None
         self._vectors: Any = None
         self._embedder: Any = None
-        # The web app searches from a thread pool: two first searches must not load the model twice.
-        self._lock = threading.Lock()
+        # The web app searches from a thread pool: two first searches must not load the model twice. One lock per
+        # component: keyword searches must not wait while another thread loads the embedding model.
+        self._locks = {name: threading.Lock() for name in ("keyword", "vectors", "embedder")}
         self._version: tuple[Any, ...] | None = None
         self._reload = False  # the indexes moved since this process last looked: reload before the next search
 
     # -- components --------------------------------------------------------------------------------------------
     @property
     def keyword(self) -> KeywordIndex:
-        with self._lock:
+        with self._locks["keyword"]:
             if self._keyword is None:
                 # tantivy files under the data dir on SQLite, full-text search on PostgreSQL (same interface)
                 self._keyword = keyword_retriever(self.store, self.data_dir)
@@ -120,19 +123,35 @@ class SearchService:
 
     @property
     def vectors(self) -> Any:
-        with self._lock:
+        with self._locks["vectors"]:
             if self._vectors is None:
                 self._vectors = vector_retriever(self.store, self.data_dir)  # faiss files, or pgvector
         return self._vectors
 
     @property
     def embedder(self) -> Any:
-        with self._lock:
+        with self._locks["embedder"]:
             if self._embedder is None:
                 from openpapers.search.embed import Embedder
 
                 self._embedder = Embedder.load()
         return self._embedder
+
+    def warm_up(self) -> dict[str, bool]:
+        """Open the indexes and load the query model now, before a reader's first search needs them: a web
+        worker spends those seconds as it starts (``openpapers serve`` calls this on a background thread)
+        instead of on somebody's first hybrid search. The model is loaded only when there are vectors to
+        compare with. Failures are left to the searches themselves to report."""
+        done = {"keyword": False, "embedder": False}
+        try:
+            self.keyword.count()
+            done["keyword"] = True
+            if self.vectors.count():
+                self.embedder.embed(["warm up"])
+                done["embedder"] = True
+        except Exception:  # a search will raise (and report) the same problem, with its context
+            log.warning("search warm-up failed", exc_info=True)
+        return done
 
     # -- indexing ----------------------------------------------------------------------------------------------
     def sync(self, *, embed_limit: int | None = None, semantic: bool = True,

@@ -7,6 +7,8 @@ routes are left out of the OpenAPI spec (``/openapi.json``), which describes the
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -46,6 +48,7 @@ from openpapers.web.schemas import ErrorOut, Health
 DESCRIPTION = """Every HTML page of openpapers has a JSON twin under `/api/…` (same path, same query
 parameters), described here, plus Atom feeds under `/feeds/…`. See docs/web.md."""
 
+WARM_UP_ENV = "OPENPAPERS_WARM_UP"  # "1": open the search indexes and model as a worker starts (serve sets it)
 _ERROR_TITLES = {400: "Bad request", 401: "Log in needed", 403: "Forbidden", 404: "Not found",
                  405: "Method not allowed", 429: "Too many tries", 500: "Something went wrong"}
 
@@ -57,6 +60,8 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if os.environ.get(WARM_UP_ENV) == "1":  # set by `openpapers serve`; tests build apps by the hundred
+            threading.Thread(target=state.search.warm_up, name="search-warm-up", daemon=True).start()
         yield
         state.close()
 
