@@ -8,7 +8,9 @@ the embedding path explicitly.
 Two backends: every test under tests/store, tests/search and tests/web runs twice, ``[sqlite]`` and
 ``[postgresql]`` (the ``backend`` parameter; those folders' conftest.py request ``backend_db`` for every test),
 and so does every store test of tests/notify and tests/people/test_recommend.py (their data sets are built once
-per backend and copied per test: :meth:`Backend.copy`).
+per backend and copied per test: :meth:`Backend.copy`) and of the top-level modules test_cli.py, test_ingest.py
+and test_kill_resume.py (CLI subprocesses inherit the test's ``OPENPAPERS_DATABASE_URL``; ``no_sqlite_file``
+fails a [postgresql] test that still wrote a SQLite file).
 The PostgreSQL variant needs a server: ``OPENPAPERS_TEST_PG_URL``
 (a superuser URL, e.g. ``postgresql://openpapers@127.0.0.1:5433/postgres``; ``.ci/run`` starts one). Each test
 then gets a database of its own, created from a template that is migrated once per session (a file copy:
@@ -23,7 +25,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,8 +84,13 @@ class Backend:
         with self._admin_engine().connect() as conn:  # type: ignore[attr-defined]
             conn.exec_driver_sql(statement)
 
-    def new_database(self) -> str:
-        """A fresh, migrated PostgreSQL database (URL); dropped again by :meth:`drop`."""
+    def new_database(self, *, migrated: bool = True) -> str:
+        """A fresh PostgreSQL database (URL), migrated -- or, with ``migrated=False``, as empty as one a user
+        creates (the first store opened on it creates the schema); dropped again by :meth:`drop`."""
+        if not migrated:
+            name = self._new_name()
+            self._sql(f"CREATE DATABASE {name}")
+            return self._url(name)
         if self._template is None:
             from openpapers.store.sql import SqlStore
 
@@ -99,9 +106,12 @@ class Backend:
         nothing may be connected to: close its stores first); dropped again by :meth:`drop`."""
         from sqlalchemy import make_url
 
-        name = f"op_test_{os.getpid()}_{next(self._counter)}"
+        name = self._new_name()
         self._sql(f"CREATE DATABASE {name} TEMPLATE {make_url(template_url).database}")
         return self._url(name)
+
+    def _new_name(self) -> str:
+        return f"op_test_{os.getpid()}_{next(self._counter)}"
 
     def copy(self, settings: Settings, data_dir: Path) -> Settings:
         """A private copy of a data set built once (``settings``: its data dir and database) for one test: the
@@ -112,20 +122,25 @@ class Backend:
         shutil.copytree(settings.data_dir, data_dir, dirs_exist_ok=True)
         if self.is_postgres:
             return resolve_settings(data_dir, database_url=self.clone_database(settings.database_url))
-        return resolve_settings(data_dir, database_url=f"sqlite:///{Path(data_dir).resolve()}/openpapers.db")
+        return resolve_settings(data_dir, database_url=self.database_url(data_dir))
 
     def drop(self, url: str) -> None:
         from sqlalchemy import make_url
 
         self._sql(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
 
+    def database_url(self, data_dir: Path, *, migrated: bool = True) -> str:
+        """The database of a data set of its own at ``data_dir``: that dir's SQLite file, or a new PostgreSQL
+        database (see :meth:`new_database`; drop it with :meth:`drop`)."""
+        if self.is_postgres:
+            return self.new_database(migrated=migrated)
+        return f"sqlite:///{Path(data_dir).resolve()}/openpapers.db"
+
     def settings(self, data_dir: Path) -> object:
         """Settings for a data dir on this backend (a new database of its own on PostgreSQL)."""
         from openpapers.config import resolve_settings
 
-        if self.is_postgres:
-            return resolve_settings(data_dir, database_url=self.new_database())
-        return resolve_settings(data_dir, database_url=f"sqlite:///{Path(data_dir).resolve()}/openpapers.db")
+        return resolve_settings(data_dir, database_url=self.database_url(data_dir))
 
     def close(self) -> None:
         if self._template is not None:
@@ -165,3 +180,32 @@ def backend_db(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     monkeypatch.setenv("OPENPAPERS_DATABASE_URL", url)
     yield url
     backend.drop(url)
+
+
+@pytest.fixture
+def database_for(backend: Backend) -> Iterator[Callable[..., str]]:
+    """For tests that need several data sets at once (a reference import beside the one under test):
+    ``database_for(data_dir, migrated=True)`` is the URL of a database of its own (:meth:`Backend.database_url`);
+    the PostgreSQL ones are dropped after the test (close their stores first)."""
+    made: list[str] = []
+
+    def new(data_dir: Path, *, migrated: bool = True) -> str:
+        url = backend.database_url(data_dir, migrated=migrated)
+        if backend.is_postgres:
+            made.append(url)
+        return url
+
+    yield new
+    for url in made:
+        backend.drop(url)
+
+
+@pytest.fixture
+def no_sqlite_file(backend: Backend, tmp_path: Path) -> Iterator[None]:
+    """On PostgreSQL, fail a test that left a SQLite store under its ``tmp_path``: something (a child process's
+    environment, an in-process open) missed ``OPENPAPERS_DATABASE_URL`` and fell back to the data dir's file, so
+    part of the test ran on SQLite."""
+    yield
+    if backend.is_postgres:
+        stray = sorted(str(p) for p in tmp_path.rglob("openpapers.db"))
+        assert not stray, f"a [postgresql] test opened a SQLite store: {stray}"

@@ -5,6 +5,11 @@ installed ``openpapers`` script: exit code 2, one line that names the file and l
 ``COLUMNS`` is removed from its environment so it renders at the narrow default width, where line wrapping
 would split long paths. Successful commands run in-process through Typer's CliRunner on the same ``app``,
 which saves the second of start-up each subprocess costs.
+
+Every test runs on SQLite and on PostgreSQL (tests/conftest.py): ``backend_db`` exports this test's database as
+``OPENPAPERS_DATABASE_URL`` (or unsets it: the data dir's own file), and both the subprocesses and the
+in-process commands get that environment. A data set of its own (the module's seeded store) is passed around as
+its :class:`Settings`, whose database every command on it is pointed at.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import pytest
 from typer.testing import CliRunner
 
 from openpapers.cli import app
+from openpapers.config import Settings
 
 OPENPAPERS = Path(sys.executable).parent / "openpapers"
 SEED_CAPTURES = {  # file → capture date, as in shared/seeds/README.md (author page: 2026)
@@ -37,6 +43,8 @@ SEED_CAPTURES = {  # file → capture date, as in shared/seeds/README.md (author
 EXPORT_KEYS = {"id", "arxiv_id", "title", "authors", "authors_complete", "author_count", "abstract", "categories",
                "published", "has_code", "code_urls", "orgs", "upvotes"}
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+pytestmark = pytest.mark.usefixtures("backend_db", "no_sqlite_file")
 
 
 def seeds_dir() -> Path:
@@ -49,16 +57,31 @@ def seeds_dir() -> Path:
     pytest.skip("seed pages not found (set OPENPAPERS_SEEDS or put shared/seeds beside the repo)")
 
 
+Data = Path | Settings  # a data dir on this test's database, or a data set with a database of its own
+
+
+def data_dir_of(data: Data) -> Path:
+    return data.data_dir if isinstance(data, Settings) else data
+
+
+def database_env(data: Data | None) -> dict[str, str]:
+    """The environment that points a command at ``data``'s database: a data set's own, else none (this test's,
+    already in the environment)."""
+    return {"OPENPAPERS_DATABASE_URL": data.database_url} if isinstance(data, Settings) else {}
+
+
 def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("OPENPAPERS_DATA_DIR", "OPENPAPERS_DATABASE_URL", "COLUMNS", "LINES")}
+    """The environment for a subprocess: ours (with this test's ``OPENPAPERS_DATABASE_URL``, if any) without the
+    data dir and the terminal size."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENPAPERS_DATA_DIR", "COLUMNS", "LINES")}
     env.update(extra)
     return env
 
 
-def op(data_dir: Path | None, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    head = [str(OPENPAPERS)] + (["--data-dir", str(data_dir)] if data_dir is not None else [])
-    return subprocess.run([*head, *args], capture_output=True, text=True, env=env or base_env(), timeout=120)
+def op(data: Data | None, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    head = [str(OPENPAPERS)] + (["--data-dir", str(data_dir_of(data))] if data is not None else [])
+    return subprocess.run([*head, *args], capture_output=True, text=True, env=env or base_env(**database_env(data)),
+                          timeout=120)
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
@@ -68,23 +91,22 @@ def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[
     return result
 
 
-_UNSET = {"OPENPAPERS_DATA_DIR": None, "OPENPAPERS_DATABASE_URL": None}
-
-
-def run(data_dir: Path, *args: str) -> Any:
-    """``openpapers --data-dir DIR ARGS`` in-process; must succeed. Returns Click's Result (stdout, stderr)."""
-    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), *args], env=_UNSET, catch_exceptions=False)
+def run(data: Data, *args: str) -> Any:
+    """``openpapers --data-dir DIR ARGS`` in-process, on ``data``'s database; must succeed. Returns Click's
+    Result (stdout, stderr)."""
+    env: dict[str, str | None] = {"OPENPAPERS_DATA_DIR": None, **database_env(data)}
+    result = CliRunner().invoke(app, ["--data-dir", str(data_dir_of(data)), *args], env=env, catch_exceptions=False)
     assert result.exit_code == 0, f"exit {result.exit_code}\nstdout: {result.stdout[-2000:]}\n" \
                                   f"stderr: {result.stderr[-2000:]}"
     return result
 
 
-def stats(data_dir: Path) -> dict[str, Any]:
-    return orjson.loads(run(data_dir, "stats", "--json").stdout_bytes)
+def stats(data: Data) -> dict[str, Any]:
+    return orjson.loads(run(data, "stats", "--json").stdout_bytes)
 
 
-def export_lines(data_dir: Path) -> list[bytes]:
-    return run(data_dir, "export", "--format", "jsonl").stdout_bytes.splitlines()
+def export_lines(data: Data) -> list[bytes]:
+    return run(data, "export", "--format", "jsonl").stdout_bytes.splitlines()
 
 
 def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -93,29 +115,32 @@ def error_lines(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
 
 
-def import_seeds(data_dir: Path) -> None:
+def import_seeds(data: Data) -> None:
     seeds = seeds_dir()
     for name, captured in SEED_CAPTURES.items():
-        run(data_dir, "import", "listing", str(seeds / name), "--captured", captured, "-q")
+        run(data, "import", "listing", str(seeds / name), "--captured", captured, "-q")
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir holding the three seed pages, each imported with its own capture date. Read-only for tests."""
-    data_dir = tmp_path_factory.mktemp("seeded")
-    import_seeds(data_dir)
-    return data_dir
+def seeded(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterator[Settings]:
+    """A data set holding the three seed pages, each imported with its own capture date, built once per module
+    and backend (its own database on PostgreSQL). Read-only for tests."""
+    settings = backend.settings(tmp_path_factory.mktemp("seeded"))
+    import_seeds(settings)
+    yield settings
+    if backend.is_postgres:
+        backend.drop(settings.database_url)
 
 
 @pytest.fixture(scope="module")
-def seeded_export(seeded: Path) -> list[dict[str, Any]]:
+def seeded_export(seeded: Settings) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in export_lines(seeded)]
 
 
 # -- listing import and export ----------------------------------------------------------------------------------
 
 
-def test_export_jsonl_has_the_documented_shape(seeded: Path, seeded_export: list[dict[str, Any]]) -> None:
+def test_export_jsonl_has_the_documented_shape(seeded: Settings, seeded_export: list[dict[str, Any]]) -> None:
     assert len(seeded_export) == stats(seeded)["papers"] > 300
     for row in seeded_export:
         assert row.keys() >= EXPORT_KEYS, EXPORT_KEYS - row.keys()
@@ -168,7 +193,7 @@ def test_reimporting_the_same_files_changes_no_counts(tmp_path: Path) -> None:
         assert second[key] == first[key], key
 
 
-def test_export_bibtex_parses_back_with_one_entry_per_paper(seeded: Path, tmp_path: Path) -> None:
+def test_export_bibtex_parses_back_with_one_entry_per_paper(seeded: Settings, tmp_path: Path) -> None:
     out = tmp_path / "papers.bib"
     run(seeded, "export", "--format", "bibtex", "--out", str(out))
     library = bibtexparser.parse_string(out.read_text(encoding="utf-8"))
@@ -182,7 +207,7 @@ def test_export_bibtex_parses_back_with_one_entry_per_paper(seeded: Path, tmp_pa
     assert mc["author"] == "Rui Zhang and Qi Meng and Rongchan Zhu and others"
 
 
-def test_unknown_export_format_is_refused(seeded: Path) -> None:
+def test_unknown_export_format_is_refused(seeded: Settings) -> None:
     result = op(seeded, "export", "--format", "csv")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--format" in result.stderr
@@ -199,11 +224,12 @@ def test_import_demo_is_idempotent(tmp_path: Path) -> None:
     assert stats(tmp_path) == first
 
 
-def test_demo_holds_exactly_what_importing_the_seeds_gives(seeded: Path, tmp_path: Path) -> None:
+def test_demo_holds_exactly_what_importing_the_seeds_gives(seeded: Settings, tmp_path: Path) -> None:
     run(tmp_path, "import", "demo", "-q")
     assert sorted(export_lines(tmp_path)) == sorted(export_lines(seeded))
 
 
+@pytest.mark.sqlite_only  # the data dir picks the database only on SQLite (its file); PostgreSQL's is the URL's
 def test_data_dir_comes_from_the_environment(tmp_path: Path) -> None:
     env = base_env(OPENPAPERS_DATA_DIR=str(tmp_path / "from-env"))
     ok(op(None, "import", "demo", "-q", env=env))
@@ -254,7 +280,7 @@ def test_bad_captured_date_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "--captured" in result.stderr and "YYYY-MM-DD" in result.stderr
-    assert not (tmp_path / "data" / "openpapers.db").exists() or stats(tmp_path / "data")["papers"] == 0
+    assert stats(tmp_path / "data")["papers"] == 0
 
 
 def test_bad_listing_entry_stops_with_file_and_line(tmp_path: Path) -> None:
@@ -419,7 +445,7 @@ def test_harvest_refuses_an_impolite_interval_against_arxiv(tmp_path: Path) -> N
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "--interval" in result.stderr and "3 seconds" in result.stderr
-    assert not (tmp_path / "openpapers.db").exists() or stats(tmp_path)["papers"] == 0
+    assert stats(tmp_path)["papers"] == 0
 
 
 def test_dates_in_seed_export_are_plausible(seeded_export: list[dict[str, Any]]) -> None:

@@ -1,14 +1,14 @@
-"""run_import against a real SQLite store: idempotent re-imports, stopping at bad input, skipping it, resuming.
+"""run_import against a real store: idempotent re-imports, stopping at bad input, skipping it, resuming.
 
-The store is opened exactly as the CLI opens it (``open_store(resolve_settings(dir))``), and states are checked
-with plain SQL counts as well as through the store, so a bug that the store's own readers hide still shows.
+Every test runs on SQLite and on PostgreSQL (tests/conftest.py). The store is opened exactly as the CLI opens it
+(``open_store(resolve_settings(dir))``, the database from ``OPENPAPERS_DATABASE_URL`` or the data dir's file),
+and states are checked with plain SQL counts as well as through the store, so a bug that the store's own readers
+hide still shows.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,12 @@ from openpapers.config import resolve_settings
 from openpapers.ingest import BadInput, run_import
 from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
 from openpapers.store import Store, open_store
+from plainsql import plain_sql
 
 N = 23
 PAGE = 5
+
+pytestmark = pytest.mark.usefixtures("no_sqlite_file")
 
 
 def snapshot_line(i: int, **overrides: Any) -> bytes:
@@ -52,11 +55,17 @@ def write_snapshot(path: Path, n: int = N, bad: dict[int, bytes] | None = None) 
 
 
 @pytest.fixture
-def make_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.delenv("OPENPAPERS_DATABASE_URL", raising=False)
+def make_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend_db: str | None, database_for: Any
+) -> Iterator[Any]:
+    """``make(name)`` opens the store of data dir ``tmp_path / name`` the way the CLI does. The first uses this
+    test's database (``backend_db``); on PostgreSQL every further one gets a database of its own, exported as
+    ``OPENPAPERS_DATABASE_URL`` just before it is opened (on SQLite each data dir has its own file)."""
     opened: list[Store] = []
 
     def make(name: str = "data") -> Store:
+        if backend_db is not None and opened:
+            monkeypatch.setenv("OPENPAPERS_DATABASE_URL", database_for(tmp_path / name))
         store = open_store(resolve_settings(tmp_path / name))
         opened.append(store)
         return store
@@ -66,14 +75,19 @@ def make_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]
         store.close()
 
 
-def db_counts(data_dir: Path) -> dict[str, int]:
-    with closing(sqlite3.connect(data_dir / "openpapers.db")) as conn:
+def db_counts(store: Store) -> dict[str, int]:
+    """Counts read with plain SQL from the database ``store`` is open on (not through the store)."""
+    with plain_sql(store.url) as conn:  # type: ignore[attr-defined]
+
+        def one(sql: str) -> int:
+            return int(conn.exec_driver_sql(sql).scalar_one())
+
         return {
-            "papers": conn.execute("SELECT count(*) FROM papers").fetchone()[0],
-            "claims": conn.execute("SELECT count(*) FROM claims").fetchone()[0],
-            "distinct_keys": conn.execute("SELECT count(DISTINCT source_key) FROM claims").fetchone()[0],
-            "orphans": conn.execute("SELECT count(*) FROM claims c WHERE NOT EXISTS "
-                                    "(SELECT 1 FROM papers p WHERE p.id = c.paper_id)").fetchone()[0],
+            "papers": one("SELECT count(*) FROM papers"),
+            "claims": one("SELECT count(*) FROM claims"),
+            "distinct_keys": one("SELECT count(DISTINCT source_key) FROM claims"),
+            "orphans": one("SELECT count(*) FROM claims c WHERE NOT EXISTS "
+                           "(SELECT 1 FROM papers p WHERE p.id = c.paper_id)"),
         }
 
 
@@ -96,7 +110,7 @@ def test_importing_twice_creates_no_duplicates(tmp_path: Path, make_store: Any) 
     stats = store.stats()
     assert stats["papers"] == stats["claims"] == N
     assert stats["claims_by_source"] == {"arxiv-snapshot": N}
-    assert db_counts(tmp_path / "data") == {"papers": N, "claims": N, "distinct_keys": N, "orphans": 0}
+    assert db_counts(store) == {"papers": N, "claims": N, "distinct_keys": N, "orphans": 0}
     assert exported(store) == before
 
 
@@ -128,7 +142,7 @@ def test_bad_line_stops_before_its_page_and_names_it(tmp_path: Path, make_store:
     # Exactly the two pages before the bad one are stored; nothing of the bad page (lines 11, 12 are good).
     ids = sorted(p.arxiv_id for p in store.iter_papers())
     assert ids == [f"2101.{i:05d}" for i in range(1, 11)]
-    assert db_counts(tmp_path / "data")["claims"] == 10
+    assert db_counts(store)["claims"] == 10
     assert store.get_checkpoint(source.checkpoint_key) == {"offset": len(b"".join(
         snapshot_line(i) for i in range(1, 11))), "line": 10}
     log = store.imports()[0]
@@ -192,7 +206,7 @@ def test_checkpoint_resume_continues_and_ends_like_a_clean_import(tmp_path: Path
     assert [n for n, _ in seen] == [5, 10, 13]
     assert seen[-1][1].get("done") is True
     assert store.get_checkpoint(source.checkpoint_key) == seen[-1][1]
-    assert db_counts(tmp_path / "interrupted") == db_counts(tmp_path / "clean")
+    assert db_counts(store) == db_counts(clean)
     assert exported(store) == exported(clean)
 
 
@@ -207,7 +221,7 @@ def test_a_page_redone_after_a_kill_writes_nothing_twice(tmp_path: Path, make_st
     store.apply(pages[1].records)  # committed, checkpoint still says page 1
     report = run_import(store, ArxivSnapshotSource(snap, page_size=PAGE))
     assert report.resumed_from == pages[0].state
-    assert db_counts(tmp_path / "data") == {"papers": N, "claims": N, "distinct_keys": N, "orphans": 0}
+    assert db_counts(store) == {"papers": N, "claims": N, "distinct_keys": N, "orphans": 0}
 
 
 def test_checkpoint_of_another_file_is_not_used(tmp_path: Path, make_store: Any) -> None:

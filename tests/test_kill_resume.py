@@ -3,7 +3,11 @@ a re-run must finish with exactly what a clean, uninterrupted import produces.
 
 This is the promise the page-plus-checkpoint transaction makes; nothing short of killing a real process tests
 it. Kill moments are random (the seed is printed on failure; set ``OPENPAPERS_KILL_SEED`` to replay one), and
-after every kill the SQLite file is inspected with plain SQL, independently of the store's own code.
+after every kill the database is inspected with plain SQL, independently of the store's own code.
+
+Runs on SQLite (the data dir's file) and on PostgreSQL (tests/conftest.py): there each import gets a database
+of its own through ``OPENPAPERS_DATABASE_URL``, created empty, so that a kill can also land in the first run's
+schema creation, as it can on SQLite.
 """
 
 from __future__ import annotations
@@ -11,16 +15,19 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from sqlalchemy import inspect, make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from plainsql import plain_sql
 
 N = 40_000
 BATCH = 1000
@@ -81,30 +88,36 @@ def import_cmd(data_dir: Path, snap: Path) -> list[str]:
     return cli(data_dir, "import", "arxiv-snapshot", str(snap), "--batch-size", str(BATCH), "-q", "--no-index")
 
 
-def checkpoint_line(db: Path) -> int:
+def created(url: str) -> bool:
+    """Whether the database exists yet: a SQLite file appears when the import first opens it (a PostgreSQL
+    database is created, empty, before the first run)."""
+    u = make_url(url)
+    return u.get_backend_name() != "sqlite" or Path(u.database or "").exists()
+
+
+def checkpoint_line(url: str) -> int:
     """Lines committed so far according to the checkpoint table (0 before the first commit)."""
-    if not db.exists():
+    if not created(url):
         return 0
     try:
-        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
-            row = conn.execute("SELECT state FROM checkpoints").fetchone()
-    except sqlite3.OperationalError:  # schema not created yet
+        with plain_sql(url, readonly=True) as conn:
+            row = conn.exec_driver_sql("SELECT state FROM checkpoints").fetchone()
+    except (OperationalError, ProgrammingError):  # schema not created yet (SQLite, PostgreSQL)
         return 0
     return int(orjson.loads(row[0])["line"]) if row else 0
 
 
-def check_consistent(db: Path, context: str) -> int:
+def check_consistent(url: str, context: str) -> int:
     """Every invariant a killed import must leave intact; returns the number of papers."""
-    if not db.exists():
+    if not created(url):
         return 0
-    conn = sqlite3.connect(db, timeout=30)
-    try:
+    with plain_sql(url) as conn:
         def one(sql: str) -> Any:
-            return conn.execute(sql).fetchone()[0]
+            return conn.exec_driver_sql(sql).scalar_one()
 
-        assert one("PRAGMA integrity_check") == "ok", context
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "checkpoints" not in tables:
+        if conn.dialect.name == "sqlite":
+            assert one("PRAGMA integrity_check") == "ok", context
+        if not inspect(conn).has_table("checkpoints"):
             return 0
         papers, claims = one("SELECT count(*) FROM papers"), one("SELECT count(*) FROM claims")
         assert papers == claims, f"{context}: {papers} papers but {claims} claims"
@@ -113,19 +126,17 @@ def check_consistent(db: Path, context: str) -> int:
         assert one("SELECT count(*) FROM claims c WHERE NOT EXISTS "
                    "(SELECT 1 FROM papers p WHERE p.id = c.paper_id)") == 0, f"{context}: claim without its paper"
         assert one("SELECT count(*) FROM (SELECT arxiv_id FROM papers GROUP BY arxiv_id "
-                   "HAVING count(*) > 1)") == 0, f"{context}: duplicate arXiv ids"
+                   "HAVING count(*) > 1) AS dup") == 0, f"{context}: duplicate arXiv ids"
         assert one("SELECT count(DISTINCT source_key) FROM claims") == claims, f"{context}: duplicate claims"
         # The merged view's link tables are written in the same transaction: all or nothing.
         assert one("SELECT count(DISTINCT paper_id) FROM paper_authors") == papers, f"{context}: author links"
         assert one("SELECT count(DISTINCT paper_id) FROM paper_categories") == papers, f"{context}: categories"
         # The store sits exactly at the page boundary its checkpoint names.
-        rows = conn.execute("SELECT state FROM checkpoints").fetchall()
+        rows = conn.exec_driver_sql("SELECT state FROM checkpoints").fetchall()
         line = int(orjson.loads(rows[0][0])["line"]) if rows else 0
         assert line == claims, f"{context}: checkpoint says line {line} but {claims} claims are stored"
         assert line % BATCH == 0 or line == N, f"{context}: checkpoint {line} is not a page boundary"
         return papers
-    finally:
-        conn.close()
 
 
 def first_difference(a: list[bytes], b: list[bytes]) -> str:
@@ -136,23 +147,26 @@ def first_difference(a: list[bytes], b: list[bytes]) -> str:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
+@pytest.mark.usefixtures("no_sqlite_file")
+def test_sigkill_at_random_moments_then_resume(tmp_path: Path, database_for: Callable[..., str]) -> None:
     seed = int(os.environ.get("OPENPAPERS_KILL_SEED") or random.SystemRandom().randrange(2**31))
     rng = random.Random(seed)
     ctx = f"(OPENPAPERS_KILL_SEED={seed})"
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENPAPERS_DATA_DIR", "OPENPAPERS_DATABASE_URL")}
+    base = {k: v for k, v in os.environ.items() if k not in ("OPENPAPERS_DATA_DIR", "OPENPAPERS_DATABASE_URL")}
     snap = write_snapshot(tmp_path / "arxiv-metadata-oai-snapshot.json", N)
     clean_dir, killed_dir = tmp_path / "clean", tmp_path / "killed"
-    db = killed_dir / "openpapers.db"
+    urls = {d: database_for(d, migrated=False) for d in (clean_dir, killed_dir)}
+    envs = {d: {**base, "OPENPAPERS_DATABASE_URL": url} for d, url in urls.items()}
+    db = urls[killed_dir]
 
     # The reference import runs alongside the killed ones (they share nothing but the input file).
-    clean = subprocess.Popen(import_cmd(clean_dir, snap), env=env, stdout=subprocess.DEVNULL,
+    clean = subprocess.Popen(import_cmd(clean_dir, snap), env=envs[clean_dir], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
     try:
         done = 0
         kills = 0
         for attempt in range(3):
-            proc = subprocess.Popen(import_cmd(killed_dir, snap), env=env, stdout=subprocess.DEVNULL,
+            proc = subprocess.Popen(import_cmd(killed_dir, snap), env=envs[killed_dir], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE)
             try:
                 if attempt == 1:
@@ -179,7 +193,7 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
         assert kills == 3
 
         resumed_at = checkpoint_line(db)
-        final = subprocess.run(import_cmd(killed_dir, snap), env=env, capture_output=True, timeout=120)
+        final = subprocess.run(import_cmd(killed_dir, snap), env=envs[killed_dir], capture_output=True, timeout=120)
         assert final.returncode == 0, final.stderr.decode(errors="replace")
         if resumed_at:
             assert b"resumed from checkpoint" in final.stderr, final.stderr
@@ -192,12 +206,12 @@ def test_sigkill_at_random_moments_then_resume(tmp_path: Path) -> None:
         clean_err = clean.communicate(timeout=120)[1]
     assert clean.returncode == 0, clean_err.decode(errors="replace")
 
-    with closing(sqlite3.connect(db)) as conn:
-        by_source = dict(conn.execute("SELECT source, count(*) FROM claims GROUP BY source").fetchall())
+    with plain_sql(db) as conn:
+        by_source = dict(conn.exec_driver_sql("SELECT source, count(*) FROM claims GROUP BY source").fetchall())
     assert by_source == {"arxiv-snapshot": N}
 
     exports = [subprocess.Popen(cli(d, "export", "--format", "jsonl", "-o", str(tmp_path / f"{d.name}.jsonl")),
-                                env=env, stderr=subprocess.PIPE) for d in (killed_dir, clean_dir)]
+                                env=envs[d], stderr=subprocess.PIPE) for d in (killed_dir, clean_dir)]
     for p in exports:
         p_err = p.communicate(timeout=120)[1]
         assert p.returncode == 0, p_err.decode(errors="replace")
