@@ -144,6 +144,7 @@ def test_an_import_reaches_every_workers_response_cache(served: Served, tmp_path
             assert r.status_code == 200 and r.json()["total"] == 0
 
         on_both_workers(served, "/api/search", search, empty)  # both workers now hold the empty answer
+        papers = client.get("/healthz").json()["papers"]
 
         line = {"id": "2101.99991", "submitter": "Ada Example", "authors": "Ada Example and Bo Sample",
                 "title": f"The {WORD} estimator for sparse problems", "comments": None, "journal-ref": None,
@@ -174,3 +175,8 @@ def test_an_import_reaches_every_workers_response_cache(served: Served, tmp_path
             assert r.status_code == 200 and r.json()["total"] == 1
 
         on_both_workers(served, "/api/search", search, found)
+
+        def counted(r: httpx.Response) -> None:  # /healthz counts once per store change, never a stale count
+            assert r.status_code == 200 and r.json()["papers"] == papers + 1
+
+        on_both_workers(served, "/healthz", lambda: client.get("/healthz"), counted)

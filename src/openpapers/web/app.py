@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
 
     @app.get("/healthz", response_model=Health, tags=["service"], summary="Liveness and store check")
     def healthz() -> Response:
-        return json(Health(status="ok", papers=state.store.count_papers(), version=__version__))
+        return json(Health(status="ok", papers=state.paper_count(), version=__version__))
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:  # asked for by browsers on pages without <link rel=icon> (feeds, JSON)

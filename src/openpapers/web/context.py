@@ -74,6 +74,17 @@ class Web:
         self.store: Store = open_store(settings)
         self.search = SearchService(self.store, settings.data_dir)
         self.env = make_env()
+        self._paper_count: tuple[int, int] | None = None  # (store seq, papers) for /healthz
+
+    def paper_count(self) -> int:
+        """The number of papers, counted once per store seq (every change to papers advances it): exact, and a
+        health probe no longer counts a million rows each time (a sequential scan on PostgreSQL). Reading the
+        seq is itself the store check."""
+        seq = self.store.current_seq()
+        cached = self._paper_count
+        if cached is None or cached[0] != seq:
+            cached = self._paper_count = (seq, self.store.count_papers())
+        return cached[1]
 
     def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         base = {"feed_url": None, "feed_title": None, "api_url": None, "canonical": None, "nav": None}
