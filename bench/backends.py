@@ -115,12 +115,16 @@ def search_child(url: str, data_dir: str, repeat: int) -> dict[str, Any]:
 
     store = SqlStore(url)
     service = SearchService(store, data_dir)
+    out: dict[str, Any] = {}
+    if hasattr(service.keyword, "built"):  # OPENPAPERS_KEYWORD_INDEX=local: build this host's files first
+        t0 = time.monotonic()
+        out["local_keyword_built"] = service.keyword.sync(store)
+        out["local_keyword_build_s"] = time.monotonic() - t0
     queries = load_queries()
     model = Embedder.load()
     texts = {semantic_view(parse_query(q), Filters())[0] for q in queries}
     vectors = {t: model.embed([t])[0] for t in texts if t.strip()}
     service._embedder = CachedEmbedder(vectors, model.model_id, model.dim)
-    out: dict[str, Any] = {}
     for mode in ("keyword", "hybrid"):
         samples: list[float] = []
         for rnd in range(repeat + 1):
@@ -135,9 +139,10 @@ def search_child(url: str, data_dir: str, repeat: int) -> dict[str, Any]:
     return out
 
 
-def run_search(url: str, data_dir: Path, repeat: int) -> dict[str, Any]:
+def run_search(url: str, data_dir: Path, repeat: int, *, keyword_index: str = "database") -> dict[str, Any]:
+    env = {**os.environ, "OPENPAPERS_KEYWORD_INDEX": keyword_index}
     res = subprocess.run([sys.executable, __file__, "--search-child", url, str(data_dir), str(repeat)],
-                         check=True, capture_output=True, text=True)
+                         check=True, capture_output=True, text=True, env=env)
     return orjson.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -296,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--web-duration", type=float, default=8.0)
     ap.add_argument("--skip", nargs="*", default=[], choices=["import", "search", "web"])
+    ap.add_argument("--pg-local-keyword", action="store_true",
+                    help="also time PostgreSQL with OPENPAPERS_KEYWORD_INDEX=local (tantivy files synced from it)")
     ap.add_argument("--json", type=Path, default=OUT / "result.json")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -340,7 +347,16 @@ def main(argv: list[str] | None = None) -> int:
             pg["server_pss_mib"] = pss_mib(pids)
             pg["server_pss_before_mib"] = before
             result["search"] = {"sqlite": sq, "postgresql": pg}
-            for name, r in (("sqlite", sq), ("postgresql", pg)):
+            if args.pg_local_keyword:
+                before = pss_mib(pids)
+                local = run_search(pg_url, OUT / f"pg-local-{args.n}", args.repeat, keyword_index="local")
+                local["server_pss_mib"] = pss_mib(pids)
+                local["server_pss_before_mib"] = before
+                result["search"]["postgresql_local_keyword"] = local
+                if "local_keyword_build_s" in local:
+                    print(f"local keyword files built from PostgreSQL: {local['local_keyword_built']:,} papers in "
+                          f"{local['local_keyword_build_s']:.0f} s", flush=True)
+            for name, r in result["search"].items():
                 extra = f", server PSS {r['server_pss_mib']:.0f} MiB" if "server_pss_mib" in r else ""
                 print(f"search {name}: keyword p50 {r['keyword']['p50_ms']:.1f} p95 {r['keyword']['p95_ms']:.1f} ms;"
                       f" hybrid p50 {r['hybrid']['p50_ms']:.1f} p95 {r['hybrid']['p95_ms']:.1f} ms; client RSS "

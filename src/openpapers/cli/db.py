@@ -95,8 +95,9 @@ def copy(
 def _index_target(url: str, quiet: bool) -> None:
     """Derived search structures are rebuilt, never copied: the keyword index, and on PostgreSQL the pgvector
     column from the copied vectors (papers without a vector are left to `openpapers index`)."""
+    from openpapers.search.pg_keyword import PgKeywordIndex
+    from openpapers.search.pg_vectors import PgVectorIndex
     from openpapers.search.retrievers import in_database
-    from openpapers.search.service import SearchService
     from openpapers.store.sql import SqlStore
 
     store = SqlStore(url)
@@ -104,9 +105,10 @@ def _index_target(url: str, quiet: bool) -> None:
         if not in_database(store):  # a SQLite target: its index files belong to its own data dir
             _say("run `openpapers index` with the target's data dir to build its search indexes")
             return
-        service = SearchService(store, state.settings.data_dir)
-        done = service.keyword.sync(store)
-        filled = service.vectors.backfill()
+        # The database's own structures only: this data dir's index files (if any) belong to the source, and a
+        # host-local keyword index (OPENPAPERS_KEYWORD_INDEX=local) is built by each serving host itself.
+        done = PgKeywordIndex(store).sync(store)
+        filled = PgVectorIndex(store).backfill()
         if not quiet:
             _say(f"keyword index: {done:,} papers; vectors filled from the copy: {filled:,} "
                       "(run `openpapers index` to embed papers that have none)")

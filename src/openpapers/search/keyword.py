@@ -73,7 +73,7 @@ class SearchInfo:
     query: ParsedQuery
 
 
-def _store_fingerprint(store: Store) -> str:
+def store_fingerprint(store: Store) -> str:
     # A hash, not the URL: a PostgreSQL URL may carry a password and the state file is plain text.
     return hashlib.sha256(store.url.encode()).hexdigest()[:16]
 
@@ -144,7 +144,7 @@ class KeywordIndex:
         new high-water mark is recorded only after it, so an interrupted sync is redone whole next time.
         """
         state = self._read_state()
-        if state.get("store") not in (None, _store_fingerprint(store)):
+        if state.get("store") not in (None, store_fingerprint(store)):
             return self.rebuild(store, batch=batch, progress=progress)  # another database: last_seq means nothing
         head = store.current_seq()  # read first: changes made while we run get a larger seq and come next time
         after = int(state.get("last_seq") or 0)
@@ -169,7 +169,7 @@ class KeywordIndex:
                 writer.rollback()
                 raise
         self._index.reload()
-        self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": head, "store": _store_fingerprint(store)})
+        self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": head, "store": store_fingerprint(store)})
         if progress and done % batch:
             progress(done)
         return done
@@ -209,7 +209,7 @@ class KeywordIndex:
                 writer.rollback()
                 raise
         self._index.reload()
-        self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": head, "store": _store_fingerprint(store)})
+        self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": head, "store": store_fingerprint(store)})
         if progress and done % batch:
             progress(done)
         return done

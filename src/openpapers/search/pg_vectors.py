@@ -93,7 +93,14 @@ class PgVectorIndex:
                     {"model": embedder.model_id, "n": size})]
                 if not ids:
                     break
-                papers = store.get_papers(ids)
+                # The claim's row locks are on search_docs only: a row another worker embedded and committed
+                # while this statement waited is re-checked by PostgreSQL against its own new version, not
+                # against the new embeddings row, so it can come back as pending. A fresh statement (a new
+                # snapshot under READ COMMITTED) sees that commit: keep only what is still pending.
+                ids = [r[0] for r in conn.exec_driver_sql(
+                    f"SELECT paper_id FROM (SELECT d.paper_id {_PENDING}) p WHERE paper_id = ANY(%(ids)s)",
+                    {"model": embedder.model_id, "ids": ids})]
+                papers = store.get_papers(ids) if ids else []
                 if papers:
                     texts = [paper_text(p) for p in papers]
                     vectors = np.asarray(embedder.embed(texts), dtype=np.float32)

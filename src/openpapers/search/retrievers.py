@@ -4,14 +4,27 @@ SQLite stores search with per-data-dir index files (tantivy for keywords, faiss 
 stores search inside the database (full-text search, pgvector), so that any number of stateless workers share
 one index and no worker keeps state that another would miss. Both kinds answer the same calls with the same
 result types, so :class:`openpapers.search.service.SearchService` never asks which one it has.
+
+One choice for PostgreSQL: ``OPENPAPERS_KEYWORD_INDEX=local`` keeps the keyword index as tantivy files under each
+host's data dir instead (:class:`HostKeywordIndex`). PostgreSQL's full-text search reads and scores every
+matching row, so a broad query over a million papers takes seconds; tantivy answers it in tens of milliseconds.
+The files are a derived copy, synced from the database by store seq: workers stay interchangeable, and a new host
+builds its copy by itself.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
+from openpapers.errors import OpenPapersError
+from openpapers.search.keyword import KeywordIndex, store_fingerprint
 from openpapers.store.base import Store
+
+log = logging.getLogger(__name__)
 
 
 def in_database(store: Store) -> bool:
@@ -20,14 +33,78 @@ def in_database(store: Store) -> bool:
     return engine is not None and engine.dialect.name == "postgresql"
 
 
+KEYWORD_INDEX_ENV = "OPENPAPERS_KEYWORD_INDEX"  # "database" (default) or "local" (tantivy files, PostgreSQL only)
+
+
+def local_keyword_index() -> bool:
+    value = os.environ.get(KEYWORD_INDEX_ENV, "database").strip().lower()
+    if value not in ("database", "local"):
+        raise OpenPapersError(f"{KEYWORD_INDEX_ENV} must be 'database' or 'local', not {value!r}")
+    return value == "local"
+
+
 def keyword_retriever(store: Store, data_dir: str | Path) -> Any:
+    from openpapers.search.keyword import KeywordIndex, default_path
+
     if in_database(store):
         from openpapers.search.pg_keyword import PgKeywordIndex
 
+        if local_keyword_index():
+            return HostKeywordIndex(store, default_path(data_dir))
         return PgKeywordIndex(store)
-    from openpapers.search.keyword import KeywordIndex, default_path
-
     return KeywordIndex(default_path(data_dir))
+
+
+class HostKeywordIndex(KeywordIndex):
+    """A PostgreSQL store's keyword index as this host's tantivy files, kept current from the database.
+
+    ``search_docs`` is still maintained in the database too (:meth:`sync` does both): pgvector's filters and the
+    embedding queue read it. A process that did not make a change learns of it through :meth:`catch_up`, which
+    the web's cache calls about once a second: when the store is ahead of the files, one background thread syncs
+    them (one writer per host: a process that finds the files busy leaves it to the one writing)."""
+
+    def __init__(self, store: Store, path: str | Path) -> None:
+        from openpapers.search.pg_keyword import PgKeywordIndex
+
+        super().__init__(path)
+        self.store = store
+        self.database = PgKeywordIndex(store)
+        self._catching_up = threading.Lock()
+
+    def sync(self, store: Store, *, batch: int = 5000, progress: Any = None) -> int:
+        self.database.sync(store, progress=progress)
+        return super().sync(store, batch=batch, progress=progress)
+
+    def built(self) -> bool:
+        """Whether the files hold this database's papers at all (a new host's first build takes minutes)."""
+        state = self._read_state()
+        return bool(state.get("last_seq")) and state.get("store") == store_fingerprint(self.store)
+
+    def search_with_info(self, *args: Any, **kwargs: Any) -> Any:
+        """From the files once they are built; until then from the database, so a new host answers at once."""
+        if not self.built():
+            return self.database.search_with_info(*args, **kwargs)
+        return super().search_with_info(*args, **kwargs)
+
+    def catch_up(self) -> bool:
+        """Start syncing the files in the background if the database has moved past them; True if started."""
+        if self.last_seq >= self.store.current_seq() or not self._catching_up.acquire(blocking=False):
+            return False
+
+        def run() -> None:
+            from openpapers.search.keyword import IndexBusyError
+
+            try:
+                KeywordIndex.sync(self, self.store)
+            except IndexBusyError:
+                pass  # another process on this host is writing the same files
+            except Exception:  # the next call tries again; searches meanwhile use the files as they are
+                log.warning("catching up the local keyword index failed", exc_info=True)
+            finally:
+                self._catching_up.release()
+
+        threading.Thread(target=run, name="keyword-catch-up", daemon=True).start()
+        return True
 
 
 def vector_retriever(store: Store, data_dir: str | Path) -> Any:

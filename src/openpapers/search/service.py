@@ -173,7 +173,10 @@ class SearchService:
         rendered between an import's commit and its index commit is not kept as if it showed the import. When it
         moves, the next search reloads both readers first (instead of within their own polling intervals), so a
         page of the new version is rendered from the new indexes. Cheap: a state file or one indexed row each."""
-        version = (self.keyword.last_seq, self.vectors.generation())
+        keyword = self.keyword
+        if hasattr(keyword, "catch_up"):  # host-local files of a shared database: sync them if it moved on
+            keyword.catch_up()
+        version = (keyword.last_seq, self.vectors.generation())
         if version != self._version:
             self._version, self._reload = version, self._version is not None
         return version
