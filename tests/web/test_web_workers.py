@@ -71,6 +71,16 @@ def served(backend: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         yield Served(base, log, env, data)
 
 
+def _snapshot_line() -> dict[str, Any]:
+    """One paper in the arXiv snapshot format, the only one with :data:`WORD`."""
+    return {"id": "2101.99991", "submitter": "Ada Example", "authors": "Ada Example and Bo Sample",
+            "title": f"The {WORD} estimator for sparse problems", "comments": None, "journal-ref": None,
+            "doi": None, "report-no": None, "categories": "cs.LG", "license": None,
+            "abstract": f"We introduce the {WORD} estimator.",
+            "versions": [{"version": "v1", "created": "Mon, 4 Jan 2021 10:00:00 GMT"}],
+            "update_date": "2021-01-04", "authors_parsed": [["Example", "Ada", ""], ["Sample", "Bo", ""]]}
+
+
 def on_both_workers(served: Served, path: str, call: Callable[[], httpx.Response],
                     check: Callable[[httpx.Response], None], *, rounds: int = 10, burst: int = 16) -> None:
     """Run ``call`` in concurrent bursts until both workers have answered ``path``; every answer must pass
@@ -146,14 +156,8 @@ def test_an_import_reaches_every_workers_response_cache(served: Served, tmp_path
         on_both_workers(served, "/api/search", search, empty)  # both workers now hold the empty answer
         papers = client.get("/healthz").json()["papers"]
 
-        line = {"id": "2101.99991", "submitter": "Ada Example", "authors": "Ada Example and Bo Sample",
-                "title": f"The {WORD} estimator for sparse problems", "comments": None, "journal-ref": None,
-                "doi": None, "report-no": None, "categories": "cs.LG", "license": None,
-                "abstract": f"We introduce the {WORD} estimator.",
-                "versions": [{"version": "v1", "created": "Mon, 4 Jan 2021 10:00:00 GMT"}],
-                "update_date": "2021-01-04", "authors_parsed": [["Example", "Ada", ""], ["Sample", "Bo", ""]]}
         snapshot = tmp_path / "one.jsonl"
-        snapshot.write_bytes(orjson.dumps(line) + b"\n")
+        snapshot.write_bytes(orjson.dumps(_snapshot_line()) + b"\n")
         subprocess.run([sys.executable, "-c", "from openpapers.cli import main; main()", "--data-dir",
                         str(served.data), "import", "arxiv-snapshot", str(snapshot), "-q"], env=served.env,
                        check=True, capture_output=True)
@@ -180,3 +184,42 @@ def test_an_import_reaches_every_workers_response_cache(served: Served, tmp_path
             assert r.status_code == 200 and r.json()["papers"] == papers + 1
 
         on_both_workers(served, "/healthz", lambda: client.get("/healthz"), counted)
+
+
+def test_local_keyword_files_catch_up_with_an_import_made_on_another_host(backend: Any, tmp_path: Path) -> None:
+    """OPENPAPERS_KEYWORD_INDEX=local: the serving host's tantivy files learn of a paper imported by another
+    host (another data dir, same database) without any command run on the serving host."""
+    if not backend.is_postgres:
+        pytest.skip("a choice for PostgreSQL stores")
+    settings = writable_store(backend, tmp_path / "host-a")
+    env = {**os.environ, "OPENPAPERS_DATABASE_URL": settings.database_url, "OPENPAPERS_KEYWORD_INDEX": "local"}
+    state = tmp_path / "host-a" / "index" / "keyword.state.json"
+
+    def files_seq() -> int:
+        try:
+            return int(orjson.loads(state.read_bytes()).get("last_seq") or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    with (server(tmp_path / "host-a", env, tmp_path / "serve.log", "--workers", "2", stop=signal.SIGINT) as (base, _),
+          httpx.Client(base_url=base, timeout=30) as client):
+        def total(q: str) -> int:
+            return int(client.get("/api/search", params={"q": q, "mode": "keyword"}).json()["total"])
+
+        assert total("operator") > 0  # from the database at first, then from the files once built
+        deadline = time.monotonic() + 60
+        while files_seq() == 0:
+            assert time.monotonic() < deadline, "the serving host never built its keyword files"
+            time.sleep(0.2)
+            total("operator")
+        built = files_seq()
+        snapshot = tmp_path / "one.jsonl"
+        snapshot.write_bytes(orjson.dumps(_snapshot_line()) + b"\n")
+        subprocess.run([sys.executable, "-c", "from openpapers.cli import main; main()", "--data-dir",
+                        str(tmp_path / "host-b"), "import", "arxiv-snapshot", str(snapshot), "-q"], env=env,
+                       check=True, capture_output=True)
+        deadline = time.monotonic() + 20
+        while total(WORD) != 1:
+            assert time.monotonic() < deadline, "the serving host's files never caught up with the import"
+            time.sleep(0.3)
+    assert files_seq() > built  # found through host a's own files, synced by its server
