@@ -6,6 +6,9 @@
 * public base URL: ``$OPENPAPERS_BASE_URL`` (e.g. ``https://papers.example.org``), used where a link must be
   absolute outside a request (emails) and to decide whether cookies are ``Secure``; None when unset.
 
+Search on PostgreSQL: ``$OPENPAPERS_KEYWORD_INDEX`` = ``database`` (default) or ``local`` (tantivy files per
+host, synced from the database), read by :mod:`openpapers.search.retrievers`.
+
 Mail (SMTP) settings are read by :class:`openpapers.notify.mail.SmtpSettings.from_env`; they matter only to the
 commands that send mail, so a bad SMTP variable never stops the web app from starting.
 """
