@@ -76,3 +76,17 @@ def test_a_bad_setting_is_a_clear_error(store: Store, tmp_path: Path, monkeypatc
     monkeypatch.setenv("OPENPAPERS_KEYWORD_INDEX", "tantivy")
     with pytest.raises(OpenPapersError, match="OPENPAPERS_KEYWORD_INDEX must be 'database' or 'local'"):
         keyword_retriever(store, tmp_path)
+
+
+def test_the_same_database_by_another_url_keeps_its_files(store: Store, tmp_path: Path) -> None:
+    """The files are tied to the database's own id, not its URL: a new port, host name or password (here: an
+    extra connection option) must not cost a full rebuild."""
+    SearchService(store, tmp_path / "host").sync(semantic=False)
+    other = open_store(resolve_settings(tmp_path, database_url=store.url + "?application_name=elsewhere"))
+    try:
+        again = SearchService(other, tmp_path / "host")
+        assert again.keyword.built()
+        assert again.keyword.sync(other) == 0  # nothing to redo
+        assert "2401.00007" in ids(again, "number 7")
+    finally:
+        other.close()

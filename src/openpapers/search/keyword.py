@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,9 +74,24 @@ class SearchInfo:
     query: ParsedQuery
 
 
+STORE_ID_KEY = "search:store-id"  # a server database's own id (a derived-state row: `db copy` leaves it behind)
+
+
 def store_fingerprint(store: Store) -> str:
-    # A hash, not the URL: a PostgreSQL URL may carry a password and the state file is plain text.
-    return hashlib.sha256(store.url.encode()).hexdigest()[:16]
+    """Which database index files were built from. An SQLite file is its URL (path); a server database has an id
+    of its own, kept in it, so the same database reached by another URL (host name, port, a rotated password)
+    is recognised and its files are not rebuilt for nothing. A hash either way: URLs may carry passwords and
+    the state file is plain text."""
+    engine = getattr(store, "engine", None)
+    if engine is None or engine.dialect.name != "postgresql":
+        return hashlib.sha256(store.url.encode()).hexdigest()[:16]
+    with engine.begin() as conn:  # the first process to ask creates it; everyone reads the one that won
+        conn.exec_driver_sql(
+            "INSERT INTO checkpoints (key, state, updated_at) VALUES (%s, %s, now()::text) "
+            "ON CONFLICT (key) DO NOTHING",
+            (STORE_ID_KEY, orjson.dumps({"id": uuid.uuid4().hex}).decode()))
+        state = conn.exec_driver_sql("SELECT state FROM checkpoints WHERE key = %s", (STORE_ID_KEY,)).scalar_one()
+    return hashlib.sha256(orjson.loads(state)["id"].encode()).hexdigest()[:16]
 
 
 class KeywordIndex:

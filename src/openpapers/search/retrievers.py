@@ -70,6 +70,7 @@ class HostKeywordIndex(KeywordIndex):
         self.store = store
         self.database = PgKeywordIndex(store)
         self._catching_up = threading.Lock()
+        self._fingerprint: str | None = None  # the database's id never changes: asked once
 
     def sync(self, store: Store, *, batch: int = 5000, progress: Any = None) -> int:
         self.database.sync(store, progress=progress)
@@ -78,7 +79,9 @@ class HostKeywordIndex(KeywordIndex):
     def built(self) -> bool:
         """Whether the files hold this database's papers at all (a new host's first build takes minutes)."""
         state = self._read_state()
-        return bool(state.get("last_seq")) and state.get("store") == store_fingerprint(self.store)
+        if self._fingerprint is None:
+            self._fingerprint = store_fingerprint(self.store)
+        return bool(state.get("last_seq")) and state.get("store") == self._fingerprint
 
     def search_with_info(self, *args: Any, **kwargs: Any) -> Any:
         """From the files once they are built; until then from the database, so a new host answers at once."""
