@@ -21,31 +21,12 @@ from openpapers.ingest import BadInput, run_import
 from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
 from openpapers.store import Store, open_store
 from plainsql import plain_sql
+from snapshotdata import snapshot_line
 
 N = 23
 PAGE = 5
 
 pytestmark = pytest.mark.usefixtures("no_sqlite_file")
-
-
-def snapshot_line(i: int, **overrides: Any) -> bytes:
-    """Line ``i`` of a small snapshot in the real arXiv format; ids 2101.00001 … are distinct per line."""
-    obj: dict[str, Any] = {
-        "id": f"2101.{i:05d}", "submitter": "Ada Example",
-        "authors": "Ada Example, Bo Sample and Cy Test",
-        "title": f"On the convergence of synthetic method number {i} for sparse problems",
-        "comments": "10 pages" if i % 7 else "This paper has been withdrawn by the author",
-        "journal-ref": None, "doi": f"10.1000/test.{i}" if i % 3 == 0 else None, "report-no": None,
-        "categories": "cs.LG stat.ML" if i % 2 else "math.OC",
-        "license": "http://arxiv.org/licenses/nonexclusive-distrib/1.0/",
-        "abstract": f"  We study method {i}.\nIt converges.\n",
-        "versions": [{"version": "v1", "created": "Mon, 4 Jan 2021 10:00:00 GMT"},
-                     {"version": "v2", "created": f"Tue, {1 + i % 28} Feb 2021 10:00:00 GMT"}],
-        "update_date": "2021-02-28",
-        "authors_parsed": [["Example", "Ada", ""], ["Sample", "Bo", ""], ["Test", "Cy", "Jr"]],
-    }
-    obj.update(overrides)
-    return orjson.dumps(obj) + b"\n"
 
 
 def write_snapshot(path: Path, n: int = N, bad: dict[int, bytes] | None = None) -> Path:

@@ -27,8 +27,12 @@ from accountkit import PASSWORD, csrf_from
 from servekit import server
 from webdata import writable_store
 
+from snapshotdata import snapshot_line
+
 pytestmark = pytest.mark.slow
 WORD = "quokkaflux"  # in no demo paper: the search for it is empty until the import below
+NEW_PAPER = snapshot_line(99991, title=f"The {WORD} estimator for sparse problems",
+                          abstract=f"We introduce the {WORD} estimator.")  # one line of an arXiv snapshot
 
 
 @dataclass
@@ -69,16 +73,6 @@ def served(backend: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     log = data / "serve.log"
     with server(data, env, log, "--workers", "2", stop=signal.SIGINT) as (base, _):
         yield Served(base, log, env, data)
-
-
-def _snapshot_line() -> dict[str, Any]:
-    """One paper in the arXiv snapshot format, the only one with :data:`WORD`."""
-    return {"id": "2101.99991", "submitter": "Ada Example", "authors": "Ada Example and Bo Sample",
-            "title": f"The {WORD} estimator for sparse problems", "comments": None, "journal-ref": None,
-            "doi": None, "report-no": None, "categories": "cs.LG", "license": None,
-            "abstract": f"We introduce the {WORD} estimator.",
-            "versions": [{"version": "v1", "created": "Mon, 4 Jan 2021 10:00:00 GMT"}],
-            "update_date": "2021-01-04", "authors_parsed": [["Example", "Ada", ""], ["Sample", "Bo", ""]]}
 
 
 def on_both_workers(served: Served, path: str, call: Callable[[], httpx.Response],
@@ -157,7 +151,7 @@ def test_an_import_reaches_every_workers_response_cache(served: Served, tmp_path
         papers = client.get("/healthz").json()["papers"]
 
         snapshot = tmp_path / "one.jsonl"
-        snapshot.write_bytes(orjson.dumps(_snapshot_line()) + b"\n")
+        snapshot.write_bytes(NEW_PAPER)
         subprocess.run([sys.executable, "-c", "from openpapers.cli import main; main()", "--data-dir",
                         str(served.data), "import", "arxiv-snapshot", str(snapshot), "-q"], env=served.env,
                        check=True, capture_output=True)
@@ -214,7 +208,7 @@ def test_local_keyword_files_catch_up_with_an_import_made_on_another_host(backen
             total("operator")
         built = files_seq()
         snapshot = tmp_path / "one.jsonl"
-        snapshot.write_bytes(orjson.dumps(_snapshot_line()) + b"\n")
+        snapshot.write_bytes(NEW_PAPER)
         subprocess.run([sys.executable, "-c", "from openpapers.cli import main; main()", "--data-dir",
                         str(tmp_path / "host-b"), "import", "arxiv-snapshot", str(snapshot), "-q"], env=env,
                        check=True, capture_output=True)

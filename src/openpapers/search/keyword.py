@@ -1,8 +1,9 @@
 """Keyword retrieval: a tantivy (BM25) index of the store's papers, kept current incrementally.
 
 Layout: ``<data dir>/index/keyword/`` holds the tantivy files, ``keyword.state.json`` beside it the sync state
-(schema version, the store's change number ``seq`` indexed up to, and a fingerprint of the store URL). The
-state is written only after tantivy has committed, so a killed sync is simply redone (indexing is an upsert).
+(schema version, the store's change number ``seq`` indexed up to, and a fingerprint of the store: its URL, or a
+PostgreSQL database's own id). The state is written only after tantivy has committed, so a killed sync is simply
+redone (indexing is an upsert).
 
 Matching: every word must match (in the title, abstract or author names) -- the best ranking for the short
 queries people type. When that finds fewer than ``limit`` papers the search is rerun requiring any one word
@@ -35,6 +36,7 @@ from openpapers.search import keyword_schema as ks
 from openpapers.search.query import ParsedQuery, parse_query
 from openpapers.search.types import Filters, Hit, QueryError
 from openpapers.store.base import Store
+from openpapers.store.dialect import is_postgres
 
 WRITER_HEAP = 128_000_000
 MAX_RESULT_WINDOW = 10_000  # offset + limit beyond this is refused: deep pages cost much and nobody reads them
@@ -83,14 +85,16 @@ def store_fingerprint(store: Store) -> str:
     is recognised and its files are not rebuilt for nothing. A hash either way: URLs may carry passwords and
     the state file is plain text."""
     engine = getattr(store, "engine", None)
-    if engine is None or engine.dialect.name != "postgresql":
+    if engine is None or not is_postgres(engine):
         return hashlib.sha256(store.url.encode()).hexdigest()[:16]
-    with engine.begin() as conn:  # the first process to ask creates it; everyone reads the one that won
-        conn.exec_driver_sql(
-            "INSERT INTO checkpoints (key, state, updated_at) VALUES (%s, %s, now()::text) "
-            "ON CONFLICT (key) DO NOTHING",
-            (STORE_ID_KEY, orjson.dumps({"id": uuid.uuid4().hex}).decode()))
-        state = conn.exec_driver_sql("SELECT state FROM checkpoints WHERE key = %s", (STORE_ID_KEY,)).scalar_one()
+    read = "SELECT state FROM checkpoints WHERE key = %s"
+    with engine.begin() as conn:  # created once in the database's life; the first process to ask creates it
+        state = conn.exec_driver_sql(read, (STORE_ID_KEY,)).scalar()
+        if state is None:
+            conn.exec_driver_sql(
+                "INSERT INTO checkpoints (key, state, updated_at) VALUES (%s, %s, now()::text) "
+                "ON CONFLICT (key) DO NOTHING", (STORE_ID_KEY, orjson.dumps({"id": uuid.uuid4().hex}).decode()))
+            state = conn.exec_driver_sql(read, (STORE_ID_KEY,)).scalar_one()  # ours, or the one that won
     return hashlib.sha256(orjson.loads(state)["id"].encode()).hexdigest()[:16]
 
 
@@ -160,7 +164,8 @@ class KeywordIndex:
         new high-water mark is recorded only after it, so an interrupted sync is redone whole next time.
         """
         state = self._read_state()
-        if state.get("store") not in (None, store_fingerprint(store)):
+        fingerprint = store_fingerprint(store)
+        if state.get("store") not in (None, fingerprint):
             return self.rebuild(store, batch=batch, progress=progress)  # another database: last_seq means nothing
         head = store.current_seq()  # read first: changes made while we run get a larger seq and come next time
         after = int(state.get("last_seq") or 0)
@@ -185,7 +190,7 @@ class KeywordIndex:
                 writer.rollback()
                 raise
         self._index.reload()
-        self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": head, "store": store_fingerprint(store)})
+        self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": head, "store": fingerprint})
         if progress and done % batch:
             progress(done)
         return done

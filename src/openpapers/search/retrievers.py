@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from openpapers.errors import OpenPapersError
-from openpapers.search.keyword import KeywordIndex, store_fingerprint
+from openpapers.search.keyword import IndexBusyError, KeywordIndex, default_path, store_fingerprint
 from openpapers.store.base import Store
+from openpapers.store.dialect import is_postgres
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 def in_database(store: Store) -> bool:
     """True when the store's database holds the search indexes itself (PostgreSQL)."""
     engine = getattr(store, "engine", None)
-    return engine is not None and engine.dialect.name == "postgresql"
+    return engine is not None and is_postgres(engine)
 
 
 KEYWORD_INDEX_ENV = "OPENPAPERS_KEYWORD_INDEX"  # "database" (default) or "local" (tantivy files, PostgreSQL only)
@@ -44,8 +45,6 @@ def local_keyword_index() -> bool:
 
 
 def keyword_retriever(store: Store, data_dir: str | Path) -> Any:
-    from openpapers.search.keyword import KeywordIndex, default_path
-
     if in_database(store):
         from openpapers.search.pg_keyword import PgKeywordIndex
 
@@ -95,8 +94,6 @@ class HostKeywordIndex(KeywordIndex):
             return False
 
         def run() -> None:
-            from openpapers.search.keyword import IndexBusyError
-
             try:
                 KeywordIndex.sync(self, self.store)
             except IndexBusyError:
