@@ -4,7 +4,7 @@ twice except a message that was in flight at a kill (at most one per kill, same 
 different digests for the period, and a run after completion sends nothing.
 
 Kill moments are random; the seed is printed (``-s``) and on failure, and ``OPENPAPERS_KILL_SEED`` replays one.
-The DB is read with the plain driver (sqlite3, or psycopg on PostgreSQL) after every kill, independently of
+The DB is read with plain SQL (tests/plainsql.py) after every kill, independently of
 the code under test. Runs on both backends (tests/notify/conftest.py): the child processes find the test's
 PostgreSQL database through ``OPENPAPERS_DATABASE_URL``.
 """
@@ -14,22 +14,20 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from pathlib import Path
-from typing import Any
 
 import pytest
 from notifydata import DAY, SmtpServer, make_users
-from sqlalchemy import make_url
+from sqlalchemy import Connection
 
 from openpapers.config import Settings, resolve_settings
 from openpapers.store import open_store
+from plainsql import plain_sql
 
 OPENPAPERS = Path(sys.executable).parent / "openpapers"
 USERS = 200
@@ -37,38 +35,23 @@ SEND_KILLS = 4
 
 
 class Reader:
-    """Reads the test's database with the plain driver: a new sqlite3 connection per query, or one autocommit
-    psycopg connection (each query sees what was committed before it)."""
+    """Reads the test's database with plain SQL (tests/plainsql.py), one read transaction per query, so each
+    query sees what was committed before it (an open SQLite read would keep its snapshot)."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        parsed = make_url(url)
-        self.sqlite = parsed.get_backend_name() == "sqlite"
-        self.path = parsed.database or ""
-        self.pg: Any = None
-        if not self.sqlite:
-            import psycopg
-
-            self.pg = psycopg.connect(
-                parsed.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
-            )
+    def __init__(self, url: str, conn: Connection) -> None:
+        self.url, self.conn = url, conn
 
     def __call__(self, sql: str) -> list[tuple]:  # type: ignore[type-arg]
-        if self.sqlite:
-            with closing(sqlite3.connect(self.path, timeout=30)) as conn:
-                return conn.execute(sql).fetchall()
-        return self.pg.execute(sql).fetchall()  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        if self.pg is not None:
-            self.pg.close()
+        try:
+            return list(self.conn.exec_driver_sql(sql).fetchall())
+        finally:
+            self.conn.rollback()
 
 
 @pytest.fixture
 def query(data_settings: Settings) -> Iterator[Reader]:
-    reader = Reader(data_settings.database_url)
-    yield reader
-    reader.close()
+    with plain_sql(data_settings.database_url) as conn:
+        yield Reader(data_settings.database_url, conn)
 
 
 def _wait(cond: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float = 60.0) -> bool:
