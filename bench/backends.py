@@ -107,11 +107,11 @@ class CachedEmbedder:
 
 
 def search_child(url: str, data_dir: str, repeat: int) -> dict[str, Any]:
+    from openpapers.papers.store import SqlStore
     from openpapers.search.embed import Embedder
     from openpapers.search.query import parse_query
     from openpapers.search.service import SearchService, semantic_view
     from openpapers.search.types import Filters
-    from openpapers.store.sql import SqlStore
 
     store = SqlStore(url)
     service = SearchService(store, data_dir)
@@ -171,7 +171,7 @@ def _state(url: str) -> dict[str, Any]:
     resumes at the step it was in)."""
     import sqlalchemy as sa
 
-    from openpapers.store.dialect import engine_url
+    from openpapers.db.dialect import engine_url
 
     engine = sa.create_engine(engine_url(url), poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
@@ -184,7 +184,7 @@ def _state(url: str) -> dict[str, Any]:
 def _mark(url: str, step: str, info: dict[str, Any]) -> None:
     import sqlalchemy as sa
 
-    from openpapers.store.dialect import engine_url
+    from openpapers.db.dialect import engine_url
 
     engine = sa.create_engine(engine_url(url), poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
@@ -198,7 +198,7 @@ def copy_vectors(sqlite_url: str, pg_url: str, model: str) -> int:
     bytes only: the pgvector column is then filled by the product's own backfill, as after ``db copy``."""
     import psycopg
 
-    from openpapers.store.dialect import engine_url
+    from openpapers.db.dialect import engine_url
 
     src = sqlite3.connect(f"file:{sqlite_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
     rows = src.execute("SELECT paper_id, model, text_hash, vector FROM embeddings WHERE model = ? ORDER BY label",
@@ -219,9 +219,9 @@ def pg_corpus(admin_url: str, sqlite_url: str, n: int, model: str, imported: str
     """The same corpus on PostgreSQL: the snapshot imported (or ``imported``, a database the timed import just
     filled with all of it, renamed), the SQLite corpus's vectors copied, the keyword index synced, the pgvector
     column filled and its HNSW index built. Each step is timed once and remembered."""
-    from openpapers.search.pg_keyword import PgKeywordIndex
-    from openpapers.search.pg_vectors import PgVectorIndex
-    from openpapers.store.sql import SqlStore
+    from openpapers.papers.store import SqlStore
+    from openpapers.search.backends.pgfts import PgKeywordIndex
+    from openpapers.search.backends.pgvector import PgVectorIndex
 
     name = f"bench_corpus_{n}"
     url = database(admin_url, name, fresh=False)
@@ -262,7 +262,7 @@ def pg_corpus(admin_url: str, sqlite_url: str, n: int, model: str, imported: str
 def analyze(url: str) -> None:
     import sqlalchemy as sa
 
-    from openpapers.store.dialect import engine_url
+    from openpapers.db.dialect import engine_url
 
     engine = sa.create_engine(engine_url(url), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with engine.connect() as conn:

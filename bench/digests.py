@@ -30,16 +30,16 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert, select
 
-from openpapers.config import resolve_settings
-from openpapers.demo import load_demo
-from openpapers.model import PaperRecord, author_id
-from openpapers.notify.mail import SmtpSettings, connect
-from openpapers.notify.parallel import run_parallel
-from openpapers.notify.periods import daily
-from openpapers.notify.send import mail_context, plan_period, send_pending
+from openpapers.core.records import PaperRecord, author_id
+from openpapers.core.settings import resolve_settings
+from openpapers.db import schema as t
+from openpapers.digests.parallel import run_parallel
+from openpapers.digests.periods import daily
+from openpapers.digests.send import mail_context, plan_period, send_pending
+from openpapers.digests.smtp import SmtpSettings, connect
+from openpapers.papers.demo import load_demo
+from openpapers.papers.store import open_store
 from openpapers.search.service import SearchService
-from openpapers.store import open_store
-from openpapers.store import schema as t
 
 HERE = Path(__file__).resolve().parent
 DAY = date(2026, 11, 20)

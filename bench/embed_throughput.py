@@ -21,11 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from openpapers.config import resolve_settings
-from openpapers.demo import load_demo
+from openpapers.core.settings import resolve_settings
+from openpapers.papers.demo import load_demo
+from openpapers.papers.store import open_store
+from openpapers.search.backends.faiss import VectorIndex
 from openpapers.search.embed import Embedder, paper_text
-from openpapers.search.vectors import VectorIndex
-from openpapers.store import open_store
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,11 +22,11 @@ from pathlib import Path
 import orjson
 import psutil
 
-from openpapers.config import resolve_settings
-from openpapers.ingest import run_import
+from openpapers.core.settings import resolve_settings
+from openpapers.papers import writer as W
+from openpapers.papers.ingest import run_import
+from openpapers.papers.store import open_store
 from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
-from openpapers.store import open_store
-from openpapers.store import writer as W
 
 HERE = Path(__file__).resolve().parent
 

@@ -101,11 +101,11 @@ def demo_service(data_dir: Path, modes: Sequence[str]) -> tuple[SearchFn, dict[s
     Semantic and hybrid need the embedding model; when it cannot be loaded those modes are left out (and the
     caller says so) rather than failing the keyword evaluation.
     """
-    from openpapers.config import resolve_settings
-    from openpapers.demo import load_demo
+    from openpapers.core.settings import resolve_settings
+    from openpapers.papers.demo import load_demo
+    from openpapers.papers.store import open_store
     from openpapers.search.service import SearchService
     from openpapers.search.types import Filters
-    from openpapers.store import open_store
 
     store = open_store(resolve_settings(data_dir))
     load_demo(store)

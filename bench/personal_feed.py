@@ -27,12 +27,13 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from openpapers.config import resolve_settings
-from openpapers.people import candidates
-from openpapers.people.recommend import ALL_TIME, recommend
-from openpapers.people.trending import trending
-from openpapers.store import open_store, schema
-from openpapers.store.base import PaperScope
+from openpapers.core.settings import resolve_settings
+from openpapers.db import schema
+from openpapers.papers.interface import PaperScope
+from openpapers.papers.store import open_store
+from openpapers.signals import candidates
+from openpapers.signals.recommend import ALL_TIME, recommend
+from openpapers.signals.trending import trending
 
 HERE = Path(__file__).resolve().parent
 WINDOW_DAYS = {"week": 7, "month": 30, "year": 365}
@@ -40,7 +41,7 @@ WINDOW_DAYS = {"week": 7, "month": 30, "year": 365}
 
 def demo_dir() -> Path:
     """bench/out/personal-demo: the demo corpus with every paper embedded (built once, ~1-2 minutes)."""
-    from openpapers.demo import load_demo
+    from openpapers.papers.demo import load_demo
     from openpapers.search.service import SearchService
 
     data = HERE / "out" / "personal-demo"

@@ -74,7 +74,7 @@ def database(admin_url: str, name: str, *, fresh: bool) -> str:
     """The URL of database ``name`` on the server, created (or dropped and created when ``fresh``)."""
     import sqlalchemy as sa
 
-    from openpapers.store.dialect import engine_url
+    from openpapers.db.dialect import engine_url
 
     engine = sa.create_engine(engine_url(admin_url), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
@@ -92,7 +92,7 @@ def rename_database(admin_url: str, old: str, new: str) -> str:
     """Rename ``old`` to ``new`` (dropping an existing ``new``); returns the new URL."""
     import sqlalchemy as sa
 
-    from openpapers.store.dialect import engine_url
+    from openpapers.db.dialect import engine_url
 
     engine = sa.create_engine(engine_url(admin_url), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
@@ -106,7 +106,7 @@ def postmaster(url: str) -> int:
     """The server's postmaster pid, from the pid file in the data directory the server reports."""
     import sqlalchemy as sa
 
-    from openpapers.store.dialect import engine_url
+    from openpapers.db.dialect import engine_url
 
     engine = sa.create_engine(engine_url(url), poolclass=sa.pool.NullPool)
     with engine.connect() as conn:

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from openpapers.config import resolve_settings
-from openpapers.store import open_store
+from openpapers.core.settings import resolve_settings
+from openpapers.papers.store import open_store
 
 HERE = Path(__file__).resolve().parent
 CENTERED = np.empty(0)

@@ -28,10 +28,11 @@ from typing import Any
 
 import orjson
 
-from openpapers.config import resolve_settings
-from openpapers.ingest import run_import
+from openpapers.core.settings import resolve_settings
+from openpapers.papers.ingest import run_import
+from openpapers.papers.interface import Store
+from openpapers.papers.store import open_store
 from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
-from openpapers.store import Store, open_store
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -104,14 +105,14 @@ def build_store(n: int, root: Path = OUT, log: Any = print) -> Path:
 
 def keyword_index_path(data_dir: Path) -> Path:
     """Where the keyword index of a corpus lives: the place :class:`SearchService` looks for it."""
-    from openpapers.search.keyword import default_path
+    from openpapers.search.backends.tantivy import default_path
 
     return default_path(data_dir)
 
 
 def build_keyword(store: Store, data_dir: Path, log: Any = print) -> dict[str, Any]:
     """Sync the tantivy keyword index with the store (incremental, so a finished index costs one quick pass)."""
-    from openpapers.search.keyword import KeywordIndex
+    from openpapers.search.backends.tantivy import KeywordIndex
 
     mark = data_dir / KEYWORD_MARK
     done = read_mark(mark)

@@ -177,10 +177,10 @@ def _service(store: Any, data_dir: Path) -> Any | None:
 
 def measure(n: int, root: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Every figure for one corpus size, as a JSON-able dict (printed by the parent)."""
-    from openpapers.config import resolve_settings
-    from openpapers.search.keyword import KeywordIndex
+    from openpapers.core.settings import resolve_settings
+    from openpapers.papers.store import open_store
+    from openpapers.search.backends.tantivy import KeywordIndex
     from openpapers.search.types import Filters
-    from openpapers.store import open_store
 
     corpus = corpus_mod.load_corpus(n, root)
     queries = load_queries(args.queries)

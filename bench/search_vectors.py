@@ -85,7 +85,7 @@ def build_vectors(store: Any, data_dir: Path, kind: str, *, model_limit: int = 2
     holding fewer vectors than asked for, no marker is written and None is returned: the corpus is partial
     (see :func:`current_state`), and the next call continues the fill.
     """
-    from openpapers.search.vectors import VectorIndex, default_path
+    from openpapers.search.backends.faiss import VectorIndex, default_path
 
     if kind not in KINDS:
         raise ValueError(f"--vectors must be one of {', '.join(KINDS)}")
@@ -139,7 +139,7 @@ def build_vectors(store: Any, data_dir: Path, kind: str, *, model_limit: int = 2
 def current_state(data_dir: Path, papers: int) -> dict[str, Any] | None:
     """What the vector index holds when no finished build is recorded (a fill stopped or still running):
     the last saved generation, so a long 1M fill can be measured part way, and the output says so."""
-    from openpapers.search.vectors import VectorIndex, default_path
+    from openpapers.search.backends.faiss import VectorIndex, default_path
 
     path = default_path(data_dir)
     if not path.exists():
@@ -275,8 +275,8 @@ def hybrid_breakdown(search: Any, queries: Sequence[str]) -> dict[str, float]:
 
 
 def vindex_store(corpus: Any) -> Any:
-    from openpapers.config import resolve_settings
-    from openpapers.store import open_store
+    from openpapers.core.settings import resolve_settings
+    from openpapers.papers.store import open_store
 
     return open_store(resolve_settings(corpus.data_dir))
 
@@ -289,7 +289,7 @@ def ann_recall(vindex: Any, corpus: Any, rec: _Recorder, count: int, k: int = 10
     queries and random stored papers' titles through the same static function, for model vectors the real
     embeddings of the bench queries plus perturbed stored vectors (near-duplicate queries).
     """
-    from openpapers.search.vectors import VectorIndex
+    from openpapers.search.backends.faiss import VectorIndex
     from search_latency import stats
 
     vindex = VectorIndex(vindex.path, exact_threshold=0)  # always the graph, even on a small corpus

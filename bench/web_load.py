@@ -102,10 +102,10 @@ class Result:
 
 def prepare_demo(data_dir: Path) -> None:
     """The demo corpus with its indexes, built once (vectors too when the semantic side is available)."""
-    from openpapers.config import resolve_settings
-    from openpapers.demo import load_demo
+    from openpapers.core.settings import resolve_settings
+    from openpapers.papers.demo import load_demo
+    from openpapers.papers.store import open_store
     from openpapers.search.service import SearchService
-    from openpapers.store import open_store
 
     marker = data_dir / "bench-web-demo.json"
     if marker.exists():

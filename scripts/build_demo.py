@@ -6,7 +6,7 @@ from pathlib import Path
 
 import orjson
 
-from openpapers.demo import DEMO_FILE, build_demo_claims
+from openpapers.papers.demo import DEMO_FILE, build_demo_claims
 
 root = Path(__file__).resolve().parents[1]
 seeds = Path(os.environ.get("OPENPAPERS_SEEDS") or root.parent / "shared" / "seeds")

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from openpapers.config import Settings
+    from openpapers.core.settings import Settings
 
 os.environ.setdefault("OPENPAPERS_EMBED_ON_IMPORT", "0")
 
@@ -70,7 +70,7 @@ class Backend:
         if self._admin is None:
             from sqlalchemy import create_engine
 
-            from openpapers.store.dialect import engine_url
+            from openpapers.db.dialect import engine_url
 
             self._admin = create_engine(engine_url(PG_URL), isolation_level="AUTOCOMMIT", poolclass=_null_pool())
         return self._admin
@@ -92,7 +92,7 @@ class Backend:
             self._sql(f"CREATE DATABASE {name}")
             return self._url(name)
         if self._template is None:
-            from openpapers.store.sql import SqlStore
+            from openpapers.papers.store import SqlStore
 
             self._template = f"op_test_tpl_{os.getpid()}"
             self._sql(f"DROP DATABASE IF EXISTS {self._template} WITH (FORCE)")
@@ -117,7 +117,7 @@ class Backend:
         """A private copy of a data set built once (``settings``: its data dir and database) for one test: the
         data dir's files (the SQLite file and index files) copied to ``data_dir``, and on PostgreSQL a clone of
         its database. Drop the clone with ``drop(copy.database_url)``."""
-        from openpapers.config import resolve_settings
+        from openpapers.core.settings import resolve_settings
 
         shutil.copytree(settings.data_dir, data_dir, dirs_exist_ok=True)
         if self.is_postgres:
@@ -138,7 +138,7 @@ class Backend:
 
     def settings(self, data_dir: Path) -> object:
         """Settings for a data dir on this backend (a new database of its own on PostgreSQL)."""
-        from openpapers.config import resolve_settings
+        from openpapers.core.settings import resolve_settings
 
         return resolve_settings(data_dir, database_url=self.database_url(data_dir))
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("tantivy")
-pytest.importorskip("openpapers.search.keyword")
+pytest.importorskip("openpapers.search.backends.tantivy")
 pytest.importorskip("openpapers.search.service")
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
@@ -26,7 +26,7 @@ import judged_eval  # noqa: E402  (bench/ is not a package)
 import search_latency  # noqa: E402
 
 N = 2000
-HAVE_VECTORS = importlib.util.find_spec("openpapers.search.vectors") is not None
+HAVE_VECTORS = importlib.util.find_spec("openpapers.search.backends.faiss") is not None
 
 
 def _run(script: str, *args: str) -> str:
@@ -91,7 +91,7 @@ def test_percentile_is_nearest_rank() -> None:
 
 
 def test_every_judged_query_resolves_to_demo_papers() -> None:
-    from openpapers.demo import demo_records
+    from openpapers.papers.demo import demo_records
 
     titles = {r.title: r.title for r in demo_records() if r.title}
     judged = judged_eval.load_judged()

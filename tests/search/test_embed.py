@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from openpapers.model import Paper
+from openpapers.core.records import Paper
 from openpapers.search.embed import DEFAULT, MODELS_DIR, Embedder, paper_text, text_hash
 
 PDE = (

@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 from test_pg_search import paper
 
-from openpapers.config import resolve_settings
-from openpapers.errors import OpenPapersError
-from openpapers.search.pg_keyword import PgKeywordIndex
+from openpapers.core.errors import OpenPapersError
+from openpapers.core.settings import resolve_settings
+from openpapers.papers.interface import Store
+from openpapers.papers.store import open_store
+from openpapers.search.backends.pgfts import PgKeywordIndex
 from openpapers.search.retrievers import HostKeywordIndex, keyword_retriever
 from openpapers.search.service import SearchService
-from openpapers.store import Store, open_store
 
 
 @pytest.fixture

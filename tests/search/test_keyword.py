@@ -17,16 +17,17 @@ import tantivy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openpapers.config import resolve_settings
-from openpapers.demo import load_demo
-from openpapers.model import PaperRecord
-from openpapers.search import keyword_schema as ks
-from openpapers.search.keyword import IndexBusyError, KeywordIndex, default_path
-from openpapers.search.keyword_highlight import highlight
+from openpapers.core.records import PaperRecord
+from openpapers.core.settings import resolve_settings
+from openpapers.papers.demo import load_demo
+from openpapers.papers.interface import Store
+from openpapers.papers.store import open_store
+from openpapers.search.backends import tantivy_schema as ks
+from openpapers.search.backends.tantivy import IndexBusyError, KeywordIndex, default_path
+from openpapers.search.highlight import highlight
 from openpapers.search.query import parse_query
 from openpapers.search.retrievers import keyword_retriever
 from openpapers.search.types import Filters, QueryError
-from openpapers.store import Store, open_store
 
 JUDGED = Path(__file__).with_name("judged_queries.json")
 

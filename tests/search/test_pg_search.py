@@ -17,15 +17,15 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from openpapers.config import resolve_settings
-from openpapers.model import PaperRecord
-from openpapers.search.pg_keyword import PgKeywordIndex
-from openpapers.search.pg_vectors import PgVectorIndex
+from openpapers.core.records import PaperRecord
+from openpapers.core.settings import resolve_settings
+from openpapers.db.dialect import engine_url
+from openpapers.papers.interface import Store
+from openpapers.papers.store import alembic_config, open_store
+from openpapers.search.backends.pgfts import PgKeywordIndex
+from openpapers.search.backends.pgvector import PgVectorIndex
 from openpapers.search.retrievers import keyword_retriever, vector_retriever
 from openpapers.search.types import Filters
-from openpapers.store import Store, open_store
-from openpapers.store.dialect import engine_url
-from openpapers.store.sql import alembic_config
 
 DIM = 384
 

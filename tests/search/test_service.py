@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openpapers.demo import load_demo
-from openpapers.model import PaperRecord
+from openpapers.core.records import PaperRecord
+from openpapers.papers.demo import load_demo
+from openpapers.papers.store import open_store
 from openpapers.search.query import parse_query
 from openpapers.search.service import SearchService, semantic_view
 from openpapers.search.types import Filters, QueryError
-from openpapers.store import open_store
 
 JUDGED = Path(__file__).with_name("judged_queries.json")
 

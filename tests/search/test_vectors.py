@@ -16,14 +16,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from openpapers.config import resolve_settings
-from openpapers.model import PaperRecord, author_id, org_id
+from openpapers.core.records import PaperRecord, author_id, org_id
+from openpapers.core.settings import resolve_settings
+from openpapers.papers.interface import Store
+from openpapers.papers.store import open_store
+from openpapers.search.backends.faiss import VectorIndex, default_path
+from openpapers.search.backends.faiss_facets import Facets, FacetTable
+from openpapers.search.backends.faiss_set import EF_SEARCH, VectorSet
 from openpapers.search.embed import Embedder, paper_text, text_hash
 from openpapers.search.types import Filters
-from openpapers.search.vector_facets import Facets, FacetTable
-from openpapers.search.vector_set import EF_SEARCH, VectorSet
-from openpapers.search.vectors import VectorIndex, default_path
-from openpapers.store import Store, open_store
 
 # faiss index files are the SQLite backend's; PostgreSQL's pgvector retriever has tests/search/test_pg_search.py.
 pytestmark = pytest.mark.sqlite_only
@@ -395,7 +396,7 @@ def test_an_unreadable_generation_is_not_retried_on_every_search(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A generation of another format is tried once, not every REFRESH_S with sleeps on the search path; an
     explicit refresh() tries again (and a sync writes a readable one)."""
-    import openpapers.search.vectors as vectors_mod
+    import openpapers.search.backends.faiss as vectors_mod
 
     path = tmp_path / "vectors"
     (path / "gen-000001").mkdir(parents=True)

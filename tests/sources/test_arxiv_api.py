@@ -9,8 +9,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from openpapers.errors import FetchError, SourceError
-from openpapers.model import Version
+from openpapers.core.errors import FetchError, SourceError
+from openpapers.core.records import Version
 from openpapers.sources import base
 from openpapers.sources.arxiv_api import ArxivApiSource
 from openpapers.sources.http import PoliteClient

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from openpapers.errors import FetchError, SourceError
+from openpapers.core.errors import FetchError, SourceError
 from openpapers.sources import base
 from openpapers.sources.arxiv_common import decode_tex_accents
 from openpapers.sources.arxiv_oai import ArxivOaiSource, split_author_string

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
-from openpapers.errors import SourceError
+from openpapers.core.errors import SourceError
 from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource, parse_rfc2822
 from openpapers.sources.base import Page, get_source
 

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openpapers.errors import SourceError
-from openpapers.model import PaperRecord, paper_id_for
+from openpapers.core.errors import SourceError
+from openpapers.core.records import PaperRecord, paper_id_for
 from openpapers.sources.base import get_source
 from openpapers.sources.hf_daily import HfDailySource, parse_daily_papers, value_offsets
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from openpapers.errors import FetchError
+from openpapers.core.errors import FetchError
 from openpapers.sources.http import HttpStatusError, PoliteClient, parse_retry_after
 
 TOLERANCE = 0.05  # arrival times include a little network jitter on top of the spaced request starts

@@ -20,14 +20,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openpapers.errors import SourceError
-from openpapers.model import PaperRecord, name_key
+from helpers.seeds import seeds_dir
+from openpapers.core.errors import SourceError
+from openpapers.core.records import PaperRecord, name_key
+from openpapers.core.taxonomy import CATEGORIES, canonical_category, category_name, chip_to_category
 from openpapers.sources.base import _REGISTRY
 from openpapers.sources.listing import ListingSource
 from openpapers.sources.listing_dates import PageDate, resolve_date
 from openpapers.sources.listing_names import name_cost
 from openpapers.sources.listing_split import peel_orgs, split_title_authors
-from openpapers.taxonomy import CATEGORIES, canonical_category, category_name, chip_to_category
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "listing"
 AUTHOR_SEED = "000_e02ea1ad3dd5f609.txt"
@@ -36,13 +37,7 @@ LARGE_SEED = "002_422bd766d6ab3f8d.txt"
 
 
 def _seeds_dir() -> Path:
-    beside = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-    if beside.is_dir():
-        return beside
-    env = os.environ.get("OPENPAPERS_SEEDS")
-    if env and Path(env).is_dir():
-        return Path(env)
-    pytest.skip("seed captures not found (no ../shared/seeds beside the repo and OPENPAPERS_SEEDS unset)")
+    return seeds_dir()
 
 
 def _load(path: Path | str, **kwargs: object) -> tuple[list[PaperRecord], list[SourceError]]:

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from webdata import CRAFTED
 
-from openpapers.config import Settings
-from openpapers.demo import load_demo
+from helpers.webdata import CRAFTED
+from openpapers.core.settings import Settings
+from openpapers.papers.demo import load_demo
+from openpapers.papers.store import open_store
 from openpapers.search.service import SearchService
-from openpapers.store import open_store
-from openpapers.web import create_app
+from openpapers.web.app import create_app
 
 
 @pytest.fixture(autouse=True)

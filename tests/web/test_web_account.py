@@ -10,7 +10,9 @@ from typing import Any
 
 import orjson
 import pytest
-from accountkit import (
+from fastapi.testclient import TestClient
+
+from helpers.accountkit import (
     PASSWORD,
     Mailbox,
     build_store,
@@ -22,11 +24,9 @@ from accountkit import (
     smtp_server,
     use_cheap_hashing,
 )
-from fastapi.testclient import TestClient
-
-from openpapers.config import Settings
-from openpapers.people import accounts
-from openpapers.store import accounts as db
+from openpapers.accounts import repository as db
+from openpapers.accounts import service as accounts
+from openpapers.core.settings import Settings
 
 cheap = pytest.fixture(autouse=True, scope="module")(use_cheap_hashing)
 

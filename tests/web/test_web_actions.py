@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from accountkit import build_store, client_for, page_token, sign_up, use_cheap_hashing
 from fastapi.testclient import TestClient
-from webdata import FEATURED_ID, OLD_STYLE_ID, SCRIPT, XSS_ID
 
-from openpapers.config import Settings
-from openpapers.people import accounts
+from helpers.accountkit import build_store, client_for, page_token, sign_up, use_cheap_hashing
+from helpers.webdata import FEATURED_ID, OLD_STYLE_ID, SCRIPT, XSS_ID
+from openpapers.accounts import service as accounts
+from openpapers.core.settings import Settings
 
 cheap = pytest.fixture(autouse=True, scope="module")(use_cheap_hashing)
 

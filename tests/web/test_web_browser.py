@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browserkit import ROOT, launch_browser, open_page, serving
 from playwright.sync_api import Browser, Page, expect
-from webdata import SCRIPT, XSS_ID
+
+from helpers.browserkit import ROOT, launch_browser, open_page, serving
+from helpers.webdata import SCRIPT, XSS_ID
 
 pytestmark = pytest.mark.slow
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from webdata import CRAFTED
 
-from openpapers.config import resolve_settings
-from openpapers.model import PaperRecord
+from helpers.webdata import CRAFTED
+from openpapers.core.records import PaperRecord
+from openpapers.core.settings import resolve_settings
+from openpapers.papers.store import open_store
 from openpapers.search.service import SearchService
-from openpapers.store import open_store
 from openpapers.web import cache as cache_mod
-from openpapers.web import create_app
+from openpapers.web.app import create_app
 from openpapers.web.cache import ResponseCache
 
 SEARCH = "/api/search?q=zyzzogeton&mode=keyword"

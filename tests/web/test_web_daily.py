@@ -6,7 +6,8 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from webdata import FEATURED_ID, XSS_ID
+
+from helpers.webdata import FEATURED_ID, XSS_ID
 
 
 def ids(body: dict) -> list[str]:  # type: ignore[type-arg]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from webdata import FEATURED_ID, OLD_STYLE_ID, XSS_ID
+
+from helpers.webdata import FEATURED_ID, OLD_STYLE_ID, XSS_ID
 
 
 def test_author_page(client: TestClient) -> None:

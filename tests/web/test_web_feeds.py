@@ -7,7 +7,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
-from webdata import FEATURED_ID, SCRIPT, XSS_ID
+
+from helpers.webdata import FEATURED_ID, SCRIPT, XSS_ID
 
 NS = {"a": "http://www.w3.org/2005/Atom"}
 

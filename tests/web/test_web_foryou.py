@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from webdata import FEATURED_ID, XSS_ID, writable_store
 
-from openpapers.people import accounts, candidates
-from openpapers.store import signals
-from openpapers.web import create_app
+from helpers.webdata import FEATURED_ID, XSS_ID, writable_store
+from openpapers.accounts import service as accounts
+from openpapers.signals import candidates
+from openpapers.signals import repository as signals
+from openpapers.web.app import create_app
 
 
 @pytest.fixture(scope="module")

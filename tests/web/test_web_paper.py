@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bibtexparser
 from fastapi.testclient import TestClient
-from webdata import OLD_STYLE_ID, XSS_ID
+
+from helpers.webdata import OLD_STYLE_ID, XSS_ID
 
 
 def test_paper_page_shows_everything_escaped(client: TestClient) -> None:

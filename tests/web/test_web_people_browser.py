@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browserkit import launch_browser, open_page, serving
 from playwright.sync_api import Page, expect
 from test_web_browser import shot
-from webdata import writable_store
+
+from helpers.browserkit import launch_browser, open_page, serving
+from helpers.webdata import writable_store
 
 pytestmark = pytest.mark.slow
 

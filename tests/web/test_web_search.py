@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from webdata import FEATURED_ID, XSS_ID
+
+from helpers.webdata import FEATURED_ID, XSS_ID
 
 
 def test_blank_search_page_shows_the_form_and_syntax_help(client: TestClient) -> None:

@@ -11,10 +11,10 @@ from pathlib import Path
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from webdata import XSS_ID
 
-from openpapers.config import resolve_settings
-from openpapers.web import create_app
+from helpers.webdata import XSS_ID
+from openpapers.core.settings import resolve_settings
+from openpapers.web.app import create_app
 
 PAGES = ["/", "/day/2025-12-11", "/week/2025-W50", "/month/2025-12", f"/paper/{XSS_ID}", "/search?q=evil",
          "/author/alice-example", "/org/example-lab", "/category/cs.LG", "/no/such/page"]

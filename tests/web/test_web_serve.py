@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from servekit import server
+
+from helpers.servekit import server
 
 
 @pytest.mark.slow

@@ -7,12 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from webdata import FEATURED_ID, OLD_STYLE_ID, XSS_ID
 
-from openpapers.config import Settings, resolve_settings
-from openpapers.model import PaperRecord
-from openpapers.store import Store, open_store
-from openpapers.store.base import PaperScope
+from helpers.webdata import FEATURED_ID, OLD_STYLE_ID, XSS_ID
+from openpapers.core.records import PaperRecord
+from openpapers.core.settings import Settings, resolve_settings
+from openpapers.papers.interface import PaperScope, Store
+from openpapers.papers.store import open_store
 
 
 @pytest.fixture(scope="module")

@@ -23,11 +23,11 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from accountkit import PASSWORD, csrf_from
-from servekit import server
-from webdata import writable_store
 
-from snapshotdata import snapshot_line
+from helpers.accountkit import PASSWORD, csrf_from
+from helpers.servekit import server
+from helpers.snapshotdata import snapshot_line
+from helpers.webdata import writable_store
 
 pytestmark = pytest.mark.slow
 WORD = "quokkaflux"  # in no demo paper: the search for it is empty until the import below

@@ -15,7 +15,7 @@ from openpapers.cli import (  # noqa: F401  (registers the commands)
     worker,
 )
 from openpapers.cli.common import app, err
-from openpapers.errors import OpenPapersError
+from openpapers.core.errors import OpenPapersError
 
 
 def main() -> None:

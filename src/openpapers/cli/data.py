@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from openpapers.cli.common import app, err, open_cli_store, out
-from openpapers.exporting import write_bibtex, write_jsonl
+from openpapers.papers.export import write_bibtex, write_jsonl
 
 
 @app.command("export")

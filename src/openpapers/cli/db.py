@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from openpapers.cli.common import app, err, fail, out, state
-from openpapers.errors import OpenPapersError
+from openpapers.core.errors import OpenPapersError
 
 
 def _say(text: str) -> None:
@@ -32,7 +32,7 @@ app.add_typer(db, name="db")
 @db.command("migrate")
 def migrate() -> None:
     """Bring the database (OPENPAPERS_DATABASE_URL or the data dir's SQLite file) to the newest schema."""
-    from openpapers.store.sql import SqlStore, display_url
+    from openpapers.papers.store import SqlStore, display_url
 
     url = state.settings.database_url
     try:
@@ -62,8 +62,8 @@ def copy(
     Interrupted? Run the same command again: it continues after the last committed batch. Stop imports and
     harvests into the source while copying (a verification failure names the tables that changed).
     """
-    from openpapers.store.copy import copy_store
-    from openpapers.store.sql import display_url
+    from openpapers.db.copy import copy_store
+    from openpapers.papers.store import display_url
 
     src = source or state.settings.database_url
     started = time.monotonic()
@@ -95,10 +95,10 @@ def copy(
 def _index_target(url: str, quiet: bool) -> None:
     """Derived search structures are rebuilt, never copied: the keyword index, and on PostgreSQL the pgvector
     column from the copied vectors (papers without a vector are left to `openpapers index`)."""
-    from openpapers.search.pg_keyword import PgKeywordIndex
-    from openpapers.search.pg_vectors import PgVectorIndex
+    from openpapers.papers.store import SqlStore
+    from openpapers.search.backends.pgfts import PgKeywordIndex
+    from openpapers.search.backends.pgvector import PgVectorIndex
     from openpapers.search.retrievers import in_database
-    from openpapers.store.sql import SqlStore
 
     store = SqlStore(url)
     try:

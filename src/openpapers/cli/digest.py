@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from openpapers.cli.common import Quiet, app, err, fail, open_cli_store, out, parse_date, state
-from openpapers.errors import OpenPapersError
+from openpapers.core.errors import OpenPapersError
 
 digest_app = typer.Typer(help="Email digests (daily or weekly, per user).", no_args_is_help=True)
 app.add_typer(digest_app, name="digest")
@@ -45,8 +45,8 @@ def send(
 ) -> None:
     """Plan every user's digest for the period (once, ever) and send what is pending. Safe to re-run and to run
     in several processes: each digest is sent once (see docs/people.md)."""
-    from openpapers.notify.mail import SmtpSettings, base_url
-    from openpapers.notify.send import SendError, mail_context, periods_for, run
+    from openpapers.digests.send import SendError, mail_context, periods_for, run
+    from openpapers.digests.smtp import SmtpSettings, base_url
     from openpapers.search.service import SearchService
 
     freq = _frequency(frequency)
@@ -60,7 +60,7 @@ def send(
                              search=SearchService(store, state.settings.data_dir), lease_s=lease, send=not plan_only,
                              plan_batch=plan_batch)
         if jobs > 1:
-            from openpapers.notify.parallel import run_parallel
+            from openpapers.digests.parallel import run_parallel
 
             report = run_parallel(state.settings, smtp, ctx, periods_for(reference, freq), jobs=jobs, lease_s=lease,
                                   send=not plan_only, plan_batch=plan_batch)
@@ -88,14 +88,14 @@ def preview(
     html: Annotated[bool, typer.Option("--html", help="Print the HTML part instead of the text part.")] = False,
 ) -> None:
     """Print the digest a user would get (nothing is recorded or sent)."""
-    from openpapers.notify.compose import compose
-    from openpapers.notify.digest import PeriodDigests, Recipient
-    from openpapers.notify.mail import SmtpSettings, base_url
-    from openpapers.notify.periods import period_for
-    from openpapers.notify.send import mail_context
+    from openpapers.accounts.repository import get_user_by_email
+    from openpapers.digests.compose import compose
+    from openpapers.digests.content import PeriodDigests, Recipient
+    from openpapers.digests.periods import period_for
+    from openpapers.digests.send import mail_context
+    from openpapers.digests.smtp import SmtpSettings, base_url
     from openpapers.search.service import SearchService
-    from openpapers.store.accounts import get_user_by_email
-    from openpapers.store.signals import list_follows
+    from openpapers.signals.repository import list_follows
 
     reference = parse_date(when, "--date") or default_reference()
     with open_cli_store() as store:
@@ -128,7 +128,7 @@ def status(limit: Annotated[int, typer.Option(min=1, help="Periods to show")] = 
     """Outbox rows per period and status (newest periods first)."""
     from sqlalchemy import func, select
 
-    from openpapers.store.schema import digest_outbox as o
+    from openpapers.db.schema import digest_outbox as o
 
     with open_cli_store() as store, store.engine.connect() as conn:  # type: ignore[attr-defined]
         rows = conn.execute(select(o.c.period, o.c.status, func.count()).group_by(o.c.period, o.c.status)).all()

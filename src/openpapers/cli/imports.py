@@ -11,8 +11,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
 from openpapers.cli.common import NoIndex, Quiet, SkipBad, app, err, fail, open_cli_store, parse_date, state
-from openpapers.errors import OpenPapersError
-from openpapers.ingest import ImportReport, run_import
+from openpapers.core.errors import OpenPapersError
+from openpapers.papers.ingest import ImportReport, run_import
 from openpapers.sources.base import Source
 
 import_app = typer.Typer(help="Import papers from files.", no_args_is_help=True)
@@ -155,7 +155,7 @@ def import_hf_daily(
 @import_app.command("demo")
 def import_demo(quiet: Quiet = False, no_index: NoIndex = False) -> None:
     """Load the bundled demo corpus (the papers of the seed pages) and index it."""
-    from openpapers.demo import load_demo
+    from openpapers.papers.demo import load_demo
 
     with open_cli_store() as store:
         report = load_demo(store)

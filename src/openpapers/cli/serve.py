@@ -23,8 +23,7 @@ def serve(
     """
     import uvicorn
 
-    from openpapers.web import create_app
-    from openpapers.web.app import WARM_UP_ENV
+    from openpapers.web.app import WARM_UP_ENV, create_app
 
     settings = state.settings
     err.print(f"openpapers: serving {settings.data_dir} on http://{host}:{port}/ ({workers} "

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
+from openpapers.accounts import repository as db
+from openpapers.accounts import service as accounts
+from openpapers.accounts.service import AccountError
 from openpapers.cli.common import app, fail, open_cli_store, out
-from openpapers.people import accounts
-from openpapers.people.accounts import AccountError
-from openpapers.store import accounts as db
 
 users = typer.Typer(help="Accounts: create users, grant or revoke the admin role, list them.", no_args_is_help=True)
 app.add_typer(users, name="user")

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from openpapers.cli.common import app, state
-from openpapers.config import Settings
+from openpapers.core.settings import Settings
 
 log = logging.getLogger("openpapers.worker")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -120,11 +120,11 @@ def triggers(config: WorkerConfig) -> dict[str, Any]:
 def digest_job(settings: Settings, config: WorkerConfig, frequency: str, now: datetime | None = None) -> list[str]:
     """Send the due digest of ``frequency`` plus those missed since the last completed one; returns the period keys
     it ran. Idempotent: a period already done costs two queries."""
-    from openpapers.notify.mail import SmtpSettings, base_url
-    from openpapers.notify.periods import catch_up, parse
-    from openpapers.notify.send import mail_context, run
+    from openpapers.digests.periods import catch_up, parse
+    from openpapers.digests.send import mail_context, run
+    from openpapers.digests.smtp import SmtpSettings, base_url
+    from openpapers.papers.store import open_store
     from openpapers.search.service import SearchService
-    from openpapers.store import open_store
 
     started = time.perf_counter()
     now = now or datetime.now(config.tz)
@@ -162,8 +162,8 @@ def _run_child(argv: list[str], env: dict[str, str]) -> int:
 def harvest_job(settings: Settings, config: WorkerConfig, set_spec: str, runner: Runner = _run_child) -> int | None:
     """``openpapers harvest arxiv --via oai --set SET`` in a child process, under the set's lock; returns its exit
     status, or None when another process holds the lock."""
-    from openpapers.store import open_store
-    from openpapers.store.locks import acquire, release
+    from openpapers.db.locks import acquire, release
+    from openpapers.papers.store import open_store
 
     holder = f"{socket.gethostname()}:{os.getpid()}"
     store = open_store(settings)

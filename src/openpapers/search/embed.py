@@ -26,7 +26,7 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 if TYPE_CHECKING:  # at run time this module needs only numpy, onnxruntime and tokenizers (export script)
-    from openpapers.model import Paper
+    from openpapers.core.records import Paper
 
 MODELS_DIR = Path(__file__).resolve().parents[1] / "data" / "models"
 DEFAULT = "minilm-l6-v2"

@@ -20,10 +20,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from openpapers.errors import OpenPapersError
-from openpapers.search.keyword import IndexBusyError, KeywordIndex, default_path, store_fingerprint
-from openpapers.store.base import Store
-from openpapers.store.dialect import is_postgres
+from openpapers.core.errors import OpenPapersError
+from openpapers.db.dialect import is_postgres
+from openpapers.papers.interface import Store
+from openpapers.search.backends.tantivy import IndexBusyError, KeywordIndex, default_path, store_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def local_keyword_index() -> bool:
 
 def keyword_retriever(store: Store, data_dir: str | Path) -> Any:
     if in_database(store):
-        from openpapers.search.pg_keyword import PgKeywordIndex
+        from openpapers.search.backends.pgfts import PgKeywordIndex
 
         if local_keyword_index():
             return HostKeywordIndex(store, default_path(data_dir))
@@ -63,7 +63,7 @@ class HostKeywordIndex(KeywordIndex):
     them (one writer per host: a process that finds the files busy leaves it to the one writing)."""
 
     def __init__(self, store: Store, path: str | Path) -> None:
-        from openpapers.search.pg_keyword import PgKeywordIndex
+        from openpapers.search.backends.pgfts import PgKeywordIndex
 
         super().__init__(path)
         self.store = store
@@ -109,9 +109,9 @@ class HostKeywordIndex(KeywordIndex):
 
 def vector_retriever(store: Store, data_dir: str | Path) -> Any:
     if in_database(store):
-        from openpapers.search.pg_vectors import PgVectorIndex
+        from openpapers.search.backends.pgvector import PgVectorIndex
 
         return PgVectorIndex(store)
-    from openpapers.search.vectors import VectorIndex, default_path
+    from openpapers.search.backends.faiss import VectorIndex, default_path
 
     return VectorIndex(default_path(data_dir))

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from openpapers.model import Paper, fold
-from openpapers.search import keyword_highlight as hl
-from openpapers.search.keyword import KeywordIndex
+from openpapers.core.records import Paper, fold
+from openpapers.papers.interface import Store
+from openpapers.search import highlight as hl
+from openpapers.search.backends.tantivy import KeywordIndex
 from openpapers.search.query import ParsedQuery, parse_query
 from openpapers.search.retrievers import keyword_retriever, vector_retriever
 from openpapers.search.types import Filters, Hit, QueryError
-from openpapers.store import Store
 
 log = logging.getLogger(__name__)
 MODES = ("hybrid", "keyword", "semantic")

@@ -1,6 +1,7 @@
 """Shared vocabulary of the search layer: filters, parsed queries and hits.
 
-The retrievers (keyword: :mod:`openpapers.search.keyword`, vectors: :mod:`openpapers.search.vectors`) and the
+The retrievers (keyword: :mod:`openpapers.search.backends.tantivy`, vectors:
+:mod:`openpapers.search.backends.faiss`) and the
 service that fuses them (:mod:`openpapers.search.service`) all speak these types, so the web, API and CLI see
 one search whatever runs underneath.
 """

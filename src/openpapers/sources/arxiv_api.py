@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 
 from lxml import etree
 
-from openpapers.errors import FetchError, SourceError
-from openpapers.model import PaperRecord, Version, normalize_arxiv_id
+from openpapers.core.errors import FetchError, SourceError
+from openpapers.core.records import PaperRecord, Version, normalize_arxiv_id
 from openpapers.sources.arxiv_common import (
     is_withdrawn,
     node_text,

@@ -14,8 +14,8 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from openpapers.errors import SourceError
-from openpapers.model import clean_text
+from openpapers.core.errors import SourceError
+from openpapers.core.records import clean_text
 from openpapers.sources.http import PoliteClient
 
 _PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "huge_tree": False}

@@ -16,8 +16,8 @@ from typing import Any
 
 import orjson
 
-from openpapers.errors import SourceError
-from openpapers.model import PaperRecord, Version, clean_text, normalize_arxiv_id
+from openpapers.core.errors import SourceError
+from openpapers.core.records import PaperRecord, Version, clean_text, normalize_arxiv_id
 from openpapers.sources.base import Page, Source, register
 
 _MONTHS = {

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from openpapers.errors import SourceError
-from openpapers.model import PaperRecord
+from openpapers.core.errors import SourceError
+from openpapers.core.records import PaperRecord
 
 
 @dataclass(slots=True)

@@ -29,8 +29,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpapers.errors import SourceError
-from openpapers.model import PaperRecord, clean_text, normalize_arxiv_id, paper_id_for
+from openpapers.core.errors import SourceError
+from openpapers.core.records import PaperRecord, clean_text, normalize_arxiv_id, paper_id_for
 from openpapers.sources.base import Page, Source, register
 
 JsonPath = tuple[str | int, ...]

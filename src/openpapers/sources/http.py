@@ -9,7 +9,7 @@ blocked, so every network source goes through :class:`PoliteClient` instead of c
   (tenacity), waiting at least as long as the server's ``Retry-After`` asks (seconds or an HTTP date,
   capped so a bogus header cannot stall a run for hours);
 * redirects are followed only within the same host: a redirect elsewhere is an error, never a silent hop;
-* after the last attempt a :class:`~openpapers.errors.FetchError` names the URL and the last failure.
+* after the last attempt a :class:`~openpapers.core.errors.FetchError` names the URL and the last failure.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import httpx
 import tenacity
 
 from openpapers import __version__
-from openpapers.errors import FetchError
+from openpapers.core.errors import FetchError
 
 DEFAULT_USER_AGENT = f"openpapers/{__version__} (self-hosted research-paper index; polite harvester)"
 RETRY_STATUSES = frozenset({408, 429, *range(500, 600)})

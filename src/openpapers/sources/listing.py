@@ -33,8 +33,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpapers.errors import SourceError
-from openpapers.model import PaperRecord, clean_text, name_key, title_key
+from openpapers.core.errors import SourceError
+from openpapers.core.records import PaperRecord, clean_text, name_key, title_key
+from openpapers.core.taxonomy import chip_to_category
 from openpapers.sources.base import Page, Source, register
 from openpapers.sources.listing_dates import resolve_date
 from openpapers.sources.listing_formats import (
@@ -53,7 +54,6 @@ from openpapers.sources.listing_formats import (
     split_lines,
 )
 from openpapers.sources.listing_split import SplitResult, split_title_authors
-from openpapers.taxonomy import chip_to_category
 
 _KIND_ALIASES = {"author": AUTHOR, "search": SEARCH, "large": LARGE, "large-search": LARGE, "auto": None}
 OWNER_MIN_SHARE = 0.25

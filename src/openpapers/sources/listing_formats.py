@@ -1,7 +1,7 @@
 """The three listing-page layouts: recognise them and cut a page into raw entries.
 
 This module only knows about *layout*: which lines are chips, titles, abstracts and footers, and which are
-site chrome or garbage. Turning a raw entry into a :class:`~openpapers.model.PaperRecord` (owner, categories,
+site chrome or garbage. Turning a raw entry into a :class:`~openpapers.core.records.PaperRecord` (owner, categories,
 keys) is :mod:`openpapers.sources.listing`'s job. Every function here returns errors as values instead of
 raising, so one bad entry never hides the good ones around it.
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from openpapers.errors import SourceError
+from openpapers.core.errors import SourceError
 from openpapers.sources.listing_dates import DATE_PATTERN as _DATE
 from openpapers.sources.listing_dates import MONTHS, PageDate, parse_date_text
 

@@ -29,7 +29,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from openpapers.model import name_key
+from openpapers.core.records import name_key
 from openpapers.sources.listing_names import is_caseless_letter, name_cost
 
 _ORG_TAGS = re.compile(r"^[\w&.+'’-]+(?:\s*,\s*[\w&.+'’-]+)*$")
@@ -112,7 +112,7 @@ class _Candidate:
 def split_title_authors(line: str, *, known_names: Collection[str] = ()) -> SplitResult | None:
     """Split one author-page title line; None when no plausible author list is glued to its end.
 
-    ``known_names`` holds :func:`openpapers.model.name_key` keys of names believed to be real (the page owner,
+    ``known_names`` holds :func:`openpapers.core.records.name_key` keys of names believed to be real (the page owner,
     names seen elsewhere on the page); they make a split that produces them cheaper.
     """
     text, orgs = peel_orgs(line.strip())

@@ -1,7 +1,4 @@
-"""The web app: server-rendered pages, their JSON twins under /api, and Atom feeds (see docs/web.md)."""
+"""The app shell: the ASGI app, middleware, the response cache, templates and static files (see docs/web.md).
 
-from __future__ import annotations
-
-from openpapers.web.app import create_app
-
-__all__ = ["create_app"]
+Feature routes live with their feature (papers/, search/, accounts/, signals/, digests/); this package mounts them.
+"""

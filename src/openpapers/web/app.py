@@ -25,25 +25,23 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from openpapers import __version__
-from openpapers.config import Settings, resolve_settings
-from openpapers.web import (
-    account,
-    actions,
-    atom,
-    auth,
-    daily,
-    entities,
-    foryou,
-    library,
-    me_api,
-    paper,
-    search,
-    trending,
-)
-from openpapers.web import unsubscribe as unsubscribe_routes
+from openpapers.accounts import auth
+from openpapers.accounts import me_routes as me_api
+from openpapers.accounts import routes as account
+from openpapers.core.settings import Settings, resolve_settings
+from openpapers.digests import unsubscribe_routes
+from openpapers.papers import atom
+from openpapers.papers import daily_routes as daily
+from openpapers.papers import entity_routes as entities
+from openpapers.papers import paper_routes as paper
+from openpapers.papers.schemas import ErrorOut, Health
+from openpapers.search import routes as search
+from openpapers.signals import action_routes as actions
+from openpapers.signals import foryou_routes as foryou
+from openpapers.signals import library_routes as library
+from openpapers.signals import trending_routes as trending
 from openpapers.web.context import STATIC_DIR, Web, is_api, json
 from openpapers.web.middleware import Guard, configure_access_log
-from openpapers.web.schemas import ErrorOut, Health
 
 DESCRIPTION = """Every HTML page of openpapers has a JSON twin under `/api/…` (same path, same query
 parameters), described here, plus Atom feeds under `/feeds/…`. See docs/web.md."""

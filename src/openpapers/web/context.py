@@ -14,18 +14,19 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import BaseModel
 
 from openpapers import __version__
-from openpapers.config import Settings
+from openpapers.core.settings import Settings
+from openpapers.papers.interface import Store
+from openpapers.papers.schemas import ErrorOut
+from openpapers.papers.store import open_store
 from openpapers.search.service import SearchService
-from openpapers.store import Store, open_store
 from openpapers.web import textfmt
-from openpapers.web.schemas import ErrorOut
 
 STATIC_DIR = Path(str(resources.files("openpapers.web").joinpath("static")))
 
 # Query parameters shared by the listing pages (documented in the OpenAPI spec through these annotations).
 PageParam = Annotated[int, Query(ge=1, le=10_000, description="1-based page number")]
 SortParam = Annotated[str, Query(pattern="^(upvotes|newest)$", description="upvotes (default) or newest")]
-# Ids are slugs (see openpapers.model.slugify); anything else cannot exist, so it is refused before any lookup.
+# Ids are slugs (see openpapers.core.records.slugify); anything else cannot exist, so it is refused before any lookup.
 SLUG = r"^[a-z0-9][a-z0-9-]{0,199}$"
 CATEGORY = r"^[A-Za-z][A-Za-z-]{0,19}(\.[A-Za-z][A-Za-z-]{0,19})?$"
 

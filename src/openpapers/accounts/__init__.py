@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, sessions, API tokens, CSRF, rate limits; their data access, service and routes."""

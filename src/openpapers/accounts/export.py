@@ -1,0 +1,65 @@
+"""A user's data, for them to take away: JSON (everything they did) and BibTeX (their library).
+
+The JSON is what the account holds about its owner: profile and digest settings, library (with tags and
+notes), votes, "not interested" marks and follows, each paper with its title and link so the file is readable
+on its own. BibTeX entries are written by :mod:`openpapers.papers.export`, the same code as ``openpapers export``.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from openpapers.accounts import repository as db
+from openpapers.accounts.service import User
+from openpapers.papers.export import write_bibtex
+from openpapers.papers.interface import Store
+from openpapers.signals import repository as signals
+
+
+def _engine(store: Store) -> Any:
+    return store.engine  # type: ignore[attr-defined]
+
+
+def export_json(store: Store, user: User, *, base_url: str = "") -> dict[str, Any]:
+    engine = _engine(store)
+    row = db.get_user(engine, user.id) or {}
+    library = signals.list_library(engine, user.id)
+    votes = signals.user_papers(engine, "votes", user.id)
+    dismissed = signals.user_papers(engine, "dismissals", user.id)
+    ids = [r["paper_id"] for r in library] + [p for p, _ in votes] + [p for p, _ in dismissed]
+    papers = {p.id: p for p in store.get_papers(dict.fromkeys(ids))}
+
+    def ref(pid: str) -> dict[str, Any]:
+        paper = papers.get(pid)
+        return {"paper_id": pid, "arxiv_id": paper.arxiv_id if paper else None,
+                "title": paper.title if paper else None, "url": f"{base_url}/paper/{pid}"}
+
+    return {
+        "format": "openpapers-account-export/1",
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "user": {"email": user.email, "display_name": user.display_name, "is_admin": user.is_admin,
+                 "created_at": row.get("created_at"), "digest_frequency": user.digest_frequency,
+                 "digest_sections": list(user.digest_sections)},
+        "library": [{**ref(r["paper_id"]), "tags": r["tags"], "note": r["note"], "saved_at": r["created_at"],
+                     "updated_at": r["updated_at"]} for r in library],
+        "votes": [{**ref(pid), "voted_at": at} for pid, at in votes],
+        "not_interested": [{**ref(pid), "at": at} for pid, at in dismissed],
+        "follows": [{"kind": f["kind"], "target": f["target"], "label": f["label"], "since": f["created_at"]}
+                    for f in signals.list_follows(engine, user.id)],
+    }
+
+
+def export_json_bytes(store: Store, user: User, *, base_url: str = "") -> bytes:
+    return orjson.dumps(export_json(store, user, base_url=base_url), option=orjson.OPT_INDENT_2)
+
+
+def export_bibtex(store: Store, user: User) -> bytes:
+    """The library as BibTeX, newest saved first (papers no longer in the store are left out)."""
+    library = signals.list_library(_engine(store), user.id)
+    out = io.BytesIO()
+    write_bibtex(store.get_papers([r["paper_id"] for r in library]), out)
+    return out.getvalue()

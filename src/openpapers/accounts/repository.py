@@ -1,0 +1,222 @@
+"""Data access for accounts: users, sessions, API tokens, password resets, auth attempts and app secrets.
+
+Plain functions over a SQLAlchemy ``Engine`` (each call is its own transaction) or ``Connection`` (the caller's
+transaction), written in SQLAlchemy Core so they run on SQLite and PostgreSQL alike. Policy (what a password
+must be, how many failures are allowed) lives in :mod:`openpapers.accounts.service`; this module only stores.
+Secrets (session tokens, API tokens, reset tokens) are stored as SHA-256 hex digests, never as given.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from openpapers.db import schema as t
+from openpapers.db.dialect import insert_ignore
+
+Bind = Engine | Connection
+
+# Every table that holds rows of a user, by the column naming the user. Account deletion walks this list, so a
+# new per-user table must be added here (tests/people/test_accounts.py checks the list against the schema).
+USER_TABLES = (
+    t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured,
+    t.digest_outbox,
+)
+
+
+def now_iso(moment: datetime | None = None) -> str:
+    """The schema's time format: ISO-8601 UTC to the second (sorts and compares as text on every backend)."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+
+
+@contextmanager
+def tx(bind: Bind) -> Iterator[Connection]:
+    """A connection in a transaction: a new one committed at the end for an Engine, else the caller's own."""
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            yield conn
+    else:
+        yield bind
+
+
+# -- users ------------------------------------------------------------------------------------------------------
+def create_user(bind: Bind, *, email: str, display_name: str, password_hash: str, is_admin: bool = False) -> int | None:
+    """Insert a user; the new id, or None when the (already normalised) email is taken. Race-safe."""
+    with tx(bind) as conn:
+        done = conn.execute(insert_ignore(conn, t.users).values(
+            email=email, display_name=display_name, password_hash=password_hash, is_admin=is_admin,
+            created_at=now_iso(), digest_frequency="off", digest_sections="follows,recommendations,trending",
+        ))
+        if done.rowcount != 1:
+            return None
+        return conn.execute(select(t.users.c.id).where(t.users.c.email == email)).scalar_one()
+
+
+def get_user(bind: Bind, user_id: int) -> Mapping[str, Any] | None:
+    with tx(bind) as conn:
+        row = conn.execute(select(t.users).where(t.users.c.id == user_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def get_user_by_email(bind: Bind, email: str) -> Mapping[str, Any] | None:
+    with tx(bind) as conn:
+        row = conn.execute(select(t.users).where(t.users.c.email == email)).mappings().first()
+    return dict(row) if row else None
+
+
+def update_user(bind: Bind, user_id: int, **values: Any) -> bool:
+    """Set columns of one user (display_name, password_hash, is_admin, digest_*); False when no such user."""
+    with tx(bind) as conn:
+        return conn.execute(update(t.users).where(t.users.c.id == user_id).values(**values)).rowcount == 1
+
+
+def list_users(bind: Bind) -> list[Mapping[str, Any]]:
+    with tx(bind) as conn:
+        return [dict(r) for r in conn.execute(select(t.users).order_by(t.users.c.id)).mappings()]
+
+
+def delete_user(bind: Bind, user_id: int, email: str) -> None:
+    """Delete the user and every row holding their id (one transaction), plus their login-attempt records."""
+    with tx(bind) as conn:
+        for table in USER_TABLES:
+            conn.execute(delete(table).where(table.c.user_id == user_id))
+        conn.execute(delete(t.auth_attempts).where(t.auth_attempts.c.key.in_([f"login:{email}", f"reset:{email}"])))
+        conn.execute(delete(t.users).where(t.users.c.id == user_id))
+
+
+# -- sessions ---------------------------------------------------------------------------------------------------
+def add_session(bind: Bind, *, session_id: str, user_id: int, csrf_token: str, expires_at: str) -> None:
+    with tx(bind) as conn:
+        conn.execute(insert(t.sessions).values(id=session_id, user_id=user_id, csrf_token=csrf_token,
+                                               created_at=now_iso(), expires_at=expires_at))
+
+
+def get_session(bind: Bind, session_id: str) -> Mapping[str, Any] | None:
+    with tx(bind) as conn:
+        row = conn.execute(select(t.sessions).where(t.sessions.c.id == session_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def delete_session(bind: Bind, session_id: str) -> None:
+    with tx(bind) as conn:
+        conn.execute(delete(t.sessions).where(t.sessions.c.id == session_id))
+
+
+def delete_user_sessions(bind: Bind, user_id: int, *, keep: str | None = None) -> int:
+    """End every session of a user (but ``keep``): after a password change or reset."""
+    with tx(bind) as conn:
+        stmt = delete(t.sessions).where(t.sessions.c.user_id == user_id)
+        if keep is not None:
+            stmt = stmt.where(t.sessions.c.id != keep)
+        return conn.execute(stmt).rowcount
+
+
+def purge_expired(bind: Bind, now: str) -> None:
+    """Drop expired sessions and reset tokens (called now and then; expired rows are ignored anyway)."""
+    with tx(bind) as conn:
+        conn.execute(delete(t.sessions).where(t.sessions.c.expires_at <= now))
+        conn.execute(delete(t.password_resets).where(t.password_resets.c.expires_at <= now))
+
+
+# -- API tokens -------------------------------------------------------------------------------------------------
+def add_api_token(bind: Bind, *, user_id: int, name: str, token_hash: str) -> int:
+    with tx(bind) as conn:
+        conn.execute(insert(t.api_tokens).values(user_id=user_id, name=name, token_hash=token_hash,
+                                                 created_at=now_iso()))
+        return conn.execute(select(t.api_tokens.c.id).where(t.api_tokens.c.token_hash == token_hash)).scalar_one()
+
+
+def list_api_tokens(bind: Bind, user_id: int) -> list[Mapping[str, Any]]:
+    cols = (t.api_tokens.c.id, t.api_tokens.c.name, t.api_tokens.c.created_at, t.api_tokens.c.last_used_at)
+    with tx(bind) as conn:
+        rows = conn.execute(select(*cols).where(t.api_tokens.c.user_id == user_id).order_by(t.api_tokens.c.id))
+        return [dict(r) for r in rows.mappings()]
+
+
+def delete_api_token(bind: Bind, user_id: int, token_id: int) -> bool:
+    with tx(bind) as conn:
+        stmt = delete(t.api_tokens).where(t.api_tokens.c.id == token_id, t.api_tokens.c.user_id == user_id)
+        return conn.execute(stmt).rowcount == 1
+
+
+def get_api_token(bind: Bind, token_hash: str) -> Mapping[str, Any] | None:
+    with tx(bind) as conn:
+        row = conn.execute(select(t.api_tokens).where(t.api_tokens.c.token_hash == token_hash)).mappings().first()
+    return dict(row) if row else None
+
+
+def touch_api_token(bind: Bind, token_id: int, when: str) -> None:
+    with tx(bind) as conn:
+        conn.execute(update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(last_used_at=when))
+
+
+# -- password resets --------------------------------------------------------------------------------------------
+def add_reset(bind: Bind, *, token_hash: str, user_id: int, expires_at: str) -> None:
+    with tx(bind) as conn:
+        conn.execute(insert(t.password_resets).values(token_hash=token_hash, user_id=user_id, created_at=now_iso(),
+                                                      expires_at=expires_at))
+
+
+def peek_reset(bind: Bind, token_hash: str, now: str) -> int | None:
+    """The user of a live (unused, unexpired) reset token, without using it."""
+    r = t.password_resets
+    with tx(bind) as conn:
+        return conn.execute(select(r.c.user_id).where(
+            r.c.token_hash == token_hash, r.c.used_at.is_(None), r.c.expires_at > now)).scalar()
+
+
+def use_reset(bind: Bind, token_hash: str, now: str) -> int | None:
+    """Mark a live reset token used and return its user; None if it is unknown, used or expired.
+
+    One conditional UPDATE: of two requests racing with the same token, exactly one sees rowcount 1.
+    """
+    r = t.password_resets
+    with tx(bind) as conn:
+        done = conn.execute(update(r).where(r.c.token_hash == token_hash, r.c.used_at.is_(None),
+                                            r.c.expires_at > now).values(used_at=now))
+        if done.rowcount != 1:
+            return None
+        user_id = conn.execute(select(r.c.user_id).where(r.c.token_hash == token_hash)).scalar_one()
+        # Every other outstanding link of this user dies with it.
+        conn.execute(update(r).where(r.c.user_id == user_id, r.c.used_at.is_(None)).values(used_at=now))
+        return int(user_id)
+
+
+# -- auth attempts (rate limiting) ------------------------------------------------------------------------------
+def record_attempt(bind: Bind, keys: list[str], at: str) -> None:
+    with tx(bind) as conn:
+        conn.execute(insert(t.auth_attempts), [{"key": k, "at": at} for k in keys])
+
+
+def count_attempts(bind: Bind, key: str, since: str) -> tuple[int, str | None]:
+    """How many attempts under ``key`` at or after ``since``, and the oldest of them (for Retry-After)."""
+    a = t.auth_attempts
+    with tx(bind) as conn:
+        row = conn.execute(select(func.count(), func.min(a.c.at)).where(a.c.key == key, a.c.at >= since)).one()
+    return int(row[0]), row[1]
+
+
+def clear_attempts(bind: Bind, key: str) -> None:
+    with tx(bind) as conn:
+        conn.execute(delete(t.auth_attempts).where(t.auth_attempts.c.key == key))
+
+
+def purge_attempts(bind: Bind, before: str) -> None:
+    with tx(bind) as conn:
+        conn.execute(delete(t.auth_attempts).where(t.auth_attempts.c.at < before))
+
+
+# -- secrets ----------------------------------------------------------------------------------------------------
+def get_secret(bind: Bind, name: str) -> str:
+    """The app-wide secret ``name``, created at random on first use and shared by every worker process.
+
+    Insert-or-ignore then read: of workers racing on first use, one insert wins and all read the same value.
+    """
+    with tx(bind) as conn:
+        conn.execute(insert_ignore(conn, t.app_secrets).values(name=name, value=secrets.token_urlsafe(48)))
+        return str(conn.execute(select(t.app_secrets.c.value).where(t.app_secrets.c.name == name)).scalar_one())

@@ -1,0 +1,251 @@
+"""Account pages: sign up, log in/out, password reset by email, settings, API tokens, export, deletion.
+
+HTML forms that work without JavaScript; every POST checks the CSRF token (:func:`auth.csrf_protect`) and
+answers a mistake with the same form, the message and a 4xx status. Pages showing a form or anything personal
+are ``Cache-Control: private, no-store`` (set by the viewer middleware). The JSON twins are in
+:mod:`openpapers.web.account_api`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from openpapers.accounts import auth, export
+from openpapers.accounts import repository as db
+from openpapers.accounts import service as accounts
+from openpapers.accounts.service import AccountError, RateLimited, User
+from openpapers.digests import smtp as mail
+from openpapers.signals import repository as signals
+from openpapers.web.context import web
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger("openpapers.web")
+CSRF = [Depends(auth.csrf_protect)]
+Text = Annotated[str, Form(max_length=2000)]
+Secret = Annotated[str, Form(max_length=1024)]
+TOKEN = r"^[A-Za-z0-9_-]{20,100}$"
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> Response:
+    response = web(request).render(template, status=status, nav="account", **context)
+    response.headers["Cache-Control"] = auth.PRIVATE
+    return response
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def engine(request: Request) -> Any:
+    return web(request).store.engine  # type: ignore[attr-defined]
+
+
+def site_url(request: Request) -> str:
+    """Absolute links in emails come from OPENPAPERS_BASE_URL, never from the request's Host header (which a
+    client chooses: trusting it would let anyone mail reset links pointing at their own site)."""
+    return web(request).settings.base_url or mail.base_url()
+
+
+def _back_to(request: Request, next_url: str | None, session: accounts.Session, default: str = "/") -> Response:
+    response = RedirectResponse(auth.safe_next(next_url, default), status_code=303)
+    auth.start_session(request, response, session)
+    return response
+
+
+# -- sign up, log in, log out -----------------------------------------------------------------------------------
+@router.get("/signup")
+def signup_form(request: Request, next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
+    if auth.current_user(request):
+        return RedirectResponse(auth.safe_next(next), status_code=303)
+    return page(request, "signup.html", title="Sign up", next=auth.safe_next(next), error=None, email="", name="")
+
+
+@router.post("/signup", dependencies=CSRF)
+def signup(request: Request, email: Text, password: Secret, display_name: Text = "",
+           next: Text = "/") -> Response:
+    bind = engine(request)
+    try:
+        user = accounts.sign_up(bind, email, password, display_name)
+    except AccountError as exc:
+        return page(request, "signup.html", 400, title="Sign up", next=auth.safe_next(next), error=str(exc),
+                    email=email, name=display_name)
+    return _back_to(request, next, accounts.open_session(bind, user))
+
+
+@router.get("/login")
+def login_form(request: Request, next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
+    if auth.current_user(request):
+        return RedirectResponse(auth.safe_next(next), status_code=303)
+    return page(request, "login.html", title="Log in", next=auth.safe_next(next), error=None, email="")
+
+
+@router.post("/login", dependencies=CSRF)
+def login(request: Request, email: Text, password: Secret, next: Text = "/") -> Response:
+    try:
+        session = accounts.login(engine(request), email, password, ip=client_ip(request))
+    except RateLimited as exc:
+        response = page(request, "login.html", 429, title="Log in", next=auth.safe_next(next), error=str(exc),
+                        email=email)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except AccountError as exc:
+        return page(request, "login.html", 400, title="Log in", next=auth.safe_next(next), error=str(exc),
+                    email=email)
+    return _back_to(request, next, session)
+
+
+@router.post("/logout", dependencies=CSRF)
+def logout(request: Request) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    auth.end_session(request, response)
+    return response
+
+
+# -- password reset ---------------------------------------------------------------------------------------------
+RESET_SENT = ("If an account exists for that address, we have sent it a link to set a new password. The link "
+              "works once, for an hour. Check your spam folder if nothing arrives in a few minutes.")
+
+
+@router.get("/reset")
+def reset_form(request: Request) -> Response:
+    return page(request, "reset_request.html", title="Reset your password", error=None, sent=None, email="")
+
+
+@router.post("/reset", dependencies=CSRF)
+def reset_request(request: Request, background: BackgroundTasks, email: Text) -> Response:
+    try:
+        started = accounts.start_reset(engine(request), email, ip=client_ip(request))
+    except RateLimited as exc:
+        response = page(request, "reset_request.html", 429, title="Reset your password", error=str(exc),
+                        sent=None, email=email)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if started is not None:  # mailed after the response: the answer's timing does not tell the address exists
+        user, token = started
+        background.add_task(send_reset_mail, user, f"{site_url(request)}/reset/{token}")
+    return page(request, "reset_request.html", title="Reset your password", error=None, sent=RESET_SENT, email="")
+
+
+def send_reset_mail(user: User, link: str) -> None:
+    text = (f"Hello {user.display_name},\n\nSomeone (we hope you) asked to reset the password of your openpapers "
+            f"account {user.email}. Set a new one here (the link works once, for an hour):\n\n{link}\n\n"
+            "If you did not ask for this, ignore this email: your password stays as it is.\n")
+    try:
+        smtp = mail.SmtpSettings.from_env()
+        result = mail.send_message(smtp, mail.new_message(smtp, user.email, "Reset your openpapers password", text))
+        if not result.ok:
+            log.error("password-reset mail to user %s refused: %s", user.id, result.error)
+    except Exception:  # the reader already has their answer; the operator gets the traceback
+        log.exception("password-reset mail to user %s failed", user.id)
+
+
+@router.get("/reset/{token}")
+def reset_password_form(request: Request, token: Annotated[str, Path(max_length=200)]) -> Response:
+    live = accounts.reset_is_live(engine(request), token)
+    return page(request, "reset_form.html", 200 if live else 400, title="Set a new password", token=token,
+                live=live, error=None if live else "This reset link is invalid, expired or already used.")
+
+
+@router.post("/reset/{token}", dependencies=CSRF)
+def reset_password(request: Request, token: Annotated[str, Path(max_length=200)], password: Secret) -> Response:
+    bind = engine(request)
+    try:
+        user = accounts.finish_reset(bind, token, password)
+    except AccountError as exc:
+        live = accounts.reset_is_live(bind, token)
+        return page(request, "reset_form.html", 400, title="Set a new password", token=token, live=live,
+                    error=str(exc))
+    return _back_to(request, "/settings?done=password", accounts.open_session(bind, user))
+
+
+# -- settings ---------------------------------------------------------------------------------------------------
+_DONE = {"saved": "Settings saved.", "password": "Password changed; every other session was logged out.",
+         "revoked": "Token revoked."}
+
+
+def settings_page(request: Request, user: User, status: int = 200, *, error: str | None = None,
+                  new_token: str | None = None, done: str | None = None) -> Response:
+    bind = engine(request)
+    return page(request, "settings.html", status, title="Settings", user=user, error=error, new_token=new_token,
+                notice=_DONE.get(done or ""), tokens=db.list_api_tokens(bind, user.id),
+                counts=signals.counts_for_user(bind, user.id), frequencies=accounts.FREQUENCIES,
+                sections=accounts.SECTIONS)
+
+
+@router.get("/settings")
+def settings(request: Request, user: Annotated[User, Depends(auth.require_user)],
+             done: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    return settings_page(request, user, done=done)
+
+
+@router.post("/settings", dependencies=CSRF)
+def save_settings(request: Request, user: Annotated[User, Depends(auth.require_user)], display_name: Text,
+                  digest_frequency: Annotated[str, Form(max_length=20)] = "off",
+                  digest_sections: Annotated[list[str] | None, Form(max_length=10)] = None) -> Response:
+    try:
+        accounts.update_settings(engine(request), user.id, display_name=display_name,
+                                 digest_frequency=digest_frequency, digest_sections=digest_sections or [])
+    except AccountError as exc:
+        return settings_page(request, user, 400, error=str(exc))
+    return RedirectResponse("/settings?done=saved", status_code=303)
+
+
+@router.post("/settings/password", dependencies=CSRF)
+def change_password(request: Request, user: Annotated[User, Depends(auth.require_user)], current: Secret,
+                    password: Secret) -> Response:
+    session = auth.current_session(request)
+    try:
+        accounts.change_password(engine(request), user, current, password, keep_session=session and session.id)
+    except AccountError as exc:
+        return settings_page(request, user, 400, error=str(exc))
+    return RedirectResponse("/settings?done=password", status_code=303)
+
+
+@router.post("/settings/tokens", dependencies=CSRF)
+def create_token(request: Request, user: Annotated[User, Depends(auth.require_user)], name: Text) -> Response:
+    try:
+        _, token = accounts.create_api_token(engine(request), user, name)
+    except AccountError as exc:
+        return settings_page(request, user, 400, error=str(exc))
+    return settings_page(request, user, new_token=token)  # shown this once (no redirect: it is not stored)
+
+
+@router.post("/settings/tokens/{token_id}/delete", dependencies=CSRF)
+def revoke_token(request: Request, user: Annotated[User, Depends(auth.require_user)],
+                 token_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
+    if not db.delete_api_token(engine(request), user.id, token_id):
+        return settings_page(request, user, 404, error="No such token.")
+    return RedirectResponse("/settings?done=revoked", status_code=303)
+
+
+@router.get("/settings/export")
+def export_file(request: Request, user: Annotated[User, Depends(auth.require_user)],
+                format: Annotated[str, Query(pattern="^(json|bibtex)$")] = "json") -> Response:
+    return export_response(request, user, format)
+
+
+def export_response(request: Request, user: User, format: str) -> Response:
+    store = web(request).store
+    if format == "bibtex":
+        body, media, ext = export.export_bibtex(store, user), "application/x-bibtex; charset=utf-8", "bib"
+    else:
+        body, media, ext = export.export_json_bytes(store, user, base_url=site_url(request)), "application/json", "json"
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="openpapers-{user.id}.{ext}"', "Cache-Control": auth.PRIVATE})
+
+
+@router.post("/settings/delete", dependencies=CSRF)
+def delete_account(request: Request, user: Annotated[User, Depends(auth.require_user)], password: Secret) -> Response:
+    try:
+        accounts.delete_account(engine(request), user, password)
+    except AccountError as exc:
+        return settings_page(request, user, 400, error=str(exc))
+    auth.forget(request)
+    response = page(request, "message.html", title="Account deleted",
+                    message="Your account and everything it held (library, votes, follows, tokens) are deleted.")
+    response.headers.append("set-cookie", auth.cookie_header(request.scope, auth.SESSION_COOKIE, "", max_age=0))
+    return response

@@ -1,0 +1,343 @@
+"""Accounts: sign-up, passwords (argon2id), login with rate limiting, sessions, API tokens, resets, deletion.
+
+Policy lives here, storage in :mod:`openpapers.accounts.repository`. The choices, and why:
+
+* Emails are trimmed and lower-cased before anything else, so ``Ada@X.org`` and ``ada@x.org`` are one account.
+* Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second recommendation); a login whose
+  stored hash used other parameters is re-hashed with the current ones. A login for an unknown email still
+  verifies a password against a dummy hash, so its timing does not tell which emails have accounts.
+* Failed logins are recorded in the store (shared by every worker process): 5 per email or 20 per client
+  address within 15 minutes lock further tries out until the oldest one ages out (:class:`RateLimited` carries
+  how long). A success clears the email's record.
+* Sessions: 32 random bytes in the cookie, their SHA-256 in the store, 30 days absolute lifetime, a new one at
+  every login (no fixation), each with its own CSRF token. Changing or resetting the password ends all others.
+* API tokens (``op_`` + 32 random bytes) are shown once and stored as SHA-256; a reset token likewise, valid
+  for an hour and usable once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from openpapers.accounts import repository as db
+from openpapers.accounts.repository import Bind, now_iso
+from openpapers.core.errors import OpenPapersError
+
+SESSION_DAYS = 30
+RESET_MINUTES = 60
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILS_PER_EMAIL = 5
+MAX_FAILS_PER_IP = 20
+RESET_WINDOW = timedelta(hours=1)
+MAX_RESETS_PER_EMAIL = 3
+MAX_RESETS_PER_IP = 20
+MIN_PASSWORD, MAX_PASSWORD = 10, 1024
+HOUSEKEEPING_EVERY = 50  # one login in this many also purges expired rows
+FREQUENCIES = ("off", "daily", "weekly")
+SECTIONS = ("follows", "recommendations", "trending")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+class AccountError(OpenPapersError):
+    """Something the user can fix (a bad email, a short password, a wrong current password): say what."""
+
+
+class InvalidCredentials(AccountError):
+    def __init__(self) -> None:
+        super().__init__("Wrong email or password.")
+
+
+class RateLimited(AccountError):
+    """Too many attempts: ``retry_after`` seconds until the next one is allowed."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    email: str
+    display_name: str
+    is_admin: bool
+    digest_frequency: str
+    digest_sections: tuple[str, ...]
+
+    @classmethod
+    def from_row(cls, row: Any) -> User:
+        sections = tuple(s for s in (row["digest_sections"] or "").split(",") if s in SECTIONS)
+        return cls(id=int(row["id"]), email=row["email"], display_name=row["display_name"],
+                   is_admin=bool(row["is_admin"]), digest_frequency=row["digest_frequency"] or "off",
+                   digest_sections=sections)
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A live session: ``token`` only right after login (the cookie value); the store knows ``id`` only."""
+
+    id: str
+    user: User
+    csrf_token: str
+    expires_at: str
+    token: str | None = None
+
+
+# -- passwords --------------------------------------------------------------------------------------------------
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)
+_dummy_hash: str | None = None
+
+
+def configure_hashing(**params: Any) -> None:
+    """Change the argon2 parameters (tests use cheap ones; existing hashes are upgraded at their next login)."""
+    global _hasher, _dummy_hash
+    _hasher = PasswordHasher(**params)
+    _dummy_hash = None
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    global _dummy_hash
+    if stored is None:  # unknown email: same work as a real check, always false
+        _dummy_hash = _dummy_hash or _hasher.hash(secrets.token_urlsafe(16))
+        stored, password = _dummy_hash, password + "\0never"
+    try:
+        return _hasher.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def check_password(password: str, email: str = "") -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD} characters long.")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"The password must be at most {MAX_PASSWORD} characters long.")
+    if email and password.strip().lower() == email:
+        raise AccountError("The password must not be the email address.")
+
+
+def normalize_email(email: str) -> str:
+    value = (email or "").strip().lower()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise AccountError("Enter a valid email address, like name@example.org.")
+    return value
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _later(**delta: float) -> str:
+    return now_iso(datetime.now(UTC) + timedelta(**delta))
+
+
+# -- users ------------------------------------------------------------------------------------------------------
+def sign_up(bind: Bind, email: str, password: str, display_name: str = "", *, is_admin: bool = False) -> User:
+    email = normalize_email(email)
+    check_password(password, email)
+    name = " ".join((display_name or "").split())[:100] or email.split("@", 1)[0]
+    uid = db.create_user(bind, email=email, display_name=name, password_hash=hash_password(password),
+                         is_admin=is_admin)
+    if uid is None:
+        raise AccountError("An account with this email already exists. Log in, or reset its password.")
+    return get_user(bind, uid)  # type: ignore[return-value]
+
+
+def get_user(bind: Bind, user_id: int) -> User | None:
+    row = db.get_user(bind, user_id)
+    return User.from_row(row) if row else None
+
+
+def find_user(bind: Bind, email: str) -> User | None:
+    try:
+        row = db.get_user_by_email(bind, normalize_email(email))
+    except AccountError:
+        return None
+    return User.from_row(row) if row else None
+
+
+def set_admin(bind: Bind, user_id: int, is_admin: bool = True) -> None:
+    db.update_user(bind, user_id, is_admin=is_admin)
+
+
+def update_settings(bind: Bind, user_id: int, *, display_name: str | None = None,
+                    digest_frequency: str | None = None, digest_sections: list[str] | None = None) -> User:
+    values: dict[str, Any] = {}
+    if display_name is not None:
+        name = " ".join(display_name.split())
+        if not 1 <= len(name) <= 100:
+            raise AccountError("The display name must be 1 to 100 characters.")
+        values["display_name"] = name
+    if digest_frequency is not None:
+        if digest_frequency not in FREQUENCIES:
+            raise AccountError(f"Digest frequency must be one of: {', '.join(FREQUENCIES)}.")
+        values["digest_frequency"] = digest_frequency
+    if digest_sections is not None:
+        unknown = [s for s in digest_sections if s not in SECTIONS]
+        if unknown:
+            raise AccountError(f"Unknown digest section {unknown[0]!r}; choose from {', '.join(SECTIONS)}.")
+        values["digest_sections"] = ",".join(s for s in SECTIONS if s in digest_sections)
+    if values:
+        db.update_user(bind, user_id, **values)
+    return get_user(bind, user_id)  # type: ignore[return-value]
+
+
+# -- login, rate limiting, sessions -----------------------------------------------------------------------------
+def _check_limit(bind: Bind, key: str, limit: int, window: timedelta, message: str) -> None:
+    now = datetime.now(UTC)
+    count, oldest = db.count_attempts(bind, key, now_iso(now - window))
+    if count >= limit:
+        first = datetime.fromisoformat(oldest) if oldest else now
+        raise RateLimited(message, int((first + window - now).total_seconds()) + 1)
+
+
+def login(bind: Bind, email: str, password: str, *, ip: str = "unknown") -> Session:
+    """Check the password and open a new session; raise :class:`InvalidCredentials` or :class:`RateLimited`."""
+    try:
+        email = normalize_email(email)
+    except AccountError:
+        email = (email or "").strip().lower()[:254]
+    too_many = "Too many failed logins. Wait {} before trying again, or reset your password."
+    _check_limit(bind, f"login-ip:{ip}", MAX_FAILS_PER_IP, LOGIN_WINDOW, too_many.format("a few minutes"))
+    _check_limit(bind, f"login:{email}", MAX_FAILS_PER_EMAIL, LOGIN_WINDOW, too_many.format("15 minutes"))
+    row = db.get_user_by_email(bind, email)
+    if not _verify(row["password_hash"] if row else None, password) or row is None:
+        db.record_attempt(bind, [f"login:{email}", f"login-ip:{ip}"], now_iso())
+        raise InvalidCredentials()
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        db.update_user(bind, row["id"], password_hash=hash_password(password))
+    db.clear_attempts(bind, f"login:{email}")
+    if secrets.randbelow(HOUSEKEEPING_EVERY) == 0:
+        housekeeping(bind)
+    return open_session(bind, User.from_row(row))
+
+
+def housekeeping(bind: Bind) -> None:
+    """Delete expired sessions and reset links and attempt records older than a day (run now and then by
+    logins; expired rows are ignored anyway, this only keeps the tables small)."""
+    now = datetime.now(UTC)
+    db.purge_expired(bind, now_iso(now))
+    db.purge_attempts(bind, now_iso(now - timedelta(days=1)))
+
+
+def open_session(bind: Bind, user: User) -> Session:
+    token = secrets.token_urlsafe(32)
+    sid, csrf, expires = _token_hash(token), secrets.token_urlsafe(32), _later(days=SESSION_DAYS)
+    db.add_session(bind, session_id=sid, user_id=user.id, csrf_token=csrf, expires_at=expires)
+    return Session(id=sid, user=user, csrf_token=csrf, expires_at=expires, token=token)
+
+
+def session_for(bind: Bind, token: str) -> Session | None:
+    """The live session of a cookie token, or None (unknown or expired: an expired row is deleted)."""
+    if not token or len(token) > 200:
+        return None
+    sid = _token_hash(token)
+    row = db.get_session(bind, sid)
+    if row is None:
+        return None
+    if row["expires_at"] <= now_iso():
+        db.delete_session(bind, sid)
+        return None
+    user = get_user(bind, row["user_id"])
+    if user is None:
+        return None
+    return Session(id=sid, user=user, csrf_token=row["csrf_token"], expires_at=row["expires_at"])
+
+
+def logout(bind: Bind, session_id: str) -> None:
+    db.delete_session(bind, session_id)
+
+
+def change_password(bind: Bind, user: User, current: str, new: str, *, keep_session: str | None) -> None:
+    """Change a password (the current one is required) and end every other session of the user."""
+    row = db.get_user(bind, user.id)
+    if row is None or not _verify(row["password_hash"], current):
+        raise AccountError("The current password is wrong.")
+    check_password(new, user.email)
+    db.update_user(bind, user.id, password_hash=hash_password(new))
+    db.delete_user_sessions(bind, user.id, keep=keep_session)
+
+
+# -- password reset ---------------------------------------------------------------------------------------------
+def start_reset(bind: Bind, email: str, *, ip: str = "unknown") -> tuple[User, str] | None:
+    """A reset token for ``email``'s account, or None (no such account, or too many requests for it).
+
+    The caller answers the same either way and sends the mail after the response, so neither the words nor the
+    timing say whether the email has an account. Only the per-address limit is told (it reveals nothing).
+    """
+    _check_limit(bind, f"reset-ip:{ip}", MAX_RESETS_PER_IP, RESET_WINDOW,
+                 "Too many password-reset requests from this address. Try again later.")
+    db.record_attempt(bind, [f"reset-ip:{ip}"], now_iso())
+    user = find_user(bind, email)
+    if user is None:
+        return None
+    try:
+        _check_limit(bind, f"reset:{user.email}", MAX_RESETS_PER_EMAIL, RESET_WINDOW, "")
+    except RateLimited:
+        return None  # silently: a mailbox is not flooded, and the answer stays the same
+    db.record_attempt(bind, [f"reset:{user.email}"], now_iso())
+    token = secrets.token_urlsafe(32)
+    db.add_reset(bind, token_hash=_token_hash(token), user_id=user.id, expires_at=_later(minutes=RESET_MINUTES))
+    return user, token
+
+
+def reset_is_live(bind: Bind, token: str) -> bool:
+    return bool(token) and len(token) <= 200 and db.peek_reset(bind, _token_hash(token), now_iso()) is not None
+
+
+def finish_reset(bind: Bind, token: str, new_password: str) -> User:
+    """Set a new password with a reset token (single use) and end every session of the account."""
+    user_id = db.peek_reset(bind, _token_hash(token), now_iso()) if token and len(token) <= 200 else None
+    user = get_user(bind, user_id) if user_id is not None else None
+    if user is None:
+        raise AccountError("This reset link is invalid, expired or already used. Ask for a new one.")
+    check_password(new_password, user.email)
+    if db.use_reset(bind, _token_hash(token), now_iso()) != user.id:
+        raise AccountError("This reset link is invalid, expired or already used. Ask for a new one.")
+    db.update_user(bind, user.id, password_hash=hash_password(new_password))
+    db.delete_user_sessions(bind, user.id)
+    db.clear_attempts(bind, f"login:{user.email}")
+    return user
+
+
+# -- API tokens -------------------------------------------------------------------------------------------------
+def create_api_token(bind: Bind, user: User, name: str) -> tuple[int, str]:
+    """A new token for scripts: (id, the token itself). The token is shown once; only its hash is kept."""
+    name = " ".join((name or "").split())
+    if not 1 <= len(name) <= 100:
+        raise AccountError("Give the token a name of 1 to 100 characters (what will use it?).")
+    token = "op_" + secrets.token_urlsafe(32)
+    return db.add_api_token(bind, user_id=user.id, name=name, token_hash=_token_hash(token)), token
+
+
+def user_for_api_token(bind: Bind, token: str) -> User | None:
+    if not token.startswith("op_") or len(token) > 200:
+        return None
+    row = db.get_api_token(bind, _token_hash(token))
+    if row is None:
+        return None
+    now = datetime.now(UTC)
+    last = row["last_used_at"]
+    if last is None or datetime.fromisoformat(last) < now - timedelta(minutes=5):  # one write per 5 min at most
+        db.touch_api_token(bind, row["id"], now_iso(now))
+    return get_user(bind, row["user_id"])
+
+
+# -- deletion ---------------------------------------------------------------------------------------------------
+def delete_account(bind: Bind, user: User, password: str) -> None:
+    """Delete the account and everything it did (votes, library, follows, sessions, tokens, digests)."""
+    row = db.get_user(bind, user.id)
+    if row is None or not _verify(row["password_hash"], password):
+        raise AccountError("The password is wrong; the account was not deleted.")
+    db.delete_user(bind, user.id, user.email)

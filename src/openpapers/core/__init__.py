@@ -1,0 +1,1 @@
+"""The vocabulary every feature shares: settings, typed errors, the paper records, the arXiv taxonomy."""

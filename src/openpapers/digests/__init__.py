@@ -1,0 +1,1 @@
+"""Email digests: periods, content, composition, the exactly-once outbox, SMTP delivery, unsubscribe."""

@@ -1,0 +1,238 @@
+"""Data access for the digest outbox (``digest_outbox``): the exactly-once ledger of (user, period) digests.
+
+The unique constraint on (user_id, period) is what makes a digest "once per period, ever": planning inserts
+with insert-or-ignore, so two planners (or a re-run after a crash) can never create a second row, and the
+message is composed once and stored, so any resend sends the very same bytes.
+
+Row life: ``pending`` (composed, waiting) -> ``sending`` (claimed by one sender, with ``claimed_by`` and
+``claimed_at``) -> ``sent``; or ``empty`` (nothing new: no email, final); or ``failed`` (the server refused it
+permanently, or too many attempts; final, with ``error``). A ``sending`` row whose claim is older than the lease,
+or whose claimer is known to be dead, may be claimed again: that is how a killed sender's work is resumed.
+
+Claiming is ``dialect.claim_rows`` (one ``UPDATE … WHERE id IN (SELECT … LIMIT n [FOR UPDATE SKIP LOCKED])
+RETURNING``, in a ``BEGIN IMMEDIATE`` transaction on SQLite), so concurrent senders never get the same row and
+on PostgreSQL they claim side by side instead of queueing.
+Timestamps are UTC ISO-8601 strings of one fixed width, so string comparison is time comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from openpapers.db import schema as t
+from openpapers.db.dialect import claim_rows, immediate, insert_ignore
+
+o = t.digest_outbox
+
+PENDING, SENDING, SENT, EMPTY, FAILED = "pending", "sending", "sent", "empty", "failed"
+STATUSES = (PENDING, SENDING, SENT, EMPTY, FAILED)
+
+
+def stamp(when: datetime | None = None) -> str:
+    """A fixed-width UTC timestamp (microseconds), comparable as a string."""
+    return (when or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One composed digest to record: ``message`` None (and status ``empty``) when there was nothing new."""
+
+    user_id: int
+    period: str
+    message_id: str | None
+    message: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    user_id: int
+    period: str
+    message_id: str
+    message: bytes
+    attempts: int
+
+
+def _begin(bind: Engine | Connection) -> AbstractContextManager[Connection]:
+    """A transaction on an engine, or the caller's connection as it is (the caller owns that transaction)."""
+    return bind.begin() if isinstance(bind, Engine) else nullcontext(bind)
+
+
+def planned_users(bind: Engine | Connection, period: str, user_ids: Sequence[int] | None = None) -> set[int]:
+    """Users that already have a row (whatever its status) for ``period``: planning skips them."""
+    stmt = select(o.c.user_id).where(o.c.period == period)
+    with _begin(bind) as conn:
+        if user_ids is None:
+            return {int(u) for u in conn.execute(stmt).scalars()}
+        found: set[int] = set()
+        ids = list(user_ids)
+        for i in range(0, len(ids), 500):
+            found.update(int(u) for u in conn.execute(stmt.where(o.c.user_id.in_(ids[i:i + 500]))).scalars())
+        return found
+
+
+def record_planned(bind: Engine | Connection, rows: Iterable[Planned]) -> int:
+    """Insert planned digests, ignoring (user, period) pairs that already have a row. Returns rows inserted."""
+    now = stamp()
+    values = [
+        {
+            "user_id": r.user_id,
+            "period": r.period,
+            "status": PENDING if r.message is not None else EMPTY,
+            "message_id": r.message_id,
+            "message": r.message,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for r in rows
+    ]
+    if not values:
+        return 0
+    with _begin(bind) as conn:
+        before = conn.execute(select(func.count()).select_from(o)).scalar_one()
+        conn.execute(insert_ignore(conn, o), values)
+        after = conn.execute(select(func.count()).select_from(o)).scalar_one()
+    return int(after - before)
+
+
+def _claimable(cutoff: str, dead: Sequence[str]) -> ColumnElement[bool]:
+    stale = and_(o.c.status == SENDING, o.c.claimed_at < cutoff)
+    conds = [o.c.status == PENDING, stale]
+    if dead:
+        conds.append(and_(o.c.status == SENDING, o.c.claimed_by.in_(list(dead))))
+    return or_(*conds)
+
+
+def claim(
+    bind: Engine,
+    claimer: str,
+    *,
+    limit: int = 50,
+    lease_s: float = 300.0,
+    dead: Sequence[str] = (),
+    periods: Sequence[str] | None = None,
+) -> list[Claimed]:
+    """Atomically take up to ``limit`` sendable rows for ``claimer`` (status ``sending``, attempts + 1).
+
+    Sendable: ``pending``, or ``sending`` with a claim older than ``lease_s`` seconds or held by one of the
+    ``dead`` claimers (the caller established that those processes no longer exist). ``periods`` restricts the
+    claim to some periods (None: any). Rows come back in id order (plan order).
+    """
+    now = datetime.now(UTC)
+    cutoff = stamp(now - timedelta(seconds=lease_s))
+    cond = _claimable(cutoff, dead)
+    if periods is not None:
+        cond = and_(cond, o.c.period.in_(list(periods)))
+    values = {"status": SENDING, "claimed_by": claimer, "claimed_at": stamp(now), "attempts": o.c.attempts + 1}
+    with immediate(bind) as conn:
+        rows = claim_rows(conn, o, cond, values, limit=limit, order_by=[o.c.id])
+    return sorted(
+        (Claimed(int(r.id), int(r.user_id), r.period, r.message_id, bytes(r.message), int(r.attempts)) for r in rows),
+        key=lambda c: c.id,
+    )
+
+
+def mark_sent(bind: Engine | Connection, row_id: int, claimer: str) -> bool:
+    """Record that the server accepted the message. False if the claim was lost meanwhile (lease expired and
+    another sender took the row): the caller must then not assume it alone sent it."""
+    with _begin(bind) as conn:
+        res = conn.execute(
+            update(o).where(o.c.id == row_id, o.c.claimed_by == claimer, o.c.status == SENDING)
+            .values(status=SENT, sent_at=stamp(), error=None)
+        )
+    return res.rowcount == 1
+
+
+def mark_failed(bind: Engine | Connection, row_id: int, claimer: str, error: str) -> bool:
+    """Final failure (the server refused the message permanently, or attempts ran out)."""
+    with _begin(bind) as conn:
+        res = conn.execute(
+            update(o).where(o.c.id == row_id, o.c.claimed_by == claimer, o.c.status == SENDING)
+            .values(status=FAILED, error=error[:2000])
+        )
+    return res.rowcount == 1
+
+
+def release(bind: Engine | Connection, row_ids: Sequence[int], claimer: str, error: str | None = None) -> int:
+    """Give claimed rows back (status ``pending``), e.g. after a temporary SMTP failure; returns rows released."""
+    if not row_ids:
+        return 0
+    with _begin(bind) as conn:
+        res = conn.execute(
+            update(o).where(o.c.id.in_(list(row_ids)), o.c.claimed_by == claimer, o.c.status == SENDING)
+            .values(status=PENDING, claimed_by=None, claimed_at=None, error=error[:2000] if error else None)
+        )
+    return int(res.rowcount)
+
+
+def renew(bind: Engine | Connection, row_ids: Sequence[int], claimer: str) -> set[int]:
+    """Extend the lease of rows still held by ``claimer``; returns the ids it still holds."""
+    if not row_ids:
+        return set()
+    with _begin(bind) as conn:
+        conn.execute(
+            update(o).where(o.c.id.in_(list(row_ids)), o.c.claimed_by == claimer, o.c.status == SENDING)
+            .values(claimed_at=stamp())
+        )
+        held = conn.execute(
+            select(o.c.id).where(o.c.id.in_(list(row_ids)), o.c.claimed_by == claimer, o.c.status == SENDING)
+        ).scalars()
+        return {int(i) for i in held}
+
+
+def claimers_in_flight(bind: Engine | Connection) -> list[str]:
+    """Distinct ``claimed_by`` of rows in ``sending``: the sender checks which of them are dead processes."""
+    with _begin(bind) as conn:
+        stmt = select(o.c.claimed_by).where(o.c.status == SENDING, o.c.claimed_by.is_not(None)).distinct()
+        return [str(c) for c in conn.execute(stmt).scalars()]
+
+
+def status_counts(bind: Engine | Connection, periods: Sequence[str] | None = None) -> dict[str, int]:
+    """Rows per status (every status present, zero when none), optionally for some periods only."""
+    stmt = select(o.c.status, func.count()).group_by(o.c.status)
+    if periods is not None:
+        stmt = stmt.where(o.c.period.in_(list(periods)))
+    with _begin(bind) as conn:
+        found = {str(s): int(n) for s, n in conn.execute(stmt)}
+    return {s: found.get(s, 0) for s in STATUSES}
+
+
+def get(bind: Engine | Connection, user_id: int, period: str) -> dict[str, object] | None:
+    """The row of one (user, period), as a dict, or None."""
+    with _begin(bind) as conn:
+        row = conn.execute(select(o).where(o.c.user_id == user_id, o.c.period == period)).mappings().first()
+    return dict(row) if row else None
+
+
+def delete_user(bind: Engine | Connection, user_id: int) -> int:
+    """Remove a user's outbox rows (account deletion)."""
+    with _begin(bind) as conn:
+        return int(conn.execute(delete(o).where(o.c.user_id == user_id)).rowcount)
+
+
+def recipients(bind: Engine | Connection, frequency: str) -> list[dict[str, object]]:
+    """Users whose digest frequency is ``frequency``, in id order: ``{id, email, display_name, digest_sections}``.
+
+    (A read of ``users`` that only digests need; accounts.py owns writing it.)
+    """
+    u = t.users
+    stmt = select(u.c.id, u.c.email, u.c.display_name, u.c.digest_sections).where(
+        u.c.digest_frequency == frequency).order_by(u.c.id)
+    with _begin(bind) as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def unsubscribe(bind: Engine | Connection, user_id: int, list_name: str) -> bool:
+    """Turn the digest off if the user is still on ``list_name`` (daily | weekly). True when it changed;
+    idempotent, and an old token of the other list leaves a later choice alone."""
+    u = t.users
+    with _begin(bind) as conn:
+        res = conn.execute(update(u).where(u.c.id == user_id, u.c.digest_frequency == list_name)
+                           .values(digest_frequency="off"))
+    return res.rowcount == 1

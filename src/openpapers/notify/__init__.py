@@ -1,1 +1,0 @@
-"""Outgoing email: SMTP delivery (:mod:`mail`) and the digests built on it."""

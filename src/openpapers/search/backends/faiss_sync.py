@@ -1,0 +1,156 @@
+"""The sync half of :class:`openpapers.search.backends.faiss.VectorIndex`: scan the store for changed papers, embed
+the queue, and reconcile the index with the store's vectors after a crash or a lost index.
+
+Functions, not methods, to keep each module small; they work on the index's state under its locks and are
+called only from ``VectorIndex.sync``/``pending`` (one writer at a time).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from openpapers.core.records import Paper
+from openpapers.papers.interface import Store
+from openpapers.search.backends.faiss_facets import Facets
+from openpapers.search.backends.faiss_set import hash64
+from openpapers.search.embed import paper_text, text_hash
+
+if TYPE_CHECKING:
+    from openpapers.search.backends.faiss import VectorIndex
+
+SCAN_BATCH = 2000
+EMBED_CHUNK = 128  # papers per model call group, store transaction, index add and progress report
+SAVE_EVERY_S = 300.0  # a long sync saves a generation this often, so other processes see its progress
+Progress = Callable[[int], None]
+
+
+class Embeds(Protocol):
+    """What the index needs of an embedder (:class:`~openpapers.search.embed.Embedder`, or a bench stand-in)."""
+
+    dim: int
+    model_id: str
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _day(paper: Paper) -> int:
+    return paper.published.toordinal() if paper.published else 0
+
+
+def reconcile(ix: VectorIndex, store: Store, model_id: str) -> None:
+    """Make the index hold exactly the store's vectors of ``model_id`` (no model call: vectors are read)."""
+    vset = ix._set
+    assert vset is not None
+    seen: list[np.ndarray] = []
+    rows: list[tuple[int, str, str, bytes]] = []
+
+    def flush() -> None:
+        labels = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        hashes = np.fromiter((hash64(r[2]) for r in rows), dtype=np.uint64, count=len(rows))
+        seen.append(labels)
+        pos = vset.raw_positions(labels)
+        stale = (pos < 0) | (vset.hashes[np.maximum(pos, 0)] != hashes) if vset.size else pos < 0
+        idx = np.flatnonzero(stale)
+        if len(idx):
+            ids = [rows[i][1] for i in idx.tolist()]
+            by_id = {p.id: p for p in store.get_papers(ids)}  # facets: the papers' current metadata
+            facets = [Facets.of(by_id[pid]) if pid in by_id else Facets(0, False, ()) for pid in ids]
+            vectors = np.frombuffer(b"".join(rows[i][3] for i in idx.tolist()), dtype="<f4")
+            with ix._data:
+                vset.add(labels[idx], ids, hashes[idx], vectors.reshape(len(idx), vset.dim), facets)
+        rows.clear()
+
+    for label, pid, model, digest, vector in store.iter_embeddings():
+        if model == model_id and len(vector) == 4 * vset.dim:
+            rows.append((label, pid, digest, vector))
+            if len(rows) >= 5000:
+                flush()
+    if rows:
+        flush()
+    kept = np.concatenate(seen) if seen else np.empty(0, dtype=np.int64)
+    gone = np.setdiff1d(vset.labels[vset.labels >= 0], kept)
+    if len(gone):
+        with ix._data:
+            vset.remove(gone)
+
+def scan(ix: VectorIndex, store: Store, model_id: str, after: int) -> None:
+    """Queue every paper changed after ``after`` whose stored vector is missing or stale; refresh the
+    facets of those already indexed."""
+    vset = ix._set
+    assert vset is not None
+    batch: list[Paper] = []
+
+    def flush() -> None:
+        digests = {p.id: text_hash(paper_text(p)) for p in batch}
+        state = store.embedding_state(list(digests))
+        moved: tuple[list[int], list[Facets]] = ([], [])
+        for paper in batch:
+            have = state.get(paper.id)
+            if have is None or have[1] != model_id or have[2] != digests[paper.id]:
+                ix._pending[paper.id] = _day(paper)
+            else:
+                ix._pending.pop(paper.id, None)
+            pos = vset.position_of(paper.id)
+            if pos is not None:  # categories, code or date may have changed without the text
+                moved[0].append(pos)
+                moved[1].append(Facets.of(paper))
+        with ix._data:
+            vset.facets.update(*moved)
+        batch.clear()
+
+    for paper in store.iter_papers(batch_size=SCAN_BATCH, after_seq=after):
+        batch.append(paper)
+        if len(batch) >= SCAN_BATCH:
+            flush()
+    if batch:
+        flush()
+
+def embed_pending(
+    ix: VectorIndex, store: Store, embedder: Embeds, limit: int | None, newest_first: bool, progress: Progress | None
+) -> int:
+    """Embed queued papers (newest published first unless told otherwise, at most ``limit``); returns how many."""
+    vset = ix._set
+    assert vset is not None
+    queue = list(ix._pending)  # scan order: change order
+    if newest_first:
+        queue.sort(key=lambda pid: (-ix._pending[pid], pid))
+    if limit is not None:
+        queue = queue[: max(limit, 0)]
+    done = 0
+    saved = time.monotonic()
+    for start in range(0, len(queue), EMBED_CHUNK):
+        chunk = queue[start : start + EMBED_CHUNK]
+        papers = store.get_papers(chunk)
+        by_id = {p.id: p for p in papers}
+        texts = {p.id: paper_text(p) for p in papers}
+        digests = {pid: text_hash(text) for pid, text in texts.items()}
+        state = store.embedding_state(list(texts))
+        todo = [
+            pid for pid in texts
+            if (have := state.get(pid)) is None or have[1] != embedder.model_id or have[2] != digests[pid]
+        ]
+        if todo:
+            vectors = np.asarray(embedder.embed([texts[pid] for pid in todo]), dtype=np.float32)
+            (ix.path / "DIRTY").touch()
+            rows = [(pid, embedder.model_id, digests[pid], vectors[i].astype("<f4").tobytes())
+                    for i, pid in enumerate(todo)]
+            labels = store.put_embeddings(rows)
+            with ix._data:
+                vset.add(np.array([labels[pid] for pid in todo], dtype=np.int64), todo,
+                         np.array([hash64(digests[pid]) for pid in todo], dtype=np.uint64), vectors,
+                         [Facets.of(by_id[pid]) for pid in todo])
+            done += len(todo)
+            if progress:
+                progress(done)
+        for pid in chunk:
+            ix._pending.pop(pid, None)
+        # Save now and then so other processes see progress, but never spend over ~10 % of the time saving
+        # (a save rewrites the whole graph: seconds for a million vectors).
+        if time.monotonic() - saved > max(SAVE_EVERY_S, 10 * ix._save_seconds):
+            ix._save()
+            saved = time.monotonic()
+    return done

@@ -1,0 +1,343 @@
+"""Keyword retrieval on PostgreSQL full-text search: the tantivy retriever's twin for a PostgreSQL store.
+
+Why in the database: several stateless app workers (and machines) share one PostgreSQL, so the keyword index
+must be there too rather than in per-process files under a data dir. ``search_docs`` (migration 0004) holds one
+row per paper: a weighted tsvector (title A, abstract B, author names C, organisations D; GIN index) built
+with the ``op_en`` configuration (unaccent + English Snowball stemmer, no stopwords: as the tantivy analyzer)
+and ``op_name`` for names (no stemming), plus the filter columns.
+
+Same behaviour as :class:`openpapers.search.backends.tantivy.KeywordIndex`: the same query AST
+(:mod:`openpapers.search.query`) is compiled into tsquery values built with ``phraseto_tsquery`` from bound
+parameters (user text never reaches a query parser), every word must match with the any-word fallback when too
+few do, field prefixes map to weights (``ti:`` A, ``abs:`` B, ``au:`` C, ``org:`` D), ``au:``/``org:``/``cat:``
+also match ids/category arrays, filters are SQL conditions inside the same statement, and highlights come
+from our highlighter (:mod:`openpapers.search.highlight`), never from ts_headline. Ranking is
+``ts_rank_cd`` with the title weighted 2.5x the abstract (the tantivy boosts), without length normalisation;
+when more than ``RANK_CANDIDATES`` rows match, the cheaper ``ts_rank`` first picks that many candidates.
+
+Syncing reads papers changed since the last sync (the store's ``seq``) and upserts their rows, in batches, under
+an advisory lock: two workers syncing at once take turns and the second finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+
+from openpapers.core.records import author_id, org_id
+from openpapers.papers.interface import Store
+from openpapers.search import highlight as hl
+from openpapers.search.backends.tantivy import SearchInfo, checked_request
+from openpapers.search.backends.tantivy_schema import _nfc, category_terms, days
+from openpapers.search.query import Clause, ParsedQuery, Term
+from openpapers.search.types import Filters, Hit
+
+STATE_KEY = "search:pg-keyword"  # checkpoint row: the store seq search_docs is complete up to
+SYNC_LOCK_KEY = 0x6F70_6B77  # "opkw"
+# ts_rank_cd weights in the order {D, C, B, A}: orgs, authors, abstract, title. Free words weigh the title 2.5x
+# the abstract (tantivy's TITLE_BOOST); a word restricted to one field (ti:, abs:) is scored unboosted, as there.
+WEIGHTS = "{0.1, 0.4, 0.4, 1.0}"
+FLAT = "{0.4, 0.4, 0.4, 0.4}"
+# ts_rank_cd (cover density) without length normalisation. ts_rank and the log-length/length/unique-word
+# normalisations were tried: some gained a point of recall@10 on the judged queries (demo corpus, 0.93-0.95
+# against tantivy's 0.99) but broke the orderings the ranking tests require of both backends.
+RANK = "ts_rank_cd"
+NORMALIZATION = 0
+# Two-stage ranking: ts_rank_cd costs ~14 µs a row (on top of detoasting the tsvector), so a query matching
+# 20% of 100k papers spent ~300 ms ranking. When more than RANK_CANDIDATES rows match, the cheaper ts_rank
+# (same weights; about half the cost) picks that many candidates and only those are ranked by ts_rank_cd;
+# with fewer matches every row is ranked exactly as before. On 100k papers (bench/queries.txt, 41 of 62 queries
+# over the cap) 2000 kept 99.5% of the exact top 10; 1000 was faster (p95 160 against 234 ms) but kept 98.4%.
+# See docs/search.md, "On PostgreSQL".
+PRESCORE = "ts_rank"
+RANK_CANDIDATES = 2000
+Progress = Callable[[int], None]
+# For the search transaction only. psycopg prepares a statement once its text has run 5 times, and every query
+# of one shape (say two free words) has the same text; after a few runs PostgreSQL then switches to a generic
+# plan, where the phraseto_tsquery(...) calls over bound parameters are no longer folded into constants and are
+# evaluated again for every row rechecked: 85 ms became 585 ms for "in-context learning" on 100k papers. Custom
+# plans cost a fraction of a millisecond of planning. JIT is off as well: it never paid on these queries (plan
+# costs stay below jit_above_cost at 100k papers; at larger sizes compiling would cost more than it saves).
+_SEARCH_SETTINGS = "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL jit = off"
+# Names are joined with a filler word that is deleted from the tsvector again: it leaves a hole in the
+# positions, so a phrase can never match across two authors ("Wei Qi", "Meng Li" is no "Qi Meng").
+_GAP = " opgap "
+
+_UPSERT = """
+INSERT INTO search_docs (paper_id, seq, published, has_code, categories, author_ids, org_ids, embed_hash, tsv)
+VALUES (%s, %s, %s, %s, %s::text[], %s::text[], %s::text[], %s,
+        setweight(to_tsvector('op_en', %s), 'A') || setweight(to_tsvector('op_en', %s), 'B')
+        || setweight(ts_delete(to_tsvector('op_name', %s), 'opgap'), 'C')
+        || setweight(ts_delete(to_tsvector('op_name', %s), 'opgap'), 'D'))
+ON CONFLICT (paper_id) DO UPDATE SET seq = EXCLUDED.seq, published = EXCLUDED.published,
+    has_code = EXCLUDED.has_code, categories = EXCLUDED.categories, author_ids = EXCLUDED.author_ids,
+    org_ids = EXCLUDED.org_ids, embed_hash = EXCLUDED.embed_hash, tsv = EXCLUDED.tsv
+"""
+
+
+class _Sql:
+    """Collects named parameters while a query is compiled (``%(p0)s``, ``%(p1)s`` ...)."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, Any] = {}
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"%({name})s"
+
+    def tsq(self, config: str, text: str, weights: str) -> str:
+        return f"op_weighted(phraseto_tsquery('{config}', {self.bind(text)}), '{weights}')"
+
+
+def _term(sql: _Sql, term: Term) -> tuple[str | None, str | None]:
+    """(tsquery expression, other SQL condition) for one term; either may be None."""
+    text, field = _nfc(term.text), term.field
+    if field is None:  # title/abstract words, or author names
+        return f"({sql.tsq('op_en', text, 'AB')} || {sql.tsq('op_name', text, 'C')})", None
+    if field == "title":
+        return sql.tsq("op_en", text, "A"), None
+    if field == "abstract":
+        return sql.tsq("op_en", text, "B"), None
+    if field == "author":
+        ids = f"author_ids && ARRAY[{sql.bind(author_id(text))}]::text[]" if term.phrase else None
+        return sql.tsq("op_name", text, "C"), ids
+    if field == "org":
+        return sql.tsq("op_name", text, "D"), f"org_ids && ARRAY[{sql.bind(org_id(text))}]::text[]"
+    if field == "category":
+        terms = category_terms(text)
+        return None, (f"categories && ARRAY[{sql.bind(terms[0])}]::text[]" if terms else None)
+    return None, None
+
+
+def _clause(sql: _Sql, clause: Clause) -> tuple[str | None, str | None]:
+    """A clause as a pure tsquery (when every alternative is one) or as one SQL condition."""
+    parts = [_term(sql, t) for t in clause.alternatives]
+    queries = [q for q, _ in parts if q]
+    conds = [c for _, c in parts if c]
+    query = " || ".join(queries) if queries else None
+    if not conds:
+        return (f"({query})" if query else None), None
+    if query:
+        conds.insert(0, f"tsv @@ ({query})")
+    return None, "(" + " OR ".join(conds) + ")"
+
+
+def _filters(sql: _Sql, filters: Filters) -> list[str]:
+    out: list[str] = []
+    if filters.date_from:
+        out.append(f"published >= {sql.bind(filters.date_from.isoformat())}")
+    if filters.date_to:
+        out.append(f"published <= {sql.bind(filters.date_to.isoformat())}")
+    if filters.categories:
+        cats = sorted({t for c in filters.categories for t in category_terms(c)[:1]})
+        out.append(f"categories && {sql.bind(cats)}::text[]")
+    if filters.authors:
+        out.append(f"author_ids && {sql.bind(sorted({author_id(a) for a in filters.authors}))}::text[]")
+    if filters.orgs:
+        out.append(f"org_ids && {sql.bind(sorted({org_id(o) for o in filters.orgs}))}::text[]")
+    if filters.has_code is not None:
+        out.append(f"has_code = {sql.bind(bool(filters.has_code))}")
+    return out
+
+
+def _is_free(clause: Clause) -> bool:
+    return all(t.field is None for t in clause.alternatives)
+
+
+def compile_search(parsed: ParsedQuery, filters: Filters, *, require_all: bool) -> tuple[str, str, str, _Sql]:
+    """(WHERE, rank expression, all-words sort key or "", parameters) for one search.
+
+    Mirrors :func:`openpapers.search.backends.tantivy_schema.compile_query`: free clauses are all required when
+    ``require_all``, else any one suffices (papers matching all of them still rank first); prefixed clauses
+    and filters are always required; exclusions always exclude.
+    """
+    sql = _Sql()
+    required_q: list[str] = []
+    optional_q: list[str] = []
+    where: list[str] = []
+    rank_free: list[str] = []
+    rank_field: list[str] = []
+    for clause in parsed.positive:
+        query, cond = _clause(sql, clause)
+        if query:
+            (optional_q if _is_free(clause) and not require_all else required_q).append(query)
+            if _is_free(clause):
+                rank_free.append(query)
+            elif any(t.field in ("title", "abstract") for t in clause.alternatives):
+                rank_field.append(query)
+        elif cond:
+            where.append(cond)
+    if required_q:
+        where.append(f"tsv @@ ({' && '.join(required_q)})")
+    if optional_q:
+        where.append(f"tsv @@ ({' || '.join(optional_q)})")
+    if parsed.positive and not where:
+        where.append("FALSE")  # nothing searchable in any clause (e.g. only an over-long token)
+    where.extend(_filters(sql, filters))
+    for clause in parsed.negative:
+        query, cond = _clause(sql, clause)
+        if query:
+            where.append(f"NOT (tsv @@ ({query}))")
+        elif cond:
+            where.append(f"NOT {cond}")
+    ranks = [f"{RANK}('{weights}'::float4[], tsv, {' || '.join(qs)}, {NORMALIZATION})"
+             for weights, qs in ((WEIGHTS, rank_free), (FLAT, rank_field)) if qs]
+    rank = " + ".join(ranks) or "0"
+    every = f"(tsv @@ ({' && '.join(optional_q)})) DESC, " if len(optional_q) > 1 else ""
+    return " AND ".join(where) or "TRUE", rank, every, sql
+
+
+class PgKeywordIndex:
+    """Keyword search over ``search_docs`` of a PostgreSQL store; same interface as ``KeywordIndex``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine: Engine = store.engine  # type: ignore[attr-defined]
+
+    # -- state -----------------------------------------------------------------------------------------------
+    @property
+    def last_seq(self) -> int:
+        return int((self.store.get_checkpoint(STATE_KEY) or {}).get("last_seq") or 0)
+
+    def refresh(self) -> None:
+        """Nothing to do: every worker reads the same tables, and a committed sync is visible at once."""
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT count(*) FROM search_docs").scalar_one())
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    def sync(self, store: Store, *, batch: int = 2000, progress: Progress | None = None) -> int:
+        """Upsert the rows of papers changed since the last sync, drop rows of papers merged away."""
+        return self._locked(store, batch, progress, rebuild=False)
+
+    def rebuild(self, store: Store, *, batch: int = 2000, progress: Progress | None = None) -> int:
+        return self._locked(store, batch, progress, rebuild=True)
+
+    def _locked(self, store: Store, batch: int, progress: Progress | None, *, rebuild: bool) -> int:
+        with self.engine.connect() as lock:
+            lock.exec_driver_sql(f"SELECT pg_advisory_lock({SYNC_LOCK_KEY})")
+            lock.commit()
+            try:
+                state = store.get_checkpoint(STATE_KEY)
+                head = store.current_seq()  # read first: later changes get a larger seq and come next time
+                after = int((state or {}).get("last_seq") or 0)
+                if rebuild or head < after:  # asked to, or the store was reset under us
+                    with self.engine.begin() as conn:
+                        conn.exec_driver_sql("TRUNCATE search_docs")
+                    after = 0
+                elif head == after and state is not None:
+                    return 0
+                done = self._index(store, after, head, batch, progress)
+                self._purge(store)
+                store.set_checkpoint(STATE_KEY, {"last_seq": head})
+                return done
+            finally:
+                lock.exec_driver_sql(f"SELECT pg_advisory_unlock({SYNC_LOCK_KEY})")
+                lock.commit()
+
+    def _index(self, store: Store, after: int, head: int, batch: int, progress: Progress | None) -> int:
+        from openpapers.search.embed import paper_text, text_hash  # loads onnxruntime: only when syncing
+
+        rows: list[tuple[Any, ...]] = []
+        done = 0
+
+        def flush() -> None:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(_UPSERT, rows)
+            rows.clear()
+
+        for paper in store.iter_papers(batch_size=batch, after_seq=after):
+            rows.append((
+                paper.id, head, paper.published.isoformat() if paper.published else None, bool(paper.has_code),
+                list(dict.fromkeys(t for c in paper.categories for t in category_terms(c))),
+                list(dict.fromkeys(paper.author_ids)), list(dict.fromkeys(paper.org_ids)),
+                text_hash(paper_text(paper)), _nfc(paper.title or ""), _nfc(paper.abstract or ""),
+                _nfc(_GAP.join(paper.authors)), _nfc(_GAP.join(paper.orgs)),
+            ))
+            done += 1
+            if len(rows) >= batch:
+                flush()
+                if progress:
+                    progress(done)
+        if rows:
+            flush()
+        if progress and done % batch:
+            progress(done)
+        return done
+
+    def _purge(self, store: Store) -> int:
+        """Drop rows of papers that no longer exist (merged into another): only when there are extra rows."""
+        if self.count() <= store.count_papers():
+            return 0
+        with self.engine.begin() as conn:
+            res = conn.exec_driver_sql(
+                "DELETE FROM search_docs d WHERE NOT EXISTS (SELECT 1 FROM papers p WHERE p.id = d.paper_id)")
+            return int(res.rowcount or 0)
+
+    # -- searching -------------------------------------------------------------------------------------------
+    def search(
+        self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
+    ) -> tuple[list[Hit], int]:
+        hits, total, _ = self.search_with_info(query, filters, limit, offset, highlight=highlight)
+        return hits, total
+
+    def search_with_info(
+        self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
+    ) -> tuple[list[Hit], int, SearchInfo]:
+        filters, parsed = checked_request(query, filters, limit, offset)
+        ranked = parsed.is_ranked()
+        mode = "all" if ranked else "newest"
+        with self.engine.connect() as conn:  # one snapshot-consistent connection for both tries
+            conn.exec_driver_sql(_SEARCH_SETTINGS)
+            found, total = self._run(conn, parsed, filters, limit, offset, require_all=True, newest=not ranked)
+            if ranked and total < limit and sum(1 for c in parsed.positive if _is_free(c)) > 1:
+                any_found, any_total = self._run(conn, parsed, filters, limit, offset, require_all=False)
+                if any_total > total:
+                    found, total, mode = any_found, any_total, "any"
+        hits = [Hit(paper_id=pid, score=float(score or 0.0)) for pid, score in found]
+        if highlight and hits:
+            stems = hl.query_stems(parsed.highlight_terms())
+            papers = {p.id: p for p in self.store.get_papers([h.paper_id for h in hits])}
+            for hit in hits:
+                paper = papers.get(hit.paper_id)
+                if paper is not None:
+                    hit.title_html = hl.mark(paper.title or "", stems)
+                    hit.snippet_html = hl.snippet(paper.abstract, stems) if paper.abstract else None
+        return hits, total, SearchInfo(mode, total, parsed)
+
+    def _run(self, conn: Any, parsed: ParsedQuery, filters: Filters, limit: int, offset: int, *,
+             require_all: bool, newest: bool = False) -> tuple[list[tuple[str, float]], int]:
+        where, rank, every, sql = compile_search(parsed, filters, require_all=require_all)
+        page = sql.bind(limit), sql.bind(offset)
+        if newest:
+            rows = conn.exec_driver_sql(
+                f"SELECT paper_id, published AS score, count(*) OVER () FROM search_docs WHERE {where} "
+                f"ORDER BY published DESC NULLS LAST, paper_id LIMIT {page[0]} OFFSET {page[1]}", sql.params).all()
+        else:
+            # One scan of the matches (materialised: counted once, detoasted by the GIN recheck once); the
+            # pre-score is only computed when there are more matches than candidates (the CASE reads the count).
+            cap = sql.bind(max(RANK_CANDIDATES, offset + limit))
+            pre = rank.replace(f"{RANK}(", f"{PRESCORE}(")
+            rows = conn.exec_driver_sql(
+                f"WITH m AS MATERIALIZED (SELECT paper_id, tsv FROM search_docs WHERE {where}), "
+                f"n AS MATERIALIZED (SELECT count(*) AS total FROM m), "
+                f"c AS MATERIALIZED (SELECT paper_id, tsv FROM m ORDER BY {every}"
+                f"CASE WHEN (SELECT total FROM n) > {cap} THEN {pre} END DESC NULLS LAST, paper_id LIMIT {cap}) "
+                f"SELECT paper_id, {rank} AS score, (SELECT total FROM n) FROM c "
+                f"ORDER BY {every}score DESC, paper_id LIMIT {page[0]} OFFSET {page[1]}", sql.params).all()
+        if rows:
+            total = int(rows[0][2])
+        else:  # past the last page: the window count came back with no row to carry it
+            total = int(conn.exec_driver_sql(f"SELECT count(*) FROM search_docs WHERE {where}", sql.params)
+                        .scalar_one()) if offset else 0
+        if newest:
+            return [(r[0], float(days(date.fromisoformat(r[1]))) if r[1] else 0.0) for r in rows], total
+        return [(r[0], float(r[1])) for r in rows], total
+
+
+__all__ = ["PgKeywordIndex", "compile_search"]

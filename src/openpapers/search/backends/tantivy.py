@@ -1,0 +1,295 @@
+"""Keyword retrieval: a tantivy (BM25) index of the store's papers, kept current incrementally.
+
+Layout: ``<data dir>/index/keyword/`` holds the tantivy files, ``keyword.state.json`` beside it the sync state
+(schema version, the store's change number ``seq`` indexed up to, and a fingerprint of the store: its URL, or a
+PostgreSQL database's own id). The state is written only after tantivy has committed, so a killed sync is simply
+redone (indexing is an upsert).
+
+Matching: every word must match (in the title, abstract or author names) -- the best ranking for the short
+queries people type. When that finds fewer than ``limit`` papers the search is rerun requiring any one word
+(field prefixes, exclusions and filters still apply), because a long or over-specific query should return
+near misses rather than nothing; :attr:`SearchInfo.mode` says which happened. The choice depends on the AND
+count and ``limit`` only, never on ``offset``, so every page of one query uses the same mode.
+
+Concurrency: tantivy allows one writer per index. The writer is taken only inside :meth:`KeywordIndex.sync`
+and :meth:`KeywordIndex.rebuild` (another process syncing makes them raise :class:`IndexBusyError`); searchers in
+any process keep serving the last commit and pick up a new one on their own, or at once after :meth:`refresh`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import tantivy
+
+from openpapers.core.errors import OpenPapersError
+from openpapers.db.dialect import is_postgres
+from openpapers.papers.interface import Store
+from openpapers.search import highlight as hl
+from openpapers.search.backends import tantivy_schema as ks
+from openpapers.search.query import ParsedQuery, parse_query
+from openpapers.search.types import Filters, Hit, QueryError
+
+WRITER_HEAP = 128_000_000
+MAX_RESULT_WINDOW = 10_000  # offset + limit beyond this is refused: deep pages cost much and nobody reads them
+Progress = Callable[[int], None]
+
+
+class IndexBusyError(OpenPapersError):
+    """Another process is writing the keyword index (one writer at a time)."""
+
+
+def checked_request(
+    query: str, filters: Filters | None, limit: int, offset: int
+) -> tuple[Filters, ParsedQuery]:
+    """Validate a keyword search request the same way on every backend: the page window, then the query.
+
+    Raises :class:`QueryError` with a message for the reader (bad paging, a page past
+    :data:`MAX_RESULT_WINDOW`, a query of only exclusions and no filters).
+    """
+    filters = filters or Filters()
+    if limit < 1 or offset < 0:
+        raise QueryError("limit must be at least 1 and offset at least 0")
+    if offset + limit > MAX_RESULT_WINDOW:
+        raise QueryError(f"results are available up to number {MAX_RESULT_WINDOW}: narrow the search")
+    parsed = parse_query(query or "", allow_empty=not filters.is_empty())
+    if not parsed.positive and filters.is_empty():
+        raise QueryError("add a word to search for: a query of only -exclusions would match almost everything")
+    return filters, parsed
+
+
+@dataclass(slots=True)
+class SearchInfo:
+    """How a search ran: ``mode`` is "all" (every word matched), "any" (the fallback) or "newest" (nothing to
+    rank by: filters or ``au:``/``cat:``/``org:`` only, listed newest first, ``Hit.score`` = days since 1970)."""
+
+    mode: str
+    total: int
+    query: ParsedQuery
+
+
+STORE_ID_KEY = "search:store-id"  # a server database's own id (a derived-state row: `db copy` leaves it behind)
+
+
+def store_fingerprint(store: Store) -> str:
+    """Which database index files were built from. An SQLite file is its URL (path); a server database has an id
+    of its own, kept in it, so the same database reached by another URL (host name, port, a rotated password)
+    is recognised and its files are not rebuilt for nothing. A hash either way: URLs may carry passwords and
+    the state file is plain text."""
+    engine = getattr(store, "engine", None)
+    if engine is None or not is_postgres(engine):
+        return hashlib.sha256(store.url.encode()).hexdigest()[:16]
+    read = "SELECT state FROM checkpoints WHERE key = %s"
+    with engine.begin() as conn:  # created once in the database's life; the first process to ask creates it
+        state = conn.exec_driver_sql(read, (STORE_ID_KEY,)).scalar()
+        if state is None:
+            conn.exec_driver_sql(
+                "INSERT INTO checkpoints (key, state, updated_at) VALUES (%s, %s, now()::text) "
+                "ON CONFLICT (key) DO NOTHING", (STORE_ID_KEY, orjson.dumps({"id": uuid.uuid4().hex}).decode()))
+            state = conn.exec_driver_sql(read, (STORE_ID_KEY,)).scalar_one()  # ours, or the one that won
+    return hashlib.sha256(orjson.loads(state)["id"].encode()).hexdigest()[:16]
+
+
+class KeywordIndex:
+    """The keyword index at ``path`` (created when missing). Cheap to keep open; thread-safe for searching."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.state_path = self.path.with_name(self.path.name + ".state.json")
+        self._index = self._open()
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------
+    def _open(self) -> tantivy.Index:
+        state = self._read_state()
+        if state.get("schema") not in (None, ks.SCHEMA_VERSION) and self.path.exists():
+            shutil.rmtree(self.path)  # built by another openpapers version: rebuilt from scratch by the next sync
+            self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": 0})
+        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            index = tantivy.Index(ks.SCHEMA, path=str(self.path), reuse=True)
+        except ValueError:  # files from an unknown schema and no state to say so: start over
+            shutil.rmtree(self.path)
+            self.path.mkdir(parents=True)
+            index = tantivy.Index(ks.SCHEMA, path=str(self.path), reuse=True)
+            self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": 0})
+        ks.register_analyzers(index)
+        if not self.state_path.exists():
+            self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": 0})
+        return index
+
+    def _read_state(self) -> dict[str, Any]:
+        try:
+            data = orjson.loads(self.state_path.read_bytes())
+        except (FileNotFoundError, orjson.JSONDecodeError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write_state(self, state: dict[str, Any]) -> None:
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_path.with_suffix(".tmp")
+        tmp.write_bytes(orjson.dumps(state))
+        os.replace(tmp, self.state_path)
+
+    @property
+    def last_seq(self) -> int:
+        """The store change number this index is complete up to."""
+        return int(self._read_state().get("last_seq") or 0)
+
+    def refresh(self) -> None:
+        """See the latest commit now (other processes' commits are otherwise picked up within a moment)."""
+        self._index.reload()
+
+    def count(self) -> int:
+        return int(self._index.searcher().num_docs)
+
+    def _writer(self) -> tantivy.IndexWriter:
+        try:
+            return self._index.writer(heap_size=WRITER_HEAP)
+        except ValueError as exc:
+            raise IndexBusyError(f"the keyword index {self.path} is being updated by another process") from exc
+
+    # -- writing -----------------------------------------------------------------------------------------------
+    def sync(self, store: Store, *, batch: int = 5000, progress: Progress | None = None) -> int:
+        """Index every paper changed since the last sync (upsert by id) and drop papers merged away.
+
+        Returns the number of papers (re)indexed. Everything becomes visible in one commit at the end, and the
+        new high-water mark is recorded only after it, so an interrupted sync is redone whole next time.
+        """
+        state = self._read_state()
+        fingerprint = store_fingerprint(store)
+        if state.get("store") not in (None, fingerprint):
+            return self.rebuild(store, batch=batch, progress=progress)  # another database: last_seq means nothing
+        head = store.current_seq()  # read first: changes made while we run get a larger seq and come next time
+        after = int(state.get("last_seq") or 0)
+        if head < after:  # the store was reset or replaced under us
+            return self.rebuild(store, batch=batch, progress=progress)
+        if head == after and state.get("store"):
+            return 0  # nothing changed: don't even take the writer (callers may poll)
+        done = 0
+        writer = self._writer()
+        with writer:  # leaving the block commits and releases the lock; on error we roll back first
+            try:
+                for paper in store.iter_papers(batch_size=batch, after_seq=after):
+                    writer.delete_documents_by_term("id", paper.id)
+                    writer.add_document(ks.paper_document(paper))
+                    done += 1
+                    if progress and done % batch == 0:
+                        progress(done)
+                writer.commit()
+                self._index.reload()
+                self._purge_removed(store, writer)
+            except BaseException:
+                writer.rollback()
+                raise
+        self._index.reload()
+        self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": head, "store": fingerprint})
+        if progress and done % batch:
+            progress(done)
+        return done
+
+    def _purge_removed(self, store: Store, writer: tantivy.IndexWriter) -> int:
+        """Delete documents whose paper no longer exists (merged into another, or its claims moved).
+
+        Every current paper is indexed after the upserts, so extra documents can only be such leftovers; the
+        id list is read (from the term dictionary, cheap) and checked against the store only in that case.
+        """
+        if self.count() <= store.count_papers():
+            return 0
+        ids = [term for term, _ in self._index.searcher().terms_with_prefix("id", "")]
+        gone = set(ids) - store.existing_ids(ids)
+        for pid in gone:
+            writer.delete_documents_by_term("id", pid)
+        if gone:
+            writer.commit()
+            self._index.reload()
+        return len(gone)
+
+    def rebuild(self, store: Store, *, batch: int = 5000, progress: Progress | None = None) -> int:
+        """Reindex everything from the store. Searchers keep the old contents until the single final commit."""
+        head = store.current_seq()
+        done = 0
+        writer = self._writer()
+        with writer:
+            try:
+                writer.delete_all_documents()
+                for paper in store.iter_papers(batch_size=batch):
+                    writer.add_document(ks.paper_document(paper))
+                    done += 1
+                    if progress and done % batch == 0:
+                        progress(done)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+        self._index.reload()
+        self._write_state({"schema": ks.SCHEMA_VERSION, "last_seq": head, "store": store_fingerprint(store)})
+        if progress and done % batch:
+            progress(done)
+        return done
+
+    # -- searching ---------------------------------------------------------------------------------------------
+    def search(
+        self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
+    ) -> tuple[list[Hit], int]:
+        """The best ``limit`` papers after ``offset`` for ``query`` within ``filters``, and the total count.
+
+        ``query`` uses the syntax of :mod:`openpapers.search.query`. An empty query is allowed when filters
+        are given and lists the filtered papers newest first. ``highlight=False`` leaves ``title_html`` and
+        ``snippet_html`` None (for deep candidate lists that are fused and cut before display). Raises only
+        :class:`QueryError`.
+        """
+        hits, total, _ = self.search_with_info(query, filters, limit, offset, highlight=highlight)
+        return hits, total
+
+    def search_with_info(
+        self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
+    ) -> tuple[list[Hit], int, SearchInfo]:
+        """:meth:`search`, also saying how it ran (which mode, the parsed query) for the UI and benchmarks."""
+        filters, parsed = checked_request(query, filters, limit, offset)
+        searcher = self._index.searcher()  # one snapshot for the whole search, even if a commit lands meanwhile
+        ranked = parsed.is_ranked()
+        mode = "all" if ranked else "newest"
+        hits, total = self._run(searcher, ks.compile_query(parsed, filters, require_all=True), limit, offset,
+                                newest=not ranked)
+        if ranked and total < limit and ks.free_clause_count(parsed) > 1:
+            any_hits, any_total = self._run(searcher, ks.compile_query(parsed, filters, require_all=False), limit,
+                                            offset)
+            if any_total > total:
+                hits, total, mode = any_hits, any_total, "any"
+        stems = hl.query_stems(parsed.highlight_terms()) if highlight else None
+        return [self._hit(searcher, score, addr, stems) for score, addr in hits], total, SearchInfo(mode, total, parsed)
+
+    def _run(
+        self, searcher: tantivy.Searcher, query: tantivy.Query | None, limit: int, offset: int, *, newest: bool = False
+    ) -> tuple[list[tuple[Any, tantivy.DocAddress]], int]:
+        if query is None:
+            return [], 0
+        if newest:
+            result = searcher.search(query, limit, count=True, order_by_field="published", offset=offset)
+        else:
+            result = searcher.search(query, limit, count=True, offset=offset)
+        return list(result.hits), int(result.count or 0)
+
+    def _hit(
+        self, searcher: tantivy.Searcher, score: Any, addr: tantivy.DocAddress, stems: frozenset[str] | None
+    ) -> Hit:
+        doc = searcher.doc(addr)
+        hit = Hit(paper_id=doc.get_first("id"), score=float(score or 0.0))
+        if stems is not None:
+            hit.title_html = hl.mark(doc.get_first("title") or "", stems)
+            abstract = doc.get_first("abstract")
+            hit.snippet_html = hl.snippet(abstract, stems) if abstract else None
+        return hit
+
+
+def default_path(data_dir: str | Path) -> Path:
+    """Where the keyword index of a data dir lives."""
+    return Path(data_dir) / "index" / "keyword"

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: data sets, servers, browsers, plain-SQL readers."""
