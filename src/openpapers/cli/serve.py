@@ -39,4 +39,4 @@ def serve(
     # Worker processes build their own app from the environment: hand them this command's settings that way.
     os.environ["OPENPAPERS_DATA_DIR"] = str(settings.data_dir)
     os.environ["OPENPAPERS_DATABASE_URL"] = settings.database_url
-    uvicorn.run("openpapers.web:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    uvicorn.run("openpapers.web.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
