@@ -10,7 +10,7 @@ each of two topics: someone with two interests); every other paper is ranked by 
 * both@10 (two-interest users): how often both topics appear in the top 10.
 
 Variants: ``centroid`` (cosine to the mean of the library), ``max`` (best cosine to any library paper), ``mix``
-(0.5 max + 0.5 centroid: what people/recommend.py uses), ``logreg`` (a per-user logistic regression on the
+(0.5 max + 0.5 centroid: what signals/recommend.py uses), ``logreg`` (a per-user logistic regression on the
 embeddings, library papers against 50 random corpus papers as negatives, L2-regularised), and the first three
 again on *centered* vectors (the corpus mean subtracted, re-normalised).
 """

@@ -7,7 +7,7 @@ the embedding path explicitly.
 
 Two backends: every test under tests/store, tests/search and tests/web runs twice, ``[sqlite]`` and
 ``[postgresql]`` (the ``backend`` parameter; those folders' conftest.py request ``backend_db`` for every test),
-and so does every store test of tests/notify and tests/people/test_recommend.py (their data sets are built once
+and so does every store test of tests/digests and tests/signals/test_recommend.py (their data sets are built once
 per backend and copied per test: :meth:`Backend.copy`) and of the top-level modules test_cli.py, test_ingest.py
 and test_kill_resume.py (CLI subprocesses inherit the test's ``OPENPAPERS_DATABASE_URL``; ``no_sqlite_file``
 fails a [postgresql] test that still wrote a SQLite file).

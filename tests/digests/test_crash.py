@@ -4,8 +4,8 @@ twice except a message that was in flight at a kill (at most one per kill, same 
 different digests for the period, and a run after completion sends nothing.
 
 Kill moments are random; the seed is printed (``-s``) and on failure, and ``OPENPAPERS_KILL_SEED`` replays one.
-The DB is read with plain SQL (tests/plainsql.py) after every kill, independently of
-the code under test. Runs on both backends (tests/notify/conftest.py): the child processes find the test's
+The DB is read with plain SQL (tests/helpers/plainsql.py) after every kill, independently of
+the code under test. Runs on both backends (tests/digests/conftest.py): the child processes find the test's
 PostgreSQL database through ``OPENPAPERS_DATABASE_URL``.
 """
 
@@ -35,7 +35,7 @@ SEND_KILLS = 4
 
 
 class Reader:
-    """Reads the test's database with plain SQL (tests/plainsql.py), one read transaction per query, so each
+    """Reads the test's database with plain SQL (tests/helpers/plainsql.py), one read transaction per query, so each
     query sees what was committed before it (an open SQLite read would keep its snapshot)."""
 
     def __init__(self, url: str, conn: Connection) -> None:

@@ -1,4 +1,4 @@
-"""The digest outbox's ledger rules (store/outbox.py) and lease locks (store/locks.py), on both backends."""
+"""The digest outbox's ledger rules (digests/outbox.py) and lease locks (db/locks.py), on both backends."""
 
 from __future__ import annotations
 

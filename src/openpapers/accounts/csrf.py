@@ -1,4 +1,4 @@
-"""Cross-site request forgery checks, independent of the web framework (web/auth.py applies them).
+"""Cross-site request forgery checks, independent of the web framework (accounts/auth.py applies them).
 
 Three layers, each covering what the previous cannot:
 

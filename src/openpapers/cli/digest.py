@@ -1,4 +1,4 @@
-"""``openpapers digest send|preview|status``: email digests through the exactly-once outbox (notify/send.py)."""
+"""``openpapers digest send|preview|status``: email digests through the exactly-once outbox (digests/send.py)."""
 
 from __future__ import annotations
 

@@ -5,13 +5,13 @@ Schedule (flags, or the environment for containers):
 * digests: daily at ``--digest-time`` / ``OPENPAPERS_DIGEST_TIME`` (``HH:MM``, default 07:00), weekly on
   ``--weekly-day`` / ``OPENPAPERS_DIGEST_WEEKDAY`` (mon … sun, default mon) at the same time, in
   ``--timezone`` / ``OPENPAPERS_TIMEZONE`` (default UTC). A run at day D sends the digests of reference day D − 1
-  (notify/periods.py says which periods that means).
+  (digests/periods.py says which periods that means).
 * harvests: ``openpapers harvest arxiv --via oai --set S`` for each ``--harvest-set`` /
   ``OPENPAPERS_HARVEST_SETS`` (comma-separated, e.g. ``cs,math``) at each ``--harvest-time`` /
   ``OPENPAPERS_HARVEST_TIME`` (comma-separated ``HH:MM``, default 05:00), in a child process.
 
 Several workers may run at once (e.g. one per host): digests are exactly-once through the outbox, and a harvest
-runs under a lease lock row (store/locks.py), so only one process harvests a set at a time.
+runs under a lease lock row (db/locks.py), so only one process harvests a set at a time.
 
 Catch-up: each digest job sends, besides the current period, the periods missed since the last one it
 completed (recorded in ``checkpoints``), at most ``--catch-up`` / ``OPENPAPERS_DIGEST_CATCHUP`` (default 3)

@@ -1,6 +1,6 @@
 """Table definitions (SQLAlchemy Core), shared by every SQL backend.
 
-The schema is created and evolved only by the Alembic migrations in ``store/migrations``; these objects are
+The schema is created and evolved only by the Alembic migrations in ``db/migrations``; these objects are
 what the code queries with. Claims are the source of truth; ``papers`` and its link tables are the merged
 view, rebuilt from claims whenever a claim about a paper arrives.
 """
@@ -154,7 +154,7 @@ counters = Table(
     Column("value", Integer, nullable=False),
 )
 
-# One sentence-embedding vector per paper (search/vectors.py). ``label`` is the vector's id in the ANN index:
+# One sentence-embedding vector per paper (search/backends/faiss.py). ``label`` is the vector's id in the ANN index:
 # AUTOINCREMENT so a deleted paper's label is never handed to another paper, and a re-embedded paper keeps
 # its label (the row is updated in place). ``model`` + ``text_hash`` say when the vector is stale.
 embeddings = Table(
@@ -173,7 +173,7 @@ embeddings = Table(
 # People (accounts, their signals, their digests). Times are ISO-8601 UTC strings like the rest of the schema, so
 # they sort and compare as text on every backend. ``paper_id`` columns hold the paper id at the time of the action;
 # readers resolve merged-away ids through ``paper_aliases``. Deleting an account deletes every row with its
-# ``user_id`` (people/accounts.py lists the tables), so no foreign keys are needed for that and bulk paper merges
+# ``user_id`` (accounts/service.py lists the tables), so no foreign keys are needed for that and bulk paper merges
 # never touch these tables.
 
 users = Table(

@@ -1,13 +1,13 @@
 """A digest as an email: multipart/alternative (text/plain + text/html), RFC 8058 one-click unsubscribe headers,
 and a deterministic Message-ID, serialised once to the bytes the outbox stores and every (re)send transmits.
 
-* Both parts come from Jinja2 templates in ``notify/templates``: the HTML one autoescaped (titles and author
+* Both parts come from Jinja2 templates in ``digests/templates``: the HTML one autoescaped (titles and author
   names are untrusted text) with inline CSS only (mail clients drop ``<style>`` and external sheets), the text
   one verbatim. Every paper links to its page on the site, every author to theirs, and the footer to the
   settings page and the unsubscribe page — all absolute, under ``OPENPAPERS_BASE_URL``.
 * ``List-Unsubscribe: <BASE/unsubscribe?token=…>`` (plus ``<mailto:…>`` when ``OPENPAPERS_UNSUBSCRIBE_MAILTO``
   is set) and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``: mail providers show an "unsubscribe"
-  button that POSTs to that URL (web/unsubscribe.py); the token is signed (notify/unsubscribe.py).
+  button that POSTs to that URL (digests/unsubscribe_routes.py); the token is signed (digests/unsubscribe.py).
 * Message-ID ``<digest.{user}.{period}.{hash}@{domain}>``, the hash over the text part: the same digest always
   carries the same id, which is what lets a mail client show a resent message only once.
 * Headers are never folded inside the unsubscribe URL (``max_line_length`` 998, the SMTP limit), so providers

@@ -52,7 +52,7 @@ class DigestPeriod:
 
     @property
     def site_path(self) -> str:
-        """The site's page listing the same papers (web/periods.py keys)."""
+        """The site's page listing the same papers (papers/feed_periods.py keys)."""
         if self.frequency == "daily":
             return f"/day/{self.start.isoformat()}"
         year, week, _ = self.start.isocalendar()

@@ -6,7 +6,7 @@ ignores an existing (user, period) row, so the unique constraint alone guarantee
 ever, whatever runs concurrently or again. Rows are committed per batch; a kill loses only the batch in flight,
 whose users are simply planned again by the next run (nothing was sent for them).
 
-**Send.** Claim a few rows atomically (store/outbox.py: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, one
+**Send.** Claim a few rows atomically (digests/outbox.py: ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, one
 ``UPDATE … RETURNING`` on SQLite), hand each message's stored bytes to the SMTP server on one connection, and
 mark it ``sent`` in its own transaction right after the server's 250. A claim is a lease: rows left in
 ``sending`` by a sender that died are taken again once the lease is over, or at once when the claimer is known
@@ -139,7 +139,7 @@ def plan_period(
     shard: tuple[int, int] | None = None,
 ) -> PlanReport:
     """Record a digest row for every user of the period's frequency who has none yet (with ``shard=(i, n)``,
-    only users whose id is i modulo n: how notify/parallel.py splits the work)."""
+    only users whose id is i modulo n: how digests/parallel.py splits the work)."""
     from openpapers.signals.ranking_queries import user_signals
 
     engine = _engine(store)

@@ -2,7 +2,7 @@
 
 * ``POST /unsubscribe?token=…`` turns the digest off. Mail providers send it when the reader presses their
   "unsubscribe" button, with the body ``List-Unsubscribe=One-Click`` and no cookies, so RFC 8058 forbids asking
-  for anything more: the signed token (notify/unsubscribe.py) is the authorisation. It is idempotent.
+  for anything more: the signed token (digests/unsubscribe.py) is the authorisation. It is idempotent.
 * ``GET /unsubscribe?token=…`` (the link in the message footer) only shows a confirmation page with a button
   that makes that POST: link scanners and prefetchers follow GET links, and must not unsubscribe anyone.
 * A bad, tampered or expired token gets a 400 page that says so.

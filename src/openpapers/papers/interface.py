@@ -176,7 +176,7 @@ class Store(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- embeddings (search/vectors.py); not abstract so that other stores can add them later ------------------
+    # -- embeddings (search/backends/faiss.py); not abstract so that other stores can add them later ------------------
     # A row is (label, paper_id, model, text_hash, vector): ``label`` is a stable integer id for the vector
     # index (kept when the paper is re-embedded, never reused), ``vector`` float32 little-endian bytes.
     def embedding_state(self, paper_ids: Iterable[str]) -> dict[str, tuple[int, str, str]]:

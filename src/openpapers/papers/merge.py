@@ -1,6 +1,6 @@
 """Merge claims about one paper into the canonical :class:`Paper`, field by field, keeping provenance.
 
-Rules (documented in docs/merge.md, tested in tests/test_merge.py):
+Rules (documented in docs/merge.md, tested in tests/papers/test_merge.py):
 
 * Every field is chosen independently; the winning claim is recorded in ``Paper.provenance``.
 * Unknown (None / empty) never beats known.
@@ -191,7 +191,7 @@ def merge_records(records: Sequence[PaperRecord], paper_id: str | None = None) -
 def _from_one(rec: PaperRecord, paper_id: str | None) -> Paper:
     """The merge of a single claim, built directly: the common case of a bulk import, ~10x cheaper.
 
-    Must agree with the general path (tests/test_merge.py checks both on the same records).
+    Must agree with the general path (tests/papers/test_merge.py checks both on the same records).
     """
     p = _prov(rec)
     prov = {name: p for name in _SINGLE_FIELDS if getattr(rec, name) not in (None, "", [])}

@@ -259,7 +259,7 @@ class SqlStore(Store):
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(t.papers)).scalar_one())
 
-    # -- browsing (SQL in store/browse.py) ---------------------------------------------------------------------
+    # -- browsing (SQL in papers/browse.py) ---------------------------------------------------------------------
     def list_papers(
         self, scope: PaperScope, *, order: str = "newest", limit: int = 50, offset: int = 0
     ) -> PaperSlice:
@@ -306,7 +306,7 @@ class SqlStore(Store):
     def close(self) -> None:
         self.engine.dispose()
 
-    # -- embeddings (SQL in store/embeddings.py) ---------------------------------------------------------------
+    # -- embeddings (SQL in search/embeddings_repository.py) ---------------------------------------------------------------
     def embedding_state(self, paper_ids: Iterable[str]) -> dict[str, tuple[int, str, str]]:
         return emb.embedding_state(self.engine, paper_ids)
 

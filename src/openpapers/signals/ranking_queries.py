@@ -1,4 +1,4 @@
-"""Read-only queries behind trending (people/trending.py) and recommendations (people/recommend.py).
+"""Read-only queries behind trending (signals/trending.py) and recommendations (signals/recommend.py).
 
 Plain functions taking a SQLAlchemy ``Engine`` or ``Connection``, written in SQLAlchemy Core so they run on SQLite
 and PostgreSQL alike. Everything that needs arithmetic beyond counting (time decay, similarity) happens in numpy
