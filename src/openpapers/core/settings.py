@@ -52,20 +52,20 @@ class _Group(BaseModel):
 
 
 def _env(name: str, description: str) -> Any:
-    return Field(None, validation_alias=name, description=description)
+    return Field(default=None, validation_alias=name, description=description)
 
 
 class DatabaseSettings(_Group):
-    url: str = Field("", validation_alias="OPENPAPERS_DATABASE_URL",
+    url: str = Field(default="", validation_alias="OPENPAPERS_DATABASE_URL",
                      description="SQLAlchemy URL; default sqlite:///<data dir>/openpapers.db")
 
 
 class WebSettings(_Group):
-    base_url: str | None = Field(None, validation_alias="OPENPAPERS_BASE_URL",
+    base_url: str | None = Field(default=None, validation_alias="OPENPAPERS_BASE_URL",
                                  description="the site's public URL (links in emails, Secure cookies)")
-    cache: bool = Field(True, validation_alias="OPENPAPERS_WEB_CACHE",
+    cache: bool = Field(default=True, validation_alias="OPENPAPERS_WEB_CACHE",
                         description="the in-process anonymous response cache (0 turns it off)")
-    warm_up: bool = Field(False, validation_alias="OPENPAPERS_WARM_UP",
+    warm_up: bool = Field(default=False, validation_alias="OPENPAPERS_WARM_UP",
                           description="open the search indexes and model as the app starts (serve turns it on)")
 
     @field_validator("base_url", mode="before")
@@ -86,9 +86,9 @@ class WebSettings(_Group):
 
 class SearchSettings(_Group):
     keyword_index: Literal["database", "local"] = Field(
-        "database", validation_alias="OPENPAPERS_KEYWORD_INDEX",
+        default="database", validation_alias="OPENPAPERS_KEYWORD_INDEX",
         description="PostgreSQL keyword search: in the database, or tantivy files per host")
-    embed_on_import: int = Field(2000, ge=0, validation_alias="OPENPAPERS_EMBED_ON_IMPORT",
+    embed_on_import: int = Field(default=2000, ge=0, validation_alias="OPENPAPERS_EMBED_ON_IMPORT",
                                  description="papers an import embeds at once (the rest wait for `index`)")
 
     @field_validator("keyword_index", mode="before")
@@ -116,13 +116,15 @@ class MailSettings(_Group):
 class ScheduleSettings(_Group):
     """``openpapers worker``'s schedule; its flags win over these (parsed by the worker command)."""
 
-    digest_time: str = Field("07:00", validation_alias="OPENPAPERS_DIGEST_TIME", description="HH:MM")
-    digest_weekday: str = Field("mon", validation_alias="OPENPAPERS_DIGEST_WEEKDAY", description="mon … sun")
-    timezone: str = Field("UTC", validation_alias="OPENPAPERS_TIMEZONE", description="time zone of the times")
-    digest_catchup: int = Field(3, ge=0, le=60, validation_alias="OPENPAPERS_DIGEST_CATCHUP",
+    digest_time: str = Field(default="07:00", validation_alias="OPENPAPERS_DIGEST_TIME", description="HH:MM")
+    digest_weekday: str = Field(default="mon", validation_alias="OPENPAPERS_DIGEST_WEEKDAY", description="mon … sun")
+    timezone: str = Field(default="UTC", validation_alias="OPENPAPERS_TIMEZONE", description="time zone of the times")
+    digest_catchup: int = Field(default=3, ge=0, le=60, validation_alias="OPENPAPERS_DIGEST_CATCHUP",
                                 description="missed digest periods to send at most")
-    harvest_sets: str = Field("", validation_alias="OPENPAPERS_HARVEST_SETS", description="comma-separated sets")
-    harvest_time: str = Field("05:00", validation_alias="OPENPAPERS_HARVEST_TIME", description="HH:MM[,HH:MM…]")
+    harvest_sets: str = Field(default="", validation_alias="OPENPAPERS_HARVEST_SETS",
+                              description="comma-separated sets")
+    harvest_time: str = Field(default="05:00", validation_alias="OPENPAPERS_HARVEST_TIME",
+                              description="HH:MM[,HH:MM…]")
 
 
 def _default_data_dir() -> Path:
