@@ -26,7 +26,7 @@ from helpers.accountkit import (
 )
 from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
-from openpapers.core.settings import Settings
+from openpapers.core.settings import Settings, resolve_settings
 
 cheap = pytest.fixture(autouse=True, scope="module")(use_cheap_hashing)
 
@@ -78,7 +78,7 @@ def test_sign_up_sets_a_hardened_session_cookie(client: TestClient) -> None:
 
 
 def test_cookies_are_secure_behind_an_https_base_url(settings: Settings) -> None:
-    https = Settings(settings.data_dir, settings.database_url, base_url="https://papers.example.org")
+    https = resolve_settings(settings.data_dir, settings.database_url, base_url="https://papers.example.org")
     with client_for(https, base_url="https://papers.example.org") as c:
         assert "Secure" in cookie_line(c.get("/login"), "op_csrf")
         token = csrf_from(c.get("/signup").text)

@@ -47,7 +47,7 @@ def engine(request: Request) -> Any:
 def site_url(request: Request) -> str:
     """Absolute links in emails come from OPENPAPERS_BASE_URL, never from the request's Host header (which a
     client chooses: trusting it would let anyone mail reset links pointing at their own site)."""
-    return web(request).settings.base_url or mail.base_url()
+    return web(request).settings.public_url
 
 
 def _back_to(request: Request, next_url: str | None, session: accounts.Session, default: str = "/") -> Response:
@@ -135,7 +135,7 @@ def send_reset_mail(user: User, link: str) -> None:
             f"account {user.email}. Set a new one here (the link works once, for an hour):\n\n{link}\n\n"
             "If you did not ask for this, ignore this email: your password stays as it is.\n")
     try:
-        smtp = mail.SmtpSettings.from_env()
+        smtp = mail.SmtpSettings.from_env()  # read when sent: a bad SMTP variable never stops the app
         result = mail.send_message(smtp, mail.new_message(smtp, user.email, "Reset your openpapers password", text))
         if not result.ok:
             log.error("password-reset mail to user %s refused: %s", user.id, result.error)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 
 from openpapers import __version__
-from openpapers.core.settings import Settings, resolve_settings
+from openpapers.core.settings import Settings, SettingsError, resolve_settings
 from openpapers.papers.ingest import BadInput
 from openpapers.papers.interface import Store
 from openpapers.papers.store import open_store
@@ -43,17 +43,28 @@ def _version(value: bool) -> None:
 def _main(
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="Data directory (env OPENPAPERS_DATA_DIR).", envvar="OPENPAPERS_DATA_DIR"),
+        typer.Option("--data-dir", help="Data directory (env OPENPAPERS_DATA_DIR)."),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
     ] = False,
 ) -> None:
-    state.settings = resolve_settings(data_dir)
+    """Build the process's one Settings from the flags and the environment; every command reads ``state.settings``."""
+    try:
+        state.settings = resolve_settings(data_dir)
+    except SettingsError as exc:
+        fail(exc)
 
 
 def open_cli_store() -> Store:
     return open_store(state.settings)
+
+
+def cli_search(store: Store) -> Any:
+    """The search service over ``store`` with this process's search settings (a SearchService)."""
+    from openpapers.search.service import SearchService
+
+    return SearchService(store, state.settings.data_dir, settings=state.settings.search)
 
 
 def parse_date(value: str | None, option: str) -> date | None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from openpapers.cli.common import Quiet, app, err, fail, open_cli_store, out, parse_date, state
+from openpapers.cli.common import Quiet, app, cli_search, err, fail, open_cli_store, out, parse_date, state
 from openpapers.core.errors import OpenPapersError
 
 digest_app = typer.Typer(help="Email digests (daily or weekly, per user).", no_args_is_help=True)
@@ -46,18 +46,17 @@ def send(
     """Plan every user's digest for the period (once, ever) and send what is pending. Safe to re-run and to run
     in several processes: each digest is sent once (see docs/people.md)."""
     from openpapers.digests.send import SendError, mail_context, periods_for, run
-    from openpapers.digests.smtp import SmtpSettings, base_url
-    from openpapers.search.service import SearchService
+    from openpapers.digests.smtp import SmtpSettings
 
     freq = _frequency(frequency)
     reference = parse_date(when, "--date") or default_reference()
     try:
-        smtp = SmtpSettings.from_env()
+        smtp = SmtpSettings.from_settings(state.settings.mail)
         with open_cli_store() as store:
-            ctx = mail_context(store, smtp, base_url())
+            ctx = mail_context(store, smtp, state.settings.public_url)
             if jobs == 1:
                 report = run(store, smtp, ctx, periods_for(reference, freq),
-                             search=SearchService(store, state.settings.data_dir), lease_s=lease, send=not plan_only,
+                             search=cli_search(store), lease_s=lease, send=not plan_only,
                              plan_batch=plan_batch)
         if jobs > 1:
             from openpapers.digests.parallel import run_parallel
@@ -93,8 +92,7 @@ def preview(
     from openpapers.digests.content import PeriodDigests, Recipient
     from openpapers.digests.periods import period_for
     from openpapers.digests.send import mail_context
-    from openpapers.digests.smtp import SmtpSettings, base_url
-    from openpapers.search.service import SearchService
+    from openpapers.digests.smtp import SmtpSettings
     from openpapers.signals.repository import list_follows
 
     reference = parse_date(when, "--date") or default_reference()
@@ -108,12 +106,13 @@ def preview(
         period = period_for(_frequency(freq), reference)
         user = Recipient(int(row["id"]), row["email"], row["display_name"], freq,
                          tuple(s for s in str(row["digest_sections"]).split(",") if s))
-        digest = PeriodDigests(store, period, search=SearchService(store, state.settings.data_dir)).build(
+        digest = PeriodDigests(store, period, search=cli_search(store)).build(
             user, list_follows(engine, user.id))
         if digest.is_empty:
             err.print(f"{period.key}: nothing new for {email}: no email would be sent", markup=False)
             return
-        composed = compose(digest, mail_context(store, SmtpSettings.from_env(), base_url()))
+        smtp = SmtpSettings.from_settings(state.settings.mail)
+        composed = compose(digest, mail_context(store, smtp, state.settings.public_url))
     import email as email_pkg
     from email import policy
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
@@ -61,19 +60,18 @@ def _import_and_index(
 
 
 def update_indexes(store: Any, *, quiet: bool) -> None:
-    """Keep search current after an import: keyword index fully, embeddings for up to EMBED_ON_IMPORT papers
-    (newest first; ``openpapers index`` embeds the rest, and keyword search covers them meanwhile)."""
+    """Keep search current after an import: keyword index fully, embeddings for up to
+    ``OPENPAPERS_EMBED_ON_IMPORT`` papers (``Settings.search.embed_on_import``, default 2000; newest first;
+    ``openpapers index`` embeds the rest, and keyword search covers them meanwhile)."""
     from openpapers.search.service import SearchService
 
-    limit = int(os.environ.get("OPENPAPERS_EMBED_ON_IMPORT", EMBED_ON_IMPORT))
-    done = SearchService(store, state.settings.data_dir).sync(embed_limit=limit, semantic=limit > 0)
+    settings = state.settings
+    limit = settings.search.embed_on_import
+    done = SearchService(store, settings.data_dir, settings=settings.search).sync(embed_limit=limit, semantic=limit > 0)
     if not quiet:
         pending = done.get("pending_embeddings", 0)
         tail = f"; {pending} papers await embedding: run `openpapers index`" if pending else ""
         err.print(f"indexed: {done.get('keyword', 0)} keyword, {done.get('embedded', 0)} embedded{tail}")
-
-
-EMBED_ON_IMPORT = 2000
 
 
 def _print_report(report: ImportReport, quiet: bool) -> None:

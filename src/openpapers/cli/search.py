@@ -9,14 +9,12 @@ import orjson
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from openpapers.cli.common import Quiet, app, err, open_cli_store, out, parse_date, state
+from openpapers.cli.common import Quiet, app, cli_search, err, open_cli_store, out, parse_date
 from openpapers.papers.interface import Store
 
 
 def _service(store: Store) -> Any:
-    from openpapers.search.service import SearchService
-
-    return SearchService(store, state.settings.data_dir)
+    return cli_search(store)
 
 
 def _filters(

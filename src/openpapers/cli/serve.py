@@ -1,4 +1,10 @@
-"""``openpapers serve``: the web app (pages, JSON API, feeds) on uvicorn."""
+"""``openpapers serve``: the web app (pages, JSON API, feeds) on uvicorn.
+
+With ``--workers N`` uvicorn starts N processes that each import the app factory: they get this command's
+:class:`~openpapers.core.settings.Settings` serialised as JSON in the one variable ``OPENPAPERS_SERVE_SETTINGS``
+(read by :func:`openpapers.web.app.create_worker_app`), so what they serve is exactly what the flags and the
+environment said here, and no other variable is rewritten.
+"""
 
 from __future__ import annotations
 
@@ -23,20 +29,20 @@ def serve(
     """
     import uvicorn
 
-    from openpapers.web.app import WARM_UP_ENV, create_app
+    from openpapers.core.settings import settings_for_workers
+    from openpapers.web.app import create_app
 
-    settings = state.settings
+    # Each worker opens its indexes and loads the query model as it starts, not on a reader's first search.
+    settings = state.settings.model_copy(update={"web": state.settings.web.model_copy(update={"warm_up": True})})
     err.print(f"openpapers: serving {settings.data_dir} on http://{host}:{port}/ ({workers} "
               f"process{'es' if workers > 1 else ''})", markup=False, highlight=False)
     # uvicorn's own access log is off: the app writes a structured one. proxy_headers trusts X-Forwarded-* from
     # loopback only (uvicorn's default forwarded_allow_ips), so feeds get the right host name behind a proxy.
     options = {"host": host, "port": port, "access_log": False, "log_level": "warning", "proxy_headers": True}
-    # Each worker opens its indexes and loads the query model as it starts, not on a reader's first search.
-    os.environ.setdefault(WARM_UP_ENV, "1")
     if workers == 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return
-    # Worker processes build their own app from the environment: hand them this command's settings that way.
-    os.environ["OPENPAPERS_DATA_DIR"] = str(settings.data_dir)
-    os.environ["OPENPAPERS_DATABASE_URL"] = settings.database_url
-    uvicorn.run("openpapers.web.app:create_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    # Worker processes are started by uvicorn and inherit this process's environment: one dedicated variable
+    # carries the settings (the factory reads it), instead of rewriting the variables they came from.
+    os.environ.update(settings_for_workers(settings))
+    uvicorn.run("openpapers.web.app:create_worker_app", factory=True, workers=workers, **options)  # type: ignore[arg-type]

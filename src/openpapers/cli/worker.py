@@ -1,6 +1,6 @@
 """``openpapers worker``: a long-running scheduler (APScheduler) for harvests and digests.
 
-Schedule (flags, or the environment for containers):
+Schedule (flags, or the environment for containers: ``Settings.schedule``; a flag wins over its variable):
 
 * digests: daily at ``--digest-time`` / ``OPENPAPERS_DIGEST_TIME`` (``HH:MM``, default 07:00), weekly on
   ``--weekly-day`` / ``OPENPAPERS_DIGEST_WEEKDAY`` (mon … sun, default mon) at the same time, in
@@ -122,7 +122,7 @@ def digest_job(settings: Settings, config: WorkerConfig, frequency: str, now: da
     it ran. Idempotent: a period already done costs two queries."""
     from openpapers.digests.periods import catch_up, parse
     from openpapers.digests.send import mail_context, run
-    from openpapers.digests.smtp import SmtpSettings, base_url
+    from openpapers.digests.smtp import SmtpSettings
     from openpapers.papers.store import open_store
     from openpapers.search.service import SearchService
 
@@ -134,9 +134,9 @@ def digest_job(settings: Settings, config: WorkerConfig, frequency: str, now: da
     try:
         last = (store.get_checkpoint(key) or {}).get("period")
         periods = catch_up(frequency, reference, last, config.catch_up)
-        smtp = SmtpSettings.from_env()
-        ctx = mail_context(store, smtp, base_url())
-        search = SearchService(store, settings.data_dir)
+        smtp = SmtpSettings.from_settings(settings.mail)
+        ctx = mail_context(store, smtp, settings.public_url)
+        search = SearchService(store, settings.data_dir, settings=settings.search)
         for period in periods:
             report = run(store, smtp, ctx, [period], search=search)
             p = report.plans[0]
@@ -216,25 +216,31 @@ def build_scheduler(settings: Settings, config: WorkerConfig, scheduler_cls: Any
 
 @app.command("worker")
 def worker(
-    digest_time: Annotated[str, typer.Option(envvar="OPENPAPERS_DIGEST_TIME", help="Digest time, HH:MM")] = "07:00",
-    weekly_day: Annotated[str, typer.Option(envvar="OPENPAPERS_DIGEST_WEEKDAY", help="Weekly digest day")] = "mon",
-    timezone: Annotated[str, typer.Option(envvar="OPENPAPERS_TIMEZONE", help="Time zone of the times")] = "UTC",
-    catch_up: Annotated[int, typer.Option(min=0, max=60, envvar="OPENPAPERS_DIGEST_CATCHUP",
-                                          help="Missed digest periods to send at most")] = 3,
-    harvest_set: Annotated[list[str] | None, typer.Option(
-        "--harvest-set", envvar="OPENPAPERS_HARVEST_SETS", help="OAI set to harvest (repeat, or comma-separate)")
+    digest_time: Annotated[str | None, typer.Option(
+        help="Digest time, HH:MM [env OPENPAPERS_DIGEST_TIME; default: 07:00]")] = None,
+    weekly_day: Annotated[str | None, typer.Option(
+        help="Weekly digest day [env OPENPAPERS_DIGEST_WEEKDAY; default: mon]")] = None,
+    timezone: Annotated[str | None, typer.Option(
+        help="Time zone of the times [env OPENPAPERS_TIMEZONE; default: UTC]")] = None,
+    catch_up: Annotated[int | None, typer.Option(
+        min=0, max=60, help="Missed digest periods to send at most [env OPENPAPERS_DIGEST_CATCHUP; default: 3]")
     ] = None,
-    harvest_time: Annotated[str, typer.Option(envvar="OPENPAPERS_HARVEST_TIME",
-                                              help="Harvest times, HH:MM[,HH:MM…]")] = "05:00",
+    harvest_set: Annotated[list[str] | None, typer.Option(
+        "--harvest-set", help="OAI set to harvest (repeat, or comma-separate) [env OPENPAPERS_HARVEST_SETS]")
+    ] = None,
+    harvest_time: Annotated[str | None, typer.Option(
+        help="Harvest times, HH:MM[,HH:MM…] [env OPENPAPERS_HARVEST_TIME; default: 05:00]")] = None,
     no_digests: Annotated[bool, typer.Option("--no-digests", help="Only harvest")] = False,
     once: Annotated[bool, typer.Option("--once", help="Run the due digests (with catch-up) once and exit")] = False,
 ) -> None:
     """Run harvests and digests on a schedule (see docs/people.md); logs one line per job run on stderr."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = make_config(digest_time, weekly_day, timezone, catch_up, harvest_set or [], harvest_time,
-                         digests=not no_digests)
     settings = state.settings
+    env = settings.schedule  # a flag wins over its variable
+    config = make_config(digest_time or env.digest_time, weekly_day or env.digest_weekday, timezone or env.timezone,
+                         env.digest_catchup if catch_up is None else catch_up, harvest_set or env.harvest_sets.split(),
+                         harvest_time or env.harvest_time, digests=not no_digests)
     if once:
         for freq in ("daily", "weekly"):
             digest_job(settings, config, freq)

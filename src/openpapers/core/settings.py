@@ -1,45 +1,280 @@
-"""Where openpapers keeps its data, resolved once: flag, then environment, then a documented default.
+"""One :class:`Settings` object for the whole process, built once from flags and the environment, then passed down.
 
-* data dir: ``--data-dir`` > ``$OPENPAPERS_DATA_DIR`` > the platform's user data dir
-  (``~/.local/share/openpapers`` on Linux).
-* database: ``$OPENPAPERS_DATABASE_URL`` > ``sqlite:///<data dir>/openpapers.db``.
-* public base URL: ``$OPENPAPERS_BASE_URL`` (e.g. ``https://papers.example.org``), used where a link must be
-  absolute outside a request (emails) and to decide whether cookies are ``Secure``; None when unset.
+Why one object: the same variable used to be read in many modules, each with its own parsing and default (the
+public base URL resolved two ways), and ``serve`` handed its settings to worker processes by rewriting
+``os.environ``. Now this module is the only reader of the ``OPENPAPERS_*`` variables: the CLI callback builds a
+:class:`Settings` (flags win over the environment, the environment over the documented defaults) and hands it to
+the web app (``create_app(settings)``), the commands, the worker, digest sending and the search service.
 
-Search on PostgreSQL: ``$OPENPAPERS_KEYWORD_INDEX`` = ``database`` (default) or ``local`` (tantivy files per
-host, synced from the database), read by :mod:`openpapers.search.retrievers`.
+Every setting keeps the variable name it always had; the groups (``database``, ``web``, ``search``, ``mail``,
+``schedule``) only sort them by meaning, each field naming its variable through an explicit alias. A blank
+variable counts as unset. A value that cannot work stops the build with one line naming the variable
+(:class:`SettingsError`).
 
-Mail (SMTP) settings are read by :class:`openpapers.digests.smtp.SmtpSettings.from_env`; they matter only to the
-commands that send mail, so a bad SMTP variable never stops the web app from starting.
+Two deliberate exceptions to "validated at build":
+
+* the mail group is kept as the strings given: :meth:`openpapers.digests.smtp.SmtpSettings.from_settings` checks
+  them when mail is to be sent, so a bad SMTP variable never stops the web app from starting;
+* the web app reads the mail group again (:func:`load_mail_settings`) when it sends a password-reset mail, so an
+  SMTP server configured after the app started is used.
+
+``serve --workers N`` starts processes that must build the same app: they get this object serialised as JSON in
+the one variable :data:`SERVE_SETTINGS_ENV` (see :func:`settings_for_workers`), not by changing other variables.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 from platformdirs import user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+from openpapers.core.errors import OpenPapersError
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # links in emails when OPENPAPERS_BASE_URL is not set
+SERVE_SETTINGS_ENV = "OPENPAPERS_SERVE_SETTINGS"  # set by `serve --workers N` for its worker processes only
+_UNSTRIPPED = frozenset({"OPENPAPERS_SMTP_PASSWORD"})  # spaces may be part of a password
+_FALSE = ("0", "false", "no", "off")
+G = TypeVar("G", bound=BaseModel)
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    data_dir: Path
-    database_url: str
-    base_url: str | None = None  # the site's public URL without a trailing slash, when configured
+class SettingsError(OpenPapersError):
+    """A setting holds a value that cannot work; the message names its environment variable."""
 
 
-def env_base_url() -> str | None:
-    """``$OPENPAPERS_BASE_URL`` without its trailing slash, or None when unset or blank."""
-    value = os.environ.get("OPENPAPERS_BASE_URL", "").strip().rstrip("/")
-    return value or None
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+
+def _env(name: str, description: str) -> Any:
+    return Field(default=None, validation_alias=name, description=description)
+
+
+class DatabaseSettings(_Group):
+    url: str = Field(default="", validation_alias="OPENPAPERS_DATABASE_URL",
+                     description="SQLAlchemy URL; default sqlite:///<data dir>/openpapers.db")
+
+
+class WebSettings(_Group):
+    base_url: str | None = Field(default=None, validation_alias="OPENPAPERS_BASE_URL",
+                                 description="the site's public URL (links in emails, Secure cookies)")
+    cache: bool = Field(default=True, validation_alias="OPENPAPERS_WEB_CACHE",
+                        description="the in-process anonymous response cache (0 turns it off)")
+    warm_up: bool = Field(default=False, validation_alias="OPENPAPERS_WARM_UP",
+                          description="open the search indexes and model as the app starts (serve turns it on)")
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _no_trailing_slash(cls, value: Any) -> Any:
+        return (str(value).strip().rstrip("/") or None) if value is not None else None
+
+    @field_validator("cache", "warm_up", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        return str(value).strip().lower() not in _FALSE if isinstance(value, str) else value
+
+    @property
+    def public_url(self) -> str:
+        """The one base URL rule: ``OPENPAPERS_BASE_URL`` when set, else :data:`DEFAULT_BASE_URL`."""
+        return self.base_url or DEFAULT_BASE_URL
+
+
+class SearchSettings(_Group):
+    keyword_index: Literal["database", "local"] = Field(
+        default="database", validation_alias="OPENPAPERS_KEYWORD_INDEX",
+        description="PostgreSQL keyword search: in the database, or tantivy files per host")
+    embed_on_import: int = Field(default=2000, ge=0, validation_alias="OPENPAPERS_EMBED_ON_IMPORT",
+                                 description="papers an import embeds at once (the rest wait for `index`)")
+
+    @field_validator("keyword_index", mode="before")
+    @classmethod
+    def _kind(cls, value: Any) -> Any:
+        value = str(value).strip().lower()
+        if value not in ("database", "local"):
+            raise ValueError(f"must be 'database' or 'local', not {value!r}")
+        return value
+
+
+class MailSettings(_Group):
+    """As given (checked by :meth:`openpapers.digests.smtp.SmtpSettings.from_settings` when mail is sent)."""
+
+    smtp_host: str | None = _env("OPENPAPERS_SMTP_HOST", "SMTP server (default localhost)")
+    smtp_port: str | None = _env("OPENPAPERS_SMTP_PORT", "SMTP port (default 25, 587 with starttls, 465 with ssl)")
+    smtp_tls: str | None = _env("OPENPAPERS_SMTP_TLS", "none | starttls | ssl (default none)")
+    smtp_user: str | None = _env("OPENPAPERS_SMTP_USER", "SMTP login (only when set)")
+    smtp_password: str | None = _env("OPENPAPERS_SMTP_PASSWORD", "SMTP password")
+    smtp_timeout: str | None = _env("OPENPAPERS_SMTP_TIMEOUT", "seconds (default 30)")
+    mail_from: str | None = _env("OPENPAPERS_MAIL_FROM", "From address (default openpapers <noreply@localhost>)")
+    unsubscribe_mailto: str | None = _env("OPENPAPERS_UNSUBSCRIBE_MAILTO", "mailto: unsubscribe address in digests")
+
+
+class ScheduleSettings(_Group):
+    """``openpapers worker``'s schedule; its flags win over these (parsed by the worker command)."""
+
+    digest_time: str = Field(default="07:00", validation_alias="OPENPAPERS_DIGEST_TIME", description="HH:MM")
+    digest_weekday: str = Field(default="mon", validation_alias="OPENPAPERS_DIGEST_WEEKDAY", description="mon … sun")
+    timezone: str = Field(default="UTC", validation_alias="OPENPAPERS_TIMEZONE", description="time zone of the times")
+    digest_catchup: int = Field(default=3, ge=0, le=60, validation_alias="OPENPAPERS_DIGEST_CATCHUP",
+                                description="missed digest periods to send at most")
+    harvest_sets: str = Field(default="", validation_alias="OPENPAPERS_HARVEST_SETS",
+                              description="comma-separated sets")
+    harvest_time: str = Field(default="05:00", validation_alias="OPENPAPERS_HARVEST_TIME",
+                              description="HH:MM[,HH:MM…]")
+
+
+def _default_data_dir() -> Path:
+    return Path(user_data_dir("openpapers"))
+
+
+class Settings(BaseSettings):
+    """Everything configurable, by group. Build it with :func:`resolve_settings` (or ``Settings()``)."""
+
+    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    data_dir: Path = Field(default_factory=_default_data_dir, validation_alias="OPENPAPERS_DATA_DIR",
+                           description="where the store and indexes live (--data-dir)")
+    database: DatabaseSettings = DatabaseSettings()
+    web: WebSettings = WebSettings()
+    search: SearchSettings = SearchSettings()
+    mail: MailSettings = MailSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments (flags) first, then the flat ``OPENPAPERS_*`` variables; no .env or secrets files."""
+        return init_settings, _FlatEnvironment(settings_cls)
+
+    def model_post_init(self, context: Any, /) -> None:
+        data_dir = self.data_dir.expanduser()
+        object.__setattr__(self, "data_dir", data_dir)
+        if not self.database.url:
+            url = f"sqlite:///{data_dir.resolve()}/openpapers.db"
+            object.__setattr__(self, "database", self.database.model_copy(update={"url": url}))
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url
+
+    @property
+    def base_url(self) -> str | None:
+        """The configured public URL without its trailing slash, or None (see :attr:`public_url`)."""
+        return self.web.base_url
+
+    @property
+    def public_url(self) -> str:
+        return self.web.public_url
+
+
+class _FlatEnvironment(PydanticBaseSettingsSource):
+    """Reads each field's ``OPENPAPERS_*`` variable (its alias) into the nested groups."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every field at once
+
+    def __call__(self) -> dict[str, Any]:
+        return environment_values(self.settings_cls, os.environ)
+
+
+def environment_values(model: type[BaseModel], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The values ``environ`` gives ``model``'s fields (by variable name), nested like the model; blank = unset."""
+    out: dict[str, Any] = {}
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, _Group):
+            values = environment_values(kind, environ)
+            if values:
+                out[name] = values
+            continue
+        alias = field.validation_alias
+        raw = environ.get(alias) if isinstance(alias, str) else None
+        if raw is not None and raw.strip():
+            out[name] = raw if alias in _UNSTRIPPED else raw.strip()
+    return out
+
+
+def env_names(model: type[BaseModel] = Settings) -> dict[str, FieldInfo]:
+    """Every setting's variable name with its field (the documentation test lists them from here)."""
+    out: dict[str, FieldInfo] = {}
+    for field in model.model_fields.values():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, _Group):
+            out.update(env_names(kind))
+        elif isinstance(field.validation_alias, str):
+            out[field.validation_alias] = field
+    return out
+
+
+def _variable(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return str(part)  # already the alias (values read from the environment are validated by it)
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, _Group):
+            model = kind
+        elif isinstance(field.validation_alias, str):
+            return field.validation_alias
+    return ".".join(str(p) for p in loc)
+
+
+def settings_error(model: type[BaseModel], exc: ValidationError) -> SettingsError:
+    """One line per bad value, each starting with the variable's name."""
+    lines = []
+    for error in exc.errors():
+        name = _variable(model, tuple(error["loc"]))
+        if error["type"] == "value_error":  # our own validators' messages read on from the name
+            lines.append(f"{name} {error['ctx']['error']}")
+        else:
+            lines.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+    return SettingsError("; ".join(lines))
 
 
 def resolve_settings(
     data_dir: str | Path | None = None, database_url: str | None = None, base_url: str | None = None
 ) -> Settings:
-    base = Path(data_dir or os.environ.get("OPENPAPERS_DATA_DIR") or user_data_dir("openpapers")).expanduser()
-    url = database_url or os.environ.get("OPENPAPERS_DATABASE_URL") or f"sqlite:///{base.resolve()}/openpapers.db"
-    return Settings(data_dir=base, database_url=url, base_url=(base_url or "").rstrip("/") or env_base_url())
+    """Settings from these arguments (the CLI's flags; None: not given) over the environment over the defaults."""
+    given: dict[str, Any] = {}
+    if data_dir:
+        given["data_dir"] = Path(data_dir)
+    if database_url:
+        given["database"] = {"url": database_url}
+    if base_url and base_url.strip().rstrip("/"):
+        given["web"] = {"base_url": base_url}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise settings_error(Settings, exc) from None
+
+
+def load_group(group: type[G], environ: Mapping[str, str] | None = None) -> G:
+    """One group read afresh from ``environ`` (default: the process environment)."""
+    try:
+        return group.model_validate(environment_values(group, os.environ if environ is None else environ))
+    except ValidationError as exc:
+        raise settings_error(group, exc) from None
+
+
+def load_mail_settings(environ: Mapping[str, str] | None = None) -> MailSettings:
+    return load_group(MailSettings, environ)
+
+
+def settings_for_workers(settings: Settings) -> dict[str, str]:
+    """The one variable that hands ``settings`` to ``serve``'s worker processes (see :func:`worker_settings`)."""
+    return {SERVE_SETTINGS_ENV: settings.model_dump_json()}
+
+
+def worker_settings() -> Settings:
+    """In a ``serve`` worker process: the settings its parent serialised; elsewhere, the environment's."""
+    serialised = os.environ.get(SERVE_SETTINGS_ENV)
+    if not serialised:
+        return resolve_settings()
+    return Settings.model_validate_json(serialised)

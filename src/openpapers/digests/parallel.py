@@ -31,7 +31,7 @@ def _plan_part(settings: Settings, ctx: MailContext, keys: list[str], part: int,
 
     store = open_store(settings)
     try:
-        search = SearchService(store, settings.data_dir)
+        search = SearchService(store, settings.data_dir, settings=settings.search)
         return [plan_period(store, P.parse(k), ctx, search=search, batch=batch, shard=(part, parts)) for k in keys]
     finally:
         store.close()

@@ -121,7 +121,7 @@ def mail_context(store: Store, smtp: SmtpSettings, base_url: str) -> MailContext
     from openpapers.digests.unsubscribe import store_secret
 
     return MailContext(base_url=base_url.rstrip("/"), mail_from=smtp.mail_from, secret=store_secret(_engine(store)),
-                       mailto=os.environ.get("OPENPAPERS_UNSUBSCRIBE_MAILTO") or None)
+                       mailto=smtp.unsubscribe_mailto)
 
 
 def _engine(store: Store) -> Any:

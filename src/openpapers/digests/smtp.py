@@ -1,13 +1,15 @@
-"""SMTP delivery: settings from the environment, one connection per batch, one result per message.
+"""SMTP delivery: settings from the mail group of :class:`~openpapers.core.settings.Settings`, one connection per
+batch, one result per message.
 
-Settings (all optional except the host when mail is to be sent):
+Settings (all optional except the host when mail is to be sent; checked here, when mail is sent):
 
 * ``OPENPAPERS_SMTP_HOST`` (default ``localhost``), ``OPENPAPERS_SMTP_PORT`` (default 25, or 587 with
   ``starttls``, 465 with ``ssl``), ``OPENPAPERS_SMTP_TLS``: ``none`` | ``starttls`` | ``ssl`` (default ``none``),
   ``OPENPAPERS_SMTP_USER`` / ``OPENPAPERS_SMTP_PASSWORD`` (login only when a user is set),
   ``OPENPAPERS_SMTP_TIMEOUT`` seconds (default 30);
 * ``OPENPAPERS_MAIL_FROM``: the From address (default ``openpapers <noreply@localhost>``);
-* ``OPENPAPERS_BASE_URL``: the site's public URL, for the links inside messages.
+* ``OPENPAPERS_UNSUBSCRIBE_MAILTO``: an address for the ``mailto:`` ``List-Unsubscribe`` of digests;
+* ``OPENPAPERS_BASE_URL``: the site's public URL, for the links inside messages (``Settings.public_url``).
 
 :func:`send_messages` opens one connection for a whole batch (a 10k-user digest run must not pay a TLS handshake
 per message) and yields a :class:`SendResult` right after the server answered for each message, so the caller
@@ -20,16 +22,15 @@ in flight was delivered is then unknown and only the caller's ledger can decide 
 from __future__ import annotations
 
 import contextlib
-import os
 import smtplib
 import ssl
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from openpapers.core.errors import OpenPapersError
-from openpapers.core.settings import DEFAULT_BASE_URL, env_base_url
+from openpapers.core.settings import MailSettings, WebSettings, load_group, load_mail_settings
 
 TLS_MODES = ("none", "starttls", "ssl")
 _DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -41,8 +42,9 @@ class MailConfigError(OpenPapersError):
 
 
 def base_url() -> str:
-    """The site's public URL without a trailing slash: ``$OPENPAPERS_BASE_URL`` or ``http://127.0.0.1:8000``."""
-    return env_base_url() or DEFAULT_BASE_URL
+    """The site's public URL read afresh from the environment (:attr:`WebSettings.public_url`'s one rule); commands
+    use their :class:`~openpapers.core.settings.Settings`' ``public_url`` instead."""
+    return load_group(WebSettings).public_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class SmtpSettings:
     password: str | None = None
     mail_from: str = DEFAULT_FROM
     timeout: float = 30.0
+    unsubscribe_mailto: str | None = None  # a mailto: List-Unsubscribe address for digests, when configured
 
     def __post_init__(self) -> None:
         if self.tls not in TLS_MODES:
@@ -64,30 +67,36 @@ class SmtpSettings:
             raise MailConfigError(f"OPENPAPERS_MAIL_FROM {self.mail_from!r} is not an email address")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> SmtpSettings:
-        """Read the ``OPENPAPERS_SMTP_*`` and ``OPENPAPERS_MAIL_FROM`` variables (see the module docstring)."""
-        e = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings:
+        """The mail group read afresh from ``env`` (default: the process environment); see the module docstring."""
+        return cls.from_settings(load_mail_settings(env))
 
-        def get(name: str) -> str | None:
-            value = e.get(f"OPENPAPERS_{name}", "").strip()
-            return value or None
+    @classmethod
+    def from_settings(cls, mail: MailSettings) -> SmtpSettings:
+        """Check the mail group of :class:`~openpapers.core.settings.Settings` (kept as given) and build from it."""
+        def get(value: str | None) -> str | None:
+            return (value or "").strip() or None
 
-        tls = (get("SMTP_TLS") or "none").lower()
+        tls = (get(mail.smtp_tls) or "none").lower()
         if tls not in TLS_MODES:
             raise MailConfigError(f"OPENPAPERS_SMTP_TLS must be one of {', '.join(TLS_MODES)}, not {tls!r}")
         try:
-            port = int(get("SMTP_PORT") or _DEFAULT_PORTS[tls])
-            timeout = float(get("SMTP_TIMEOUT") or 30)
+            port = int(get(mail.smtp_port) or _DEFAULT_PORTS[tls])
         except ValueError as exc:
-            raise MailConfigError(f"bad SMTP setting: {exc}") from None
+            raise MailConfigError(f"OPENPAPERS_SMTP_PORT: bad SMTP setting: {exc}") from None
+        try:
+            timeout = float(get(mail.smtp_timeout) or 30)
+        except ValueError as exc:
+            raise MailConfigError(f"OPENPAPERS_SMTP_TIMEOUT: bad SMTP setting: {exc}") from None
         return cls(
-            host=get("SMTP_HOST") or "localhost",
+            host=get(mail.smtp_host) or "localhost",
             port=port,
             tls=tls,
-            user=get("SMTP_USER"),
-            password=e.get("OPENPAPERS_SMTP_PASSWORD") or None,  # not stripped: spaces may be part of it
-            mail_from=get("MAIL_FROM") or DEFAULT_FROM,
+            user=get(mail.smtp_user),
+            password=mail.smtp_password or None,  # not stripped: spaces may be part of it
+            mail_from=get(mail.mail_from) or DEFAULT_FROM,
             timeout=timeout,
+            unsubscribe_mailto=get(mail.unsubscribe_mailto),
         )
 
     @property

@@ -5,22 +5,21 @@ stores search inside the database (full-text search, pgvector), so that any numb
 one index and no worker keeps state that another would miss. Both kinds answer the same calls with the same
 result types, so :class:`openpapers.search.service.SearchService` never asks which one it has.
 
-One choice for PostgreSQL: ``OPENPAPERS_KEYWORD_INDEX=local`` keeps the keyword index as tantivy files under each
-host's data dir instead (:class:`HostKeywordIndex`). PostgreSQL's full-text search reads and scores every
-matching row, so a broad query over a million papers takes seconds; tantivy answers it in tens of milliseconds.
-The files are a derived copy, synced from the database by store seq: workers stay interchangeable, and a new host
-builds its copy by itself.
+One choice for PostgreSQL: ``OPENPAPERS_KEYWORD_INDEX=local`` (``Settings.search.keyword_index``) keeps the
+keyword index as tantivy files under each host's data dir instead (:class:`HostKeywordIndex`). PostgreSQL's
+full-text search reads and scores every matching row, so a broad query over a million papers takes seconds;
+tantivy answers it in tens of milliseconds. The files are a derived copy, synced from the database by store seq:
+workers stay interchangeable, and a new host builds its copy by itself.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
-from openpapers.core.errors import OpenPapersError
+from openpapers.core.settings import SearchSettings, load_group
 from openpapers.db.dialect import is_postgres
 from openpapers.papers.interface import Store
 from openpapers.search.backends.tantivy import IndexBusyError, KeywordIndex, default_path, store_fingerprint
@@ -34,21 +33,12 @@ def in_database(store: Store) -> bool:
     return engine is not None and is_postgres(engine)
 
 
-KEYWORD_INDEX_ENV = "OPENPAPERS_KEYWORD_INDEX"  # "database" (default) or "local" (tantivy files, PostgreSQL only)
-
-
-def local_keyword_index() -> bool:
-    value = os.environ.get(KEYWORD_INDEX_ENV, "database").strip().lower()
-    if value not in ("database", "local"):
-        raise OpenPapersError(f"{KEYWORD_INDEX_ENV} must be 'database' or 'local', not {value!r}")
-    return value == "local"
-
-
-def keyword_retriever(store: Store, data_dir: str | Path) -> Any:
+def keyword_retriever(store: Store, data_dir: str | Path, settings: SearchSettings | None = None) -> Any:
+    """``settings``: the search group of the process's Settings (None: read from the environment, PostgreSQL only)."""
     if in_database(store):
         from openpapers.search.backends.pgfts import PgKeywordIndex
 
-        if local_keyword_index():
+        if (settings or load_group(SearchSettings)).keyword_index == "local":
             return HostKeywordIndex(store, default_path(data_dir))
         return PgKeywordIndex(store)
     return KeywordIndex(default_path(data_dir))

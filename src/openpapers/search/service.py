@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from openpapers.core.records import Paper, fold
+from openpapers.core.settings import SearchSettings
 from openpapers.papers.interface import Store
 from openpapers.search import highlight as hl
 from openpapers.search.backends.tantivy import KeywordIndex
@@ -100,9 +101,10 @@ def _contains_any(paper: Paper, words: list[str]) -> bool:
 class SearchService:
     """Opens the indexes of a data dir lazily: keyword search must not wait for the embedding model to load."""
 
-    def __init__(self, store: Store, data_dir: str | Path) -> None:
+    def __init__(self, store: Store, data_dir: str | Path, *, settings: SearchSettings | None = None) -> None:
         self.store = store
         self.data_dir = Path(data_dir)
+        self.settings = settings  # None: read from the environment when the keyword index is first opened
         self._keyword: KeywordIndex | None = None
         self._vectors: Any = None
         self._embedder: Any = None
@@ -118,7 +120,7 @@ class SearchService:
         with self._locks["keyword"]:
             if self._keyword is None:
                 # tantivy files under the data dir on SQLite, full-text search on PostgreSQL (same interface)
-                self._keyword = keyword_retriever(self.store, self.data_dir)
+                self._keyword = keyword_retriever(self.store, self.data_dir, self.settings)
         return self._keyword
 
     @property

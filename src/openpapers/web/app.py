@@ -7,7 +7,6 @@ routes are left out of the OpenAPI spec (``/openapi.json``), which describes the
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,7 +27,7 @@ from openpapers import __version__
 from openpapers.accounts import auth
 from openpapers.accounts import me_routes as me_api
 from openpapers.accounts import routes as account
-from openpapers.core.settings import Settings, resolve_settings
+from openpapers.core.settings import Settings, resolve_settings, worker_settings
 from openpapers.digests import unsubscribe_routes
 from openpapers.papers import atom
 from openpapers.papers import daily_routes as daily
@@ -46,19 +45,19 @@ from openpapers.web.middleware import Guard, configure_access_log
 DESCRIPTION = """Every HTML page of openpapers has a JSON twin under `/api/…` (same path, same query
 parameters), described here, plus Atom feeds under `/feeds/…`. See docs/web.md."""
 
-WARM_UP_ENV = "OPENPAPERS_WARM_UP"  # "1": open the search indexes and model as a worker starts (serve sets it)
 _ERROR_TITLES = {400: "Bad request", 401: "Log in needed", 403: "Forbidden", 404: "Not found",
                  405: "Method not allowed", 429: "Too many tries", 500: "Something went wrong"}
 
 
 def create_app(settings: Settings | None = None, *, data_dir: str | Path | None = None) -> FastAPI:
-    """Build the app on the store and indexes of ``settings`` (default: the usual data dir resolution)."""
+    """Build the app on the store and indexes of ``settings`` (default: built from ``data_dir`` and the
+    environment, :func:`~openpapers.core.settings.resolve_settings`)."""
     settings = settings or resolve_settings(data_dir)
     state = Web(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if os.environ.get(WARM_UP_ENV) == "1":  # set by `openpapers serve`; tests build apps by the hundred
+        if settings.web.warm_up:  # set by `openpapers serve`; tests build apps by the hundred
             threading.Thread(target=state.search.warm_up, name="search-warm-up", daemon=True).start()
         yield
         state.close()
@@ -120,8 +119,14 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
 
     configure_access_log()
     auth.install(app)  # inside Guard: its headers and log line cover what the auth layer answers
-    app.add_middleware(Guard, error_response=crashed)
+    app.add_middleware(Guard, error_response=crashed, cache=settings.web.cache)
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """uvicorn's factory for ``serve --workers N``: the app on the settings the ``serve`` command serialised for
+    its worker processes (:func:`~openpapers.core.settings.worker_settings`)."""
+    return create_app(worker_settings())
 
 
 def _api_routes(routes: list[Any]) -> list[APIRoute]:

@@ -27,15 +27,15 @@ What is never cached (and passes through untouched):
 
 Cached responses get an ``ETag`` (a hash of the body) and ``Cache-Control: no-cache`` (browsers may keep the
 page but must ask again; ``If-None-Match`` then gets a bodiless 304), with ``Vary: Cookie, Authorization`` so a
-shared cache never hands an anonymous copy to a signed-in reader. ``OPENPAPERS_WEB_CACHE=0`` turns the
-response store off (ETags and 304s stay), which the load bench uses to measure uncached pages.
+shared cache never hands an anonymous copy to a signed-in reader. ``OPENPAPERS_WEB_CACHE=0``
+(``Settings.web.cache``) turns the response store off (ETags and 304s stay), which the load bench uses to measure
+uncached pages.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import random
 import time
 from collections import OrderedDict
@@ -61,10 +61,6 @@ class Entry:
     body: bytes
     etag: bytes
     expires: float  # time.monotonic() after which it is rendered afresh
-
-
-def cache_enabled() -> bool:
-    return os.environ.get("OPENPAPERS_WEB_CACHE", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -113,10 +109,10 @@ def _matches(scope: Scope, etag: bytes) -> bool:
 class ResponseCache:
     """ASGI middleware: serve repeated anonymous GETs from memory, answer ``If-None-Match`` with 304."""
 
-    def __init__(self, app: ASGIApp, *, max_entries: int = MAX_ENTRIES, enabled: bool | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, max_entries: int = MAX_ENTRIES, enabled: bool = True) -> None:
         self.app = app
         self.max_entries = max_entries
-        self.enabled = cache_enabled() if enabled is None else enabled
+        self.enabled = enabled  # Settings.web.cache (OPENPAPERS_WEB_CACHE)
         self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self._version: tuple[Any, ...] | None = None
         self._version_at = float("-inf")

@@ -73,7 +73,7 @@ class Web:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store: Store = open_store(settings)
-        self.search = SearchService(self.store, settings.data_dir)
+        self.search = SearchService(self.store, settings.data_dir, settings=settings.search)
         self.env = make_env()
         self._paper_count: tuple[int, int] | None = None  # (store seq, papers) for /healthz
 

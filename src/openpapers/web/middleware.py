@@ -54,10 +54,10 @@ def configure_access_log() -> None:
 class Guard:
     """Headers, access log and last-resort error page for every HTTP request."""
 
-    def __init__(self, app: ASGIApp, error_response: Callable[[Scope], Response]) -> None:
+    def __init__(self, app: ASGIApp, error_response: Callable[[Scope], Response], cache: bool = True) -> None:
         # The response cache sits right inside: replayed pages get the same headers and log line, and it sees
         # the final headers of the layers within (the auth layer's private marks and cookies).
-        self.cache = ResponseCache(app)
+        self.cache = ResponseCache(app, enabled=cache)
         self.app: ASGIApp = self.cache
         self.error_response = error_response
 
