@@ -13,8 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from openpapers.core.errors import StoreError
 from openpapers.core.records import PaperRecord
 from openpapers.core.settings import resolve_settings
-from openpapers.papers.interface import Store
-from openpapers.papers.store import SqlStore, open_store
+from openpapers.papers.store import SqlStore, Store, open_store
 
 # Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("backend_db")

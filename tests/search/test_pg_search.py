@@ -20,8 +20,7 @@ from sqlalchemy import inspect
 from openpapers.core.records import PaperRecord
 from openpapers.core.settings import resolve_settings
 from openpapers.db.dialect import engine_url
-from openpapers.papers.interface import Store
-from openpapers.papers.store import alembic_config, open_store
+from openpapers.papers.store import Store, alembic_config, open_store
 from openpapers.search.backends.pgfts import PgKeywordIndex
 from openpapers.search.backends.pgvector import PgVectorIndex
 from openpapers.search.retrievers import keyword_retriever, vector_retriever

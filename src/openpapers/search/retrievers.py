@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from openpapers.core.errors import OpenPapersError
-from openpapers.db.dialect import is_postgres
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.search.backends.tantivy import IndexBusyError, KeywordIndex, default_path, store_fingerprint
 
 log = logging.getLogger(__name__)
@@ -30,8 +29,7 @@ log = logging.getLogger(__name__)
 
 def in_database(store: Store) -> bool:
     """True when the store's database holds the search indexes itself (PostgreSQL)."""
-    engine = getattr(store, "engine", None)
-    return engine is not None and is_postgres(engine)
+    return store.db.is_postgres
 
 
 KEYWORD_INDEX_ENV = "OPENPAPERS_KEYWORD_INDEX"  # "database" (default) or "local" (tantivy files, PostgreSQL only)
