@@ -36,7 +36,7 @@ def cheap_hashing() -> Iterator[None]:
 @pytest.fixture()
 def engine(tmp_path: Path) -> Iterator[Engine]:
     store = open_store(resolve_settings(tmp_path))
-    yield store.engine  # type: ignore[attr-defined]
+    yield store.engine
     store.close()
 
 
