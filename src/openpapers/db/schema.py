@@ -3,7 +3,8 @@
 The schema is created and evolved only by the Alembic migrations in ``db/migrations``; these objects are
 what the code queries with (tests/db/test_migrations.py checks that a migrated database has exactly them).
 What only PostgreSQL has (its search structures, migration 0004) is declared by :func:`metadata_for`.
-Claims are the source of truth; ``papers`` and its link tables are the merged view, rebuilt from claims whenever a claim about a paper arrives.
+Claims are the source of truth; ``papers`` and its link tables are the merged view, rebuilt from claims whenever
+a claim about a paper arrives.
 """
 
 from __future__ import annotations
