@@ -98,7 +98,7 @@ def build(data: Path, users: int, papers: int, seed: int) -> None:
     SearchService(store, data).sync(semantic=False)
     old = [p.id for p in store.get_papers(ids[DAY - timedelta(days=2)] + ids[DAY - timedelta(days=1)])]
     now = "2026-11-19T12:00:00+00:00"
-    engine = store.engine  # type: ignore[attr-defined]
+    engine = store.engine
     with engine.begin() as conn:
         conn.execute(insert(t.users), [
             {"id": u, "email": f"bench{u}@example.org", "display_name": f"Bench User {u}", "password_hash": "x",
@@ -147,7 +147,7 @@ def _cpu() -> float:
 
 def resend_baseline(store: object, smtp: SmtpSettings) -> tuple[int, float, int]:
     """The composed digests themselves, sent over one connection with no claim and no commit per message."""
-    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
         msgs = [bytes(m) for (m,) in conn.execute(select(t.digest_outbox.c.message)
                                                   .where(t.digest_outbox.c.message.is_not(None)))]
     client = connect(smtp)
@@ -189,7 +189,7 @@ def main() -> None:
     settings = resolve_settings(data)
     store = open_store(settings)
     try:
-        with store.engine.begin() as conn:  # type: ignore[attr-defined]
+        with store.engine.begin() as conn:
             conn.execute(delete(t.digest_outbox))
         period = daily(DAY)
         ctx = mail_context(store, smtp, "https://papers.example.org")

@@ -29,8 +29,8 @@ from sqlalchemy import insert, select
 
 from openpapers.core.settings import resolve_settings
 from openpapers.db import schema
-from openpapers.papers.interface import PaperScope
 from openpapers.papers.store import open_store
+from openpapers.papers.types import PaperScope
 from openpapers.signals import candidates
 from openpapers.signals.recommend import ALL_TIME, recommend
 from openpapers.signals.trending import trending

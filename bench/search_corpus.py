@@ -30,8 +30,7 @@ import orjson
 
 from openpapers.core.settings import resolve_settings
 from openpapers.papers.ingest import run_import
-from openpapers.papers.interface import Store
-from openpapers.papers.store import open_store
+from openpapers.papers.store import Store, open_store
 from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
 
 HERE = Path(__file__).resolve().parent

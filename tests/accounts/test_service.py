@@ -13,10 +13,10 @@ from sqlalchemy import Engine, func, inspect, select, update
 
 from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
-from openpapers.accounts.repository import now_iso
 from openpapers.accounts.service import AccountError, InvalidCredentials, RateLimited
 from openpapers.core.settings import resolve_settings
 from openpapers.db import schema as t
+from openpapers.db.clock import now as now_iso
 from openpapers.papers.store import open_store
 from openpapers.signals import repository as signals
 
@@ -36,7 +36,7 @@ def cheap_hashing() -> Iterator[None]:
 @pytest.fixture()
 def engine(tmp_path: Path) -> Iterator[Engine]:
     store = open_store(resolve_settings(tmp_path))
-    yield store.engine  # type: ignore[attr-defined]
+    yield store.engine
     store.close()
 
 

@@ -14,10 +14,10 @@ from alembic.script import ScriptDirectory
 from openpapers.core.errors import StoreError
 from openpapers.core.settings import resolve_settings
 from openpapers.db.copy import copy_store
+from openpapers.db.migrate import alembic_config
 from openpapers.papers.demo import load_demo
 from openpapers.papers.export import write_jsonl
-from openpapers.papers.interface import Store
-from openpapers.papers.store import SqlStore, alembic_config, open_store
+from openpapers.papers.store import SqlStore, Store, open_store
 from openpapers.search.service import SearchService
 
 

@@ -84,7 +84,7 @@ def test_one_click_unsubscribe_through_the_web_app(data_dir: Path, smtp: SmtpSer
     url = msg["List-Unsubscribe"][1:-1]
     path = url.removeprefix(BASE)
     with TestClient(create_app(resolve_settings(data_dir)), follow_redirects=False) as client:
-        engine = client.app.state.web.store.engine  # type: ignore[attr-defined]
+        engine = client.app.state.web.store.engine
         page = client.get(path)
         assert page.status_code == 200 and 'method="post"' in page.text and "Unsubscribe" in page.text
         assert page.headers["cache-control"] == "private, no-store"

@@ -20,7 +20,7 @@ JOBS = 300
 
 def test_concurrent_claimers_never_get_the_same_row(tmp_path: Path) -> None:
     store = open_store(resolve_settings(tmp_path))
-    engine = store.engine  # type: ignore[attr-defined]
+    engine = store.engine
     jobs = Table("test_jobs", MetaData(), Column("id", Integer, primary_key=True), Column("owner", String))
     jobs.create(engine)
     with engine.begin() as conn:

@@ -20,8 +20,7 @@ from helpers.plainsql import plain_sql
 from helpers.snapshotdata import snapshot_line
 from openpapers.core.settings import resolve_settings
 from openpapers.papers.ingest import BadInput, run_import
-from openpapers.papers.interface import Store
-from openpapers.papers.store import open_store
+from openpapers.papers.store import Store, open_store
 from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
 
 N = 23

@@ -13,8 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from openpapers.core.errors import StoreError
 from openpapers.core.records import PaperRecord
 from openpapers.core.settings import resolve_settings
-from openpapers.papers.interface import Store
-from openpapers.papers.store import SqlStore, open_store
+from openpapers.papers.store import SqlStore, Store, open_store
 
 # Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("backend_db")
@@ -61,7 +60,7 @@ def api_claim(arxiv_id: str = "2301.00001", **kw: object) -> PaperRecord:
 
 def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
     """Every row of every table, through the store's own engine (either backend)."""
-    engine = store.engine  # type: ignore[attr-defined]
+    engine = store.engine
     out: dict[str, list[tuple[object, ...]]] = {}
     with engine.connect() as conn:
         for table in sorted(inspect(conn).get_table_names()):
@@ -129,7 +128,7 @@ def test_short_generic_titles_do_not_merge(store: Store) -> None:
 
 def _add_failing_trigger(store: Store) -> None:
     """A real failure in the middle of the write: papers and claims are inserted, then author links fail."""
-    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+    with store.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(
                 "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS "
@@ -179,7 +178,7 @@ def test_papers_by_author_and_author_entity(store: Store) -> None:
 
 def test_schema_newer_than_code_is_refused(tmp_path: Path) -> None:
     s = open_store(resolve_settings(tmp_path))
-    with s.engine.begin() as conn:  # type: ignore[attr-defined]
+    with s.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
     s.close()
     with pytest.raises(StoreError, match="newer"):

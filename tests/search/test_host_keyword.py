@@ -18,8 +18,7 @@ from test_pg_search import paper
 
 from openpapers.core.errors import OpenPapersError
 from openpapers.core.settings import resolve_settings
-from openpapers.papers.interface import Store
-from openpapers.papers.store import open_store
+from openpapers.papers.store import Store, open_store
 from openpapers.search.backends.pgfts import PgKeywordIndex
 from openpapers.search.retrievers import HostKeywordIndex, keyword_retriever
 from openpapers.search.service import SearchService

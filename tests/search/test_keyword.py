@@ -20,8 +20,7 @@ from hypothesis import strategies as st
 from openpapers.core.records import PaperRecord
 from openpapers.core.settings import resolve_settings
 from openpapers.papers.demo import load_demo
-from openpapers.papers.interface import Store
-from openpapers.papers.store import open_store
+from openpapers.papers.store import Store, open_store
 from openpapers.search.backends import tantivy_schema as ks
 from openpapers.search.backends.tantivy import IndexBusyError, KeywordIndex, default_path
 from openpapers.search.highlight import highlight

@@ -20,8 +20,8 @@ from sqlalchemy import inspect
 from openpapers.core.records import PaperRecord
 from openpapers.core.settings import resolve_settings
 from openpapers.db.dialect import engine_url
-from openpapers.papers.interface import Store
-from openpapers.papers.store import alembic_config, open_store
+from openpapers.db.migrate import alembic_config
+from openpapers.papers.store import Store, open_store
 from openpapers.search.backends.pgfts import PgKeywordIndex
 from openpapers.search.backends.pgvector import PgVectorIndex
 from openpapers.search.retrievers import keyword_retriever, vector_retriever
@@ -77,8 +77,8 @@ def test_postgresql_urls_use_psycopg() -> None:
 def test_migration_0004_is_postgresql_only(tmp_path: Path, backend: Any) -> None:
     s = open_store(resolve_settings(tmp_path))
     try:
-        assert s.schema_revision() == ScriptDirectory.from_config(alembic_config(None)).get_current_head()  # type: ignore[attr-defined]
-        insp = inspect(s.engine)  # type: ignore[attr-defined]
+        assert s.schema_revision() == ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+        insp = inspect(s.engine)
         has_docs = "search_docs" in insp.get_table_names()
         has_vec = "embedding" in {c["name"] for c in insp.get_columns("embeddings")}
         assert has_docs == has_vec == backend.is_postgres
@@ -129,14 +129,14 @@ def test_vector_search_filters_similar_and_backfill(store: Store) -> None:
     similar = vectors.similar("2401.00007", 3)
     assert len(similar) == 3 and "2401.00007" not in {pid for pid, _ in similar}
     # rows copied in from SQLite carry only the bytes: the next sync fills the pgvector column from them
-    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+    with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE embeddings SET embedding = NULL WHERE paper_id = '2401.00007'")
     assert vectors.backfill() == 1
     assert vectors.search_within(store, lambda: query, 1, Filters())[0][0] == "2401.00007"
     # a large fill drops the HNSW index and builds it once at the end
-    with store.engine.begin() as conn:  # type: ignore[attr-defined]
+    with store.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE embeddings SET embedding = NULL")
     assert vectors.backfill(batch=7, rebuild_above=10) == 120
-    with store.engine.connect() as conn:  # type: ignore[attr-defined]
+    with store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_embeddings_hnsw'").first()
     assert vectors.search_within(store, lambda: query, 1, Filters())[0][0] == "2401.00007"

@@ -18,8 +18,7 @@ import pytest
 
 from openpapers.core.records import PaperRecord, author_id, org_id
 from openpapers.core.settings import resolve_settings
-from openpapers.papers.interface import Store
-from openpapers.papers.store import open_store
+from openpapers.papers.store import Store, open_store
 from openpapers.search.backends.faiss import VectorIndex, default_path
 from openpapers.search.backends.faiss_facets import Facets, FacetTable
 from openpapers.search.backends.faiss_set import EF_SEARCH, VectorSet

@@ -65,7 +65,7 @@ def _open_copy(backend: Any, src: Settings, dst: Path) -> Iterator[SqlStore]:
     """A private copy of ``src`` (its files; on PostgreSQL a clone of its database), open, dropped afterwards."""
     settings: Settings = backend.copy(src, dst)
     candidates.clear_cache()
-    store: SqlStore = open_store(settings)  # type: ignore[assignment]
+    store: SqlStore = open_store(settings)
     try:
         yield store
     finally:

@@ -134,7 +134,7 @@ def test_login_rotates_the_session_and_logout_ends_it(client: TestClient) -> Non
     assert r.status_code == 303
     second = client.cookies["op_session"]
     assert second != first
-    engine = client.app.state.web.store.engine  # type: ignore[attr-defined]
+    engine = client.app.state.web.store.engine
     assert accounts.session_for(engine, first) is None  # the session the login came with is gone
     assert client.get("/api/me").status_code == 200
     assert client.post("/logout", data={"csrf_token": page_token(client)}).status_code == 303
@@ -223,7 +223,7 @@ def test_password_reset_by_email_end_to_end(client: TestClient, smtp: Mailbox) -
         assert again.status_code == 400 and "already used" in again.text
     # every earlier session is dead, the old password too
     assert client.get("/api/me").status_code == 401
-    engine = client.app.state.web.store.engine  # type: ignore[attr-defined]
+    engine = client.app.state.web.store.engine
     assert accounts.session_for(engine, old_cookie) is None
     with client_for(settings) as fresh:
         assert log_in(fresh, "reset@example.org").status_code == 400
@@ -261,7 +261,7 @@ def test_api_tokens_are_shown_once_and_need_no_csrf(client: TestClient) -> None:
     api = re.search(r'<code class="token">([^<]+)</code>', r.text).group(1)  # type: ignore[union-attr]
     assert api.startswith("op_") and "my &lt;script&gt;" in r.text
     assert api not in client.get("/settings").text  # shown once
-    engine = client.app.state.web.store.engine  # type: ignore[attr-defined]
+    engine = client.app.state.web.store.engine
     assert all(api not in str(row) for row in db.list_api_tokens(engine, 1_000_000))
     with client_for(client.app.state.web.settings) as script:  # type: ignore[attr-defined]
         auth = {"Authorization": f"Bearer {api}"}
@@ -299,7 +299,7 @@ def test_export_and_account_deletion(client: TestClient) -> None:
     assert r.status_code == 400
     r = client.post("/settings/delete", data={"password": PASSWORD, "csrf_token": token})
     assert r.status_code == 200 and "Account deleted" in r.text and "Max-Age=0" in r.headers["set-cookie"]
-    engine = client.app.state.web.store.engine  # type: ignore[attr-defined]
+    engine = client.app.state.web.store.engine
     assert db.get_user_by_email(engine, "leaving@example.org") is None
     with client_for(client.app.state.web.settings) as fresh:  # type: ignore[attr-defined]
         assert log_in(fresh, "leaving@example.org").status_code == 400

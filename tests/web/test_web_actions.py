@@ -179,7 +179,7 @@ def test_admins_feature_papers_first_on_a_days_feed(reader: tuple[TestClient, st
     assert c.post("/me/featured", data=data).status_code == 403  # not an admin
     assert c.post(f"/api/featured/{day}/{OLD_STYLE_ID}", headers={"X-CSRF-Token": token}).status_code == 403
     me = c.get("/api/me").json()
-    accounts.set_admin(c.app.state.web.store.engine, me["id"])  # type: ignore[attr-defined]
+    accounts.set_admin(c.app.state.web.store.engine, me["id"])
     r = c.post("/me/featured", data=data)
     assert r.status_code == 303 and r.headers["location"] == f"/day/{day}"
     r = c.post(f"/api/featured/{day}/{last}", headers={"X-CSRF-Token": token})

@@ -30,7 +30,7 @@ def app_client(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterat
 
 @pytest.fixture(scope="module")
 def engine(app_client: TestClient):  # type: ignore[no-untyped-def]
-    return app_client.app.state.web.store.engine  # type: ignore[attr-defined]
+    return app_client.app.state.web.store.engine
 
 
 _users = iter(range(1000))

@@ -11,8 +11,8 @@ import pytest
 from helpers.webdata import FEATURED_ID, OLD_STYLE_ID, XSS_ID
 from openpapers.core.records import PaperRecord
 from openpapers.core.settings import Settings, resolve_settings
-from openpapers.papers.interface import PaperScope, Store
-from openpapers.papers.store import open_store
+from openpapers.papers.store import Store, open_store
+from openpapers.papers.types import PaperScope
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from openpapers.accounts import csrf
 from openpapers.accounts import service as accounts
 from openpapers.accounts.repository import get_secret
 from openpapers.accounts.service import Session, User
+from openpapers.db.database import Database
 from openpapers.signals import repository as signals
 from openpapers.web.context import is_api
 
@@ -63,14 +64,15 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
-def _engine(scope: Scope) -> Any:
-    return scope["app"].state.web.store.engine
+def _database(scope: Scope) -> Database:
+    database: Database = scope["app"].state.web.store.db
+    return database
 
 
 def _secret(scope: Scope, name: str) -> str:
     cache = scope["app"].state.__dict__.setdefault("_op_secrets", {})
     if name not in cache:
-        cache[name] = get_secret(_engine(scope), name)
+        cache[name] = get_secret(_database(scope), name)
     return cache[name]  # type: ignore[no-any-return]
 
 
@@ -114,18 +116,18 @@ def _resolve(v: Viewer) -> Viewer:
     if v.resolved:
         return v
     v.resolved = True
-    engine = _engine(v.scope)
+    database = _database(v.scope)
     auth = _headers(v.scope).get("authorization")
     if auth is not None:
         kind, _, token = auth.partition(" ")
-        user = accounts.user_for_api_token(engine, token.strip()) if kind.lower() == "bearer" else None
+        user = accounts.user_for_api_token(database, token.strip()) if kind.lower() == "bearer" else None
         if user is None:
             v.bad_token = True
         v.user, v.via = user, "token" if user else None
         return v
     cookie = _cookies(v.scope).get(SESSION_COOKIE)
     if cookie:
-        session = accounts.session_for(engine, cookie)
+        session = accounts.session_for(database, cookie)
         if session is None:
             v.clear_cookie = True
         else:
@@ -177,7 +179,7 @@ def start_session(request: Request, response: Response, session: Session) -> Non
     """Put a just-opened session's cookie on ``response`` and end the session the request came with."""
     old = current_session(request)
     if old is not None and old.id != session.id:
-        accounts.logout(_engine(request.scope), old.id)
+        accounts.logout(_database(request.scope), old.id)
     v = _viewer_of(request.scope)
     v.clear_cookie = False
     response.headers.append("set-cookie", cookie_header(request.scope, SESSION_COOKIE, session.token or "",
@@ -187,7 +189,7 @@ def start_session(request: Request, response: Response, session: Session) -> Non
 def end_session(request: Request, response: Response) -> None:
     session = current_session(request)
     if session is not None:
-        accounts.logout(_engine(request.scope), session.id)
+        accounts.logout(_database(request.scope), session.id)
     response.headers.append("set-cookie", cookie_header(request.scope, SESSION_COOKIE, "", max_age=0))
 
 
@@ -201,14 +203,14 @@ def is_following(kind: str, target: str) -> bool:
     """For templates: does the signed-in reader follow this author/org/category?"""
     user = current_user()
     v = _viewer.get()
-    return bool(user and v and signals.is_following(_engine(v.scope), user.id, kind, target))
+    return bool(user and v and signals.is_following(_database(v.scope), user.id, kind, target))
 
 
 def library_item(paper_id: str) -> dict[str, Any] | None:
     """For templates: the signed-in reader's library entry (tags, note) for a paper, or None."""
     user = current_user()
     v = _viewer.get()
-    return signals.library_item(_engine(v.scope), user.id, paper_id) if user and v else None
+    return signals.library_item(_database(v.scope), user.id, paper_id) if user and v else None
 
 
 # -- dependencies -----------------------------------------------------------------------------------------------

@@ -16,20 +16,16 @@ import orjson
 from openpapers.accounts import repository as db
 from openpapers.accounts.service import User
 from openpapers.papers.export import write_bibtex
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.signals import repository as signals
 
 
-def _engine(store: Store) -> Any:
-    return store.engine  # type: ignore[attr-defined]
-
-
 def export_json(store: Store, user: User, *, base_url: str = "") -> dict[str, Any]:
-    engine = _engine(store)
-    row = db.get_user(engine, user.id) or {}
-    library = signals.list_library(engine, user.id)
-    votes = signals.user_papers(engine, "votes", user.id)
-    dismissed = signals.user_papers(engine, "dismissals", user.id)
+    database = store.db
+    row = db.get_user(database, user.id) or {}
+    library = signals.list_library(database, user.id)
+    votes = signals.user_papers(database, "votes", user.id)
+    dismissed = signals.user_papers(database, "dismissals", user.id)
     ids = [r["paper_id"] for r in library] + [p for p, _ in votes] + [p for p, _ in dismissed]
     papers = {p.id: p for p in store.get_papers(dict.fromkeys(ids))}
 
@@ -49,7 +45,7 @@ def export_json(store: Store, user: User, *, base_url: str = "") -> dict[str, An
         "votes": [{**ref(pid), "voted_at": at} for pid, at in votes],
         "not_interested": [{**ref(pid), "at": at} for pid, at in dismissed],
         "follows": [{"kind": f["kind"], "target": f["target"], "label": f["label"], "since": f["created_at"]}
-                    for f in signals.list_follows(engine, user.id)],
+                    for f in signals.list_follows(database, user.id)],
     }
 
 
@@ -59,7 +55,7 @@ def export_json_bytes(store: Store, user: User, *, base_url: str = "") -> bytes:
 
 def export_bibtex(store: Store, user: User) -> bytes:
     """The library as BibTeX, newest saved first (papers no longer in the store are left out)."""
-    library = signals.list_library(_engine(store), user.id)
+    library = signals.list_library(store.db, user.id)
     out = io.BytesIO()
     write_bibtex(store.get_papers([r["paper_id"] for r in library]), out)
     return out.getvalue()

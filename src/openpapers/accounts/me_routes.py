@@ -41,7 +41,7 @@ from openpapers.papers import views
 from openpapers.papers.schemas import ErrorOut
 from openpapers.signals import repository as signals
 from openpapers.signals.action_routes import (
-    engine,
+    database,
     find_paper,
     follow_target,
     follow_url,
@@ -73,7 +73,7 @@ def me(request: Request, user: Me) -> Response:
     return _private(MeOut(id=user.id, email=user.email, display_name=user.display_name, is_admin=user.is_admin,
                           digest_frequency=user.digest_frequency,  # type: ignore[arg-type]
                           digest_sections=list(user.digest_sections),  # type: ignore[arg-type]
-                          counts=dict(signals.counts_for_user(engine(request), user.id))))
+                          counts=dict(signals.counts_for_user(database(request), user.id))))
 
 
 def _settings(user: User) -> SettingsOut:
@@ -90,7 +90,7 @@ def get_settings(user: Me) -> Response:
             summary="Change the name, digest frequency (off/daily/weekly) or digest sections")
 def put_settings(request: Request, user: Me, body: SettingsIn) -> Response:
     try:
-        updated = accounts.update_settings(engine(request), user.id, display_name=body.display_name,
+        updated = accounts.update_settings(database(request), user.id, display_name=body.display_name,
                                            digest_frequency=body.digest_frequency,
                                            digest_sections=list(body.digest_sections)
                                            if body.digest_sections is not None else None)
@@ -103,7 +103,7 @@ def put_settings(request: Request, user: Me, body: SettingsIn) -> Response:
                summary="Delete the account and all its data (needs the password)")
 def delete_me(request: Request, user: Me, body: PasswordIn) -> Response:
     try:
-        accounts.delete_account(engine(request), user, body.password)
+        accounts.delete_account(database(request), user, body.password)
     except AccountError as exc:
         raise HTTPException(400, str(exc)) from None
     response = _private(OkOut(message="account deleted"))
@@ -123,7 +123,7 @@ def export_me(request: Request, user: Me,
 @router.get("/me/tokens", response_model=list[TokenOut], tags=["account"], summary="Your API tokens (not the "
             "tokens themselves)")
 def list_tokens(request: Request, user: Me) -> Response:
-    rows = db.list_api_tokens(engine(request), user.id)
+    rows = db.list_api_tokens(database(request), user.id)
     return Response(b"[" + b",".join(TokenOut(**r).model_dump_json().encode() for r in rows) + b"]",
                     media_type="application/json", headers={"Cache-Control": auth.PRIVATE})
 
@@ -132,16 +132,16 @@ def list_tokens(request: Request, user: Me) -> Response:
              summary="Create an API token (shown once)")
 def create_token(request: Request, user: Me, body: TokenIn) -> Response:
     try:
-        token_id, token = accounts.create_api_token(engine(request), user, body.name)
+        token_id, token = accounts.create_api_token(database(request), user, body.name)
     except AccountError as exc:
         raise HTTPException(400, str(exc)) from None
-    row = next(r for r in db.list_api_tokens(engine(request), user.id) if r["id"] == token_id)
+    row = next(r for r in db.list_api_tokens(database(request), user.id) if r["id"] == token_id)
     return _private(TokenCreated(**row, token=token), 201)
 
 
 @router.delete("/me/tokens/{token_id}", response_model=OkOut, tags=["account"], summary="Revoke an API token")
 def revoke_token(request: Request, user: Me, token_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
-    if not db.delete_api_token(engine(request), user.id, token_id):
+    if not db.delete_api_token(database(request), user.id, token_id):
         raise HTTPException(404, "no such token")
     return _private(OkOut(message="token revoked"))
 
@@ -150,20 +150,20 @@ def revoke_token(request: Request, user: Me, token_id: Annotated[int, Path(ge=1,
 @router.post("/me/votes/{paper_id:path}", response_model=VoteOut, tags=["me"], summary="Upvote a paper (once)")
 def vote(request: Request, user: Me, paper_id: PaperPath) -> Response:
     paper = find_paper(request, paper_id)
-    signals.add_vote(engine(request), user.id, paper.id)
+    signals.add_vote(database(request), user.id, paper.id)
     return _private(VoteOut(paper_id=paper.id, voted=True, upvotes=vote_total(request, paper)))
 
 
 @router.delete("/me/votes/{paper_id:path}", response_model=VoteOut, tags=["me"], summary="Remove your upvote")
 def unvote(request: Request, user: Me, paper_id: PaperPath) -> Response:
     paper = find_paper(request, paper_id)
-    signals.remove_vote(engine(request), user.id, paper.id)
+    signals.remove_vote(database(request), user.id, paper.id)
     return _private(VoteOut(paper_id=paper.id, voted=False, upvotes=vote_total(request, paper)))
 
 
 # -- library ----------------------------------------------------------------------------------------------------
 def library_view(request: Request, user: User, tag: str | None = None) -> LibraryOut:
-    rows = signals.list_library(engine(request), user.id)
+    rows = signals.list_library(database(request), user.id)
     tags = sorted({t for r in rows for t in r["tags"]}, key=lambda t: (t.lower(), t))  # stable: "PDE" before "pde"
     if tag:
         rows = [r for r in rows if tag in r["tags"]]
@@ -183,7 +183,7 @@ def get_library(request: Request, user: Me,
 
 def _item(request: Request, user: User, paper_id: str) -> LibraryItemOut:
     paper = find_paper(request, paper_id)
-    row = signals.library_item(engine(request), user.id, paper.id)
+    row = signals.library_item(database(request), user.id, paper.id)
     if row is None:
         raise HTTPException(404, "this paper is not in your library")
     return LibraryItemOut(paper_id=paper.id, tags=row["tags"], note=row["note"], saved_at=row["created_at"],
@@ -202,14 +202,14 @@ def put_library_item(request: Request, user: Me, paper_id: PaperPath, body: Libr
     paper = find_paper(request, paper_id)
     body = body or LibraryIn()
     tags = parse_tags(body.tags) if body.tags is not None else None
-    signals.save_to_library(engine(request), user.id, paper.id, tags=tags, note=body.note)
+    signals.save_to_library(database(request), user.id, paper.id, tags=tags, note=body.note)
     return _private(_item(request, user, paper.id))
 
 
 @router.delete("/me/library/{paper_id:path}", response_model=OkOut, tags=["me"], summary="Remove a saved paper")
 def delete_library_item(request: Request, user: Me, paper_id: PaperPath) -> Response:
     paper = find_paper(request, paper_id)
-    if not signals.remove_from_library(engine(request), user.id, paper.id):
+    if not signals.remove_from_library(database(request), user.id, paper.id):
         raise HTTPException(404, "this paper is not in your library")
     return _private(OkOut(message="removed from your library"))
 
@@ -219,7 +219,7 @@ def delete_library_item(request: Request, user: Me, paper_id: PaperPath) -> Resp
              summary='Mark a paper "not interested" (it leaves your personal feed)')
 def dismiss(request: Request, user: Me, paper_id: PaperPath) -> Response:
     paper = find_paper(request, paper_id)
-    signals.dismiss(engine(request), user.id, paper.id)
+    signals.dismiss(database(request), user.id, paper.id)
     return _private(DismissalOut(paper_id=paper.id, dismissed=True))
 
 
@@ -227,13 +227,13 @@ def dismiss(request: Request, user: Me, paper_id: PaperPath) -> Response:
                summary='Undo "not interested"')
 def undismiss(request: Request, user: Me, paper_id: PaperPath) -> Response:
     paper = find_paper(request, paper_id)
-    signals.undismiss(engine(request), user.id, paper.id)
+    signals.undismiss(database(request), user.id, paper.id)
     return _private(DismissalOut(paper_id=paper.id, dismissed=False))
 
 
 # -- follows ----------------------------------------------------------------------------------------------------
 def _follows(request: Request, user: User) -> FollowsOut:
-    rows = signals.list_follows(engine(request), user.id)
+    rows = signals.list_follows(database(request), user.id)
     return FollowsOut(follows=[FollowOut(**r, url=follow_url(r["kind"], r["target"])) for r in rows])
 
 
@@ -248,8 +248,8 @@ def post_follow(request: Request, user: Me, body: FollowIn) -> Response:
     spec = {"q": body.q, "category": body.category, "author": body.author, "org": body.org,
             "has_code": body.has_code}
     target, label = follow_target(request, body.kind, body.target, spec)
-    follow_id, added = signals.add_follow(engine(request), user.id, body.kind, target, label)
-    row = next(r for r in signals.list_follows(engine(request), user.id) if r["id"] == follow_id)
+    follow_id, added = signals.add_follow(database(request), user.id, body.kind, target, label)
+    row = next(r for r in signals.list_follows(database(request), user.id) if r["id"] == follow_id)
     return _private(FollowOut(**row, url=follow_url(body.kind, target)), 201 if added else 200)
 
 
@@ -261,7 +261,7 @@ def delete_follow(request: Request, user: Me,
                   target: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     if id is None and (kind is None or target is None):
         raise HTTPException(400, "give the follow's id, or kind and target")
-    if not signals.remove_follow(engine(request), user.id, follow_id=id, kind=kind, target=target):
+    if not signals.remove_follow(database(request), user.id, follow_id=id, kind=kind, target=target):
         raise HTTPException(404, "you do not follow that")
     return _private(OkOut(message="unfollowed"))
 
@@ -272,7 +272,7 @@ def delete_follow(request: Request, user: Me,
 def feature(request: Request, user: Annotated[User, Depends(auth.require_admin)],
             day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")], paper_id: PaperPath) -> Response:
     paper, when = find_paper(request, paper_id), parse_day(day)
-    signals.feature(engine(request), when, paper.id, user.id)
+    signals.feature(database(request), when, paper.id, user.id)
     return _private(FeatureOut(paper_id=paper.id, day=when, featured=True))
 
 
@@ -281,5 +281,5 @@ def feature(request: Request, user: Annotated[User, Depends(auth.require_admin)]
 def unfeature(request: Request, _user: Annotated[User, Depends(auth.require_admin)],
               day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")], paper_id: PaperPath) -> Response:
     paper, when = find_paper(request, paper_id), parse_day(day)
-    signals.unfeature(engine(request), when, paper.id)
+    signals.unfeature(database(request), when, paper.id)
     return _private(FeatureOut(paper_id=paper.id, day=when, featured=False))

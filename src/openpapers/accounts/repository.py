@@ -1,25 +1,24 @@
 """Data access for accounts: users, sessions, API tokens, password resets, auth attempts and app secrets.
 
-Plain functions over a SQLAlchemy ``Engine`` (each call is its own transaction) or ``Connection`` (the caller's
-transaction), written in SQLAlchemy Core so they run on SQLite and PostgreSQL alike. Policy (what a password
-must be, how many failures are allowed) lives in :mod:`openpapers.accounts.service`; this module only stores.
+Plain functions over a :data:`~openpapers.db.database.Bind`: the store's ``Database`` (each call is its own
+transaction) or a ``Connection`` (the caller's transaction), written in SQLAlchemy Core so they run on SQLite
+and PostgreSQL alike. Policy (what a password must be, how many failures are allowed) lives in
+:mod:`openpapers.accounts.service`; this module only stores.
 Secrets (session tokens, API tokens, reset tokens) are stored as SHA-256 hex digests, never as given.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from openpapers.db import schema as t
+from openpapers.db.clock import now as now_iso
+from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
-
-Bind = Engine | Connection
 
 # Every table that holds rows of a user, by the column naming the user. Account deletion walks this list, so a
 # new per-user table must be added here (tests/accounts/test_service.py checks the list against the schema).
@@ -27,21 +26,6 @@ USER_TABLES = (
     t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured,
     t.digest_outbox,
 )
-
-
-def now_iso(moment: datetime | None = None) -> str:
-    """The schema's time format: ISO-8601 UTC to the second (sorts and compares as text on every backend)."""
-    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-
-
-@contextmanager
-def tx(bind: Bind) -> Iterator[Connection]:
-    """A connection in a transaction: a new one committed at the end for an Engine, else the caller's own."""
-    if isinstance(bind, Engine):
-        with bind.begin() as conn:
-            yield conn
-    else:
-        yield bind
 
 
 # -- users ------------------------------------------------------------------------------------------------------

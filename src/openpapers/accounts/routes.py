@@ -18,6 +18,7 @@ from openpapers.accounts import auth, export
 from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
 from openpapers.accounts.service import AccountError, RateLimited, User
+from openpapers.db.database import Database
 from openpapers.digests import smtp as mail
 from openpapers.signals import repository as signals
 from openpapers.web.context import web
@@ -40,8 +41,8 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def engine(request: Request) -> Any:
-    return web(request).store.engine  # type: ignore[attr-defined]
+def database(request: Request) -> Database:
+    return web(request).store.db
 
 
 def site_url(request: Request) -> str:
@@ -67,7 +68,7 @@ def signup_form(request: Request, next: Annotated[str, Query(max_length=2000)] =
 @router.post("/signup", dependencies=CSRF)
 def signup(request: Request, email: Text, password: Secret, display_name: Text = "",
            next: Text = "/") -> Response:
-    bind = engine(request)
+    bind = database(request)
     try:
         user = accounts.sign_up(bind, email, password, display_name)
     except AccountError as exc:
@@ -86,7 +87,7 @@ def login_form(request: Request, next: Annotated[str, Query(max_length=2000)] = 
 @router.post("/login", dependencies=CSRF)
 def login(request: Request, email: Text, password: Secret, next: Text = "/") -> Response:
     try:
-        session = accounts.login(engine(request), email, password, ip=client_ip(request))
+        session = accounts.login(database(request), email, password, ip=client_ip(request))
     except RateLimited as exc:
         response = page(request, "login.html", 429, title="Log in", next=auth.safe_next(next), error=str(exc),
                         email=email)
@@ -118,7 +119,7 @@ def reset_form(request: Request) -> Response:
 @router.post("/reset", dependencies=CSRF)
 def reset_request(request: Request, background: BackgroundTasks, email: Text) -> Response:
     try:
-        started = accounts.start_reset(engine(request), email, ip=client_ip(request))
+        started = accounts.start_reset(database(request), email, ip=client_ip(request))
     except RateLimited as exc:
         response = page(request, "reset_request.html", 429, title="Reset your password", error=str(exc),
                         sent=None, email=email)
@@ -145,14 +146,14 @@ def send_reset_mail(user: User, link: str) -> None:
 
 @router.get("/reset/{token}")
 def reset_password_form(request: Request, token: Annotated[str, Path(max_length=200)]) -> Response:
-    live = accounts.reset_is_live(engine(request), token)
+    live = accounts.reset_is_live(database(request), token)
     return page(request, "reset_form.html", 200 if live else 400, title="Set a new password", token=token,
                 live=live, error=None if live else "This reset link is invalid, expired or already used.")
 
 
 @router.post("/reset/{token}", dependencies=CSRF)
 def reset_password(request: Request, token: Annotated[str, Path(max_length=200)], password: Secret) -> Response:
-    bind = engine(request)
+    bind = database(request)
     try:
         user = accounts.finish_reset(bind, token, password)
     except AccountError as exc:
@@ -169,7 +170,7 @@ _DONE = {"saved": "Settings saved.", "password": "Password changed; every other 
 
 def settings_page(request: Request, user: User, status: int = 200, *, error: str | None = None,
                   new_token: str | None = None, done: str | None = None) -> Response:
-    bind = engine(request)
+    bind = database(request)
     return page(request, "settings.html", status, title="Settings", user=user, error=error, new_token=new_token,
                 notice=_DONE.get(done or ""), tokens=db.list_api_tokens(bind, user.id),
                 counts=signals.counts_for_user(bind, user.id), frequencies=accounts.FREQUENCIES,
@@ -187,7 +188,7 @@ def save_settings(request: Request, user: Annotated[User, Depends(auth.require_u
                   digest_frequency: Annotated[str, Form(max_length=20)] = "off",
                   digest_sections: Annotated[list[str] | None, Form(max_length=10)] = None) -> Response:
     try:
-        accounts.update_settings(engine(request), user.id, display_name=display_name,
+        accounts.update_settings(database(request), user.id, display_name=display_name,
                                  digest_frequency=digest_frequency, digest_sections=digest_sections or [])
     except AccountError as exc:
         return settings_page(request, user, 400, error=str(exc))
@@ -199,7 +200,7 @@ def change_password(request: Request, user: Annotated[User, Depends(auth.require
                     password: Secret) -> Response:
     session = auth.current_session(request)
     try:
-        accounts.change_password(engine(request), user, current, password, keep_session=session and session.id)
+        accounts.change_password(database(request), user, current, password, keep_session=session and session.id)
     except AccountError as exc:
         return settings_page(request, user, 400, error=str(exc))
     return RedirectResponse("/settings?done=password", status_code=303)
@@ -208,7 +209,7 @@ def change_password(request: Request, user: Annotated[User, Depends(auth.require
 @router.post("/settings/tokens", dependencies=CSRF)
 def create_token(request: Request, user: Annotated[User, Depends(auth.require_user)], name: Text) -> Response:
     try:
-        _, token = accounts.create_api_token(engine(request), user, name)
+        _, token = accounts.create_api_token(database(request), user, name)
     except AccountError as exc:
         return settings_page(request, user, 400, error=str(exc))
     return settings_page(request, user, new_token=token)  # shown this once (no redirect: it is not stored)
@@ -217,7 +218,7 @@ def create_token(request: Request, user: Annotated[User, Depends(auth.require_us
 @router.post("/settings/tokens/{token_id}/delete", dependencies=CSRF)
 def revoke_token(request: Request, user: Annotated[User, Depends(auth.require_user)],
                  token_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
-    if not db.delete_api_token(engine(request), user.id, token_id):
+    if not db.delete_api_token(database(request), user.id, token_id):
         return settings_page(request, user, 404, error="No such token.")
     return RedirectResponse("/settings?done=revoked", status_code=303)
 
@@ -241,7 +242,7 @@ def export_response(request: Request, user: User, format: str) -> Response:
 @router.post("/settings/delete", dependencies=CSRF)
 def delete_account(request: Request, user: Annotated[User, Depends(auth.require_user)], password: Secret) -> Response:
     try:
-        accounts.delete_account(engine(request), user, password)
+        accounts.delete_account(database(request), user, password)
     except AccountError as exc:
         return settings_page(request, user, 400, error=str(exc))
     auth.forget(request)

@@ -28,8 +28,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from openpapers.accounts import repository as db
-from openpapers.accounts.repository import Bind, now_iso
 from openpapers.core.errors import OpenPapersError
+from openpapers.db.clock import now as now_iso
+from openpapers.db.database import Bind
 
 SESSION_DAYS = 30
 RESET_MINUTES = 60

@@ -16,8 +16,7 @@ from rich.console import Console
 from openpapers import __version__
 from openpapers.core.settings import Settings, SettingsError, resolve_settings
 from openpapers.papers.ingest import BadInput
-from openpapers.papers.interface import Store
-from openpapers.papers.store import open_store
+from openpapers.papers.store import Store, open_store
 
 app = typer.Typer(
     help="openpapers: self-hostable research-paper discovery.", no_args_is_help=True, pretty_exceptions_enable=False

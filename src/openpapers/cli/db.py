@@ -32,11 +32,12 @@ app.add_typer(db, name="db")
 @db.command("migrate")
 def migrate() -> None:
     """Bring the database (OPENPAPERS_DATABASE_URL or the data dir's SQLite file) to the newest schema."""
-    from openpapers.papers.store import SqlStore, display_url
+    from openpapers.db.engine import display_url
+    from openpapers.papers.store import Store
 
     url = state.settings.database_url
     try:
-        store = SqlStore(url, migrate=False)
+        store = Store(url, migrate=False)
         before = store.schema_revision()
         store.migrate()
         after = store.schema_revision()
@@ -63,7 +64,7 @@ def copy(
     harvests into the source while copying (a verification failure names the tables that changed).
     """
     from openpapers.db.copy import copy_store
-    from openpapers.papers.store import display_url
+    from openpapers.db.engine import display_url
 
     src = source or state.settings.database_url
     started = time.monotonic()
@@ -95,12 +96,12 @@ def copy(
 def _index_target(url: str, quiet: bool) -> None:
     """Derived search structures are rebuilt, never copied: the keyword index, and on PostgreSQL the pgvector
     column from the copied vectors (papers without a vector are left to `openpapers index`)."""
-    from openpapers.papers.store import SqlStore
+    from openpapers.papers.store import Store
     from openpapers.search.backends.pgfts import PgKeywordIndex
     from openpapers.search.backends.pgvector import PgVectorIndex
     from openpapers.search.retrievers import in_database
 
-    store = SqlStore(url)
+    store = Store(url)
     try:
         if not in_database(store):  # a SQLite target: its index files belong to its own data dir
             _say("run `openpapers index` with the target's data dir to build its search indexes")

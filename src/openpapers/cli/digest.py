@@ -97,8 +97,7 @@ def preview(
 
     reference = parse_date(when, "--date") or default_reference()
     with open_cli_store() as store:
-        engine = store.engine  # type: ignore[attr-defined]
-        row = get_user_by_email(engine, email.strip().lower())
+        row = get_user_by_email(store.db, email.strip().lower())
         if row is None:
             fail(OpenPapersError(f"no user with email {email}"))
             return
@@ -107,7 +106,7 @@ def preview(
         user = Recipient(int(row["id"]), row["email"], row["display_name"], freq,
                          tuple(s for s in str(row["digest_sections"]).split(",") if s))
         digest = PeriodDigests(store, period, search=cli_search(store)).build(
-            user, list_follows(engine, user.id))
+            user, list_follows(store.db, user.id))
         if digest.is_empty:
             err.print(f"{period.key}: nothing new for {email}: no email would be sent", markup=False)
             return
@@ -125,15 +124,11 @@ def preview(
 @digest_app.command("status")
 def status(limit: Annotated[int, typer.Option(min=1, help="Periods to show")] = 10) -> None:
     """Outbox rows per period and status (newest periods first)."""
-    from sqlalchemy import func, select
+    from openpapers.digests import outbox
 
-    from openpapers.db.schema import digest_outbox as o
-
-    with open_cli_store() as store, store.engine.connect() as conn:  # type: ignore[attr-defined]
-        rows = conn.execute(select(o.c.period, o.c.status, func.count()).group_by(o.c.period, o.c.status)).all()
-    table: dict[str, dict[str, int]] = {}
-    for period, st, n in rows:
-        table.setdefault(period, {})[st] = int(n)
-    for period in sorted(table, key=lambda k: k.split(":")[1], reverse=True)[:limit]:
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(table[period].items()))
+    with open_cli_store() as store:
+        newest = sorted(outbox.periods(store.db), key=lambda k: k.split(":")[1], reverse=True)[:limit]
+        table = {period: outbox.status_counts(store.db, [period]) for period in newest}
+    for period in newest:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(table[period].items()) if v)
         out.print(f"{period}: {counts}", markup=False, highlight=False)

@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from openpapers.cli.common import Quiet, app, cli_search, err, open_cli_store, out, parse_date
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 
 
 def _service(store: Store) -> Any:

@@ -8,7 +8,7 @@ scripts; never from a command-line argument, which other users of the machine co
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -19,10 +19,6 @@ from openpapers.cli.common import app, fail, open_cli_store, out
 
 users = typer.Typer(help="Accounts: create users, grant or revoke the admin role, list them.", no_args_is_help=True)
 app.add_typer(users, name="user")
-
-
-def _engine(store: Any) -> Any:
-    return store.engine
 
 
 def _password(from_stdin: bool) -> str:
@@ -42,7 +38,7 @@ def create(
     password = _password(password_stdin)
     with open_cli_store() as store:
         try:
-            user = accounts.sign_up(_engine(store), email, password, name, is_admin=admin)
+            user = accounts.sign_up(store.db, email, password, name, is_admin=admin)
         except AccountError as exc:
             fail(exc)
             return
@@ -51,11 +47,11 @@ def create(
 
 def _set_admin(email: str, value: bool) -> None:
     with open_cli_store() as store:
-        user = accounts.find_user(_engine(store), email)
+        user = accounts.find_user(store.db, email)
         if user is None:
             fail(AccountError(f"no account with email {email!r}"))
             return
-        accounts.set_admin(_engine(store), user.id, value)
+        accounts.set_admin(store.db, user.id, value)
     out.print(f"{user.email} is {'now' if value else 'no longer'} an administrator", markup=False)
 
 
@@ -75,6 +71,6 @@ def demote(email: Annotated[str, typer.Argument(help="Email of an existing accou
 def list_users() -> None:
     """List accounts: id, email, admin, digest frequency, created."""
     with open_cli_store() as store:
-        for row in db.list_users(_engine(store)):
+        for row in db.list_users(store.db):
             out.print(f"{row['id']}\t{row['email']}\t{'admin' if row['is_admin'] else '-'}\t"
                       f"{row['digest_frequency']}\t{row['created_at']}", markup=False, highlight=False)

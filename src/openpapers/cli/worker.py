@@ -168,8 +168,7 @@ def harvest_job(settings: Settings, config: WorkerConfig, set_spec: str, runner:
     holder = f"{socket.gethostname()}:{os.getpid()}"
     store = open_store(settings)
     try:
-        engine = store.engine  # type: ignore[attr-defined]
-        if not acquire(engine, f"harvest:{set_spec}", holder, HARVEST_LOCK_TTL_S):
+        if not acquire(store.db, f"harvest:{set_spec}", holder, HARVEST_LOCK_TTL_S):
             log.info("harvest %s skipped: another worker is running it", set_spec)
             return None
         try:
@@ -181,7 +180,7 @@ def harvest_job(settings: Settings, config: WorkerConfig, set_spec: str, runner:
             log.info("harvest %s finished with status %d in %.1f s", set_spec, rc, time.perf_counter() - started)
             return rc
         finally:
-            release(engine, f"harvest:{set_spec}", holder)
+            release(store.db, f"harvest:{set_spec}", holder)
     finally:
         store.close()
 

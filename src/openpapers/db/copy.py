@@ -27,8 +27,10 @@ from sqlalchemy import Connection, Integer, MetaData, Table, func, insert, selec
 from sqlalchemy.exc import SAWarning
 
 from openpapers.core.errors import StoreError
+from openpapers.db import clock
 from openpapers.db.dialect import is_postgres
-from openpapers.papers.store import SqlStore, display_url
+from openpapers.db.engine import display_url
+from openpapers.papers.store import Store
 
 CHECKPOINT = "db-copy"
 # Checkpoint rows that describe derived state (the PostgreSQL keyword index's sync point): rebuilt on the
@@ -98,7 +100,7 @@ def _own_rows(checkpoints: Table) -> list[Any]:
     return [checkpoints.c.key != CHECKPOINT, ~checkpoints.c.key.startswith(DERIVED_PREFIX, autoescape=True)]
 
 
-def _tables(source: SqlStore, target: SqlStore) -> list[tuple[Table, Table, list[str]]]:
+def _tables(source: Store, target: Store) -> list[tuple[Table, Table, list[str]]]:
     src_meta, dst_meta = MetaData(), MetaData()
     with warnings.catch_warnings():  # pgvector's type is unknown to SQLAlchemy; that column is never copied
         warnings.simplefilter("ignore", SAWarning)
@@ -131,7 +133,7 @@ def _is_empty(conn: Connection, tables: list[tuple[Table, Table, list[str]]]) ->
 def _save(conn: Connection, checkpoints: Table, state: dict[str, Any]) -> None:
     conn.execute(checkpoints.delete().where(checkpoints.c.key == CHECKPOINT))
     conn.execute(insert(checkpoints).values(key=CHECKPOINT, state=orjson.dumps(state).decode(),
-                                            updated_at=state.get("at", "")))
+                                            updated_at=clock.now()))
 
 
 def _high_water(conn: Connection, table: str) -> int:
@@ -143,7 +145,7 @@ def _high_water(conn: Connection, table: str) -> int:
     return int(conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).scalar() or 0)
 
 
-def _advance_sequences(conn: Connection, source: SqlStore, dst: Table) -> None:
+def _advance_sequences(conn: Connection, source: Store, dst: Table) -> None:
     """Generated ids continue after the copied ones, and after ids of deleted rows that SQLite's AUTOINCREMENT
     promised never to reuse (embedding labels): PostgreSQL's sequence or SQLite's sqlite_sequence is set."""
     pk = list(dst.primary_key.columns)
@@ -169,7 +171,7 @@ def copy_store(source_url: str, target_url: str, *, batch: int = 5000, progress:
     """Copy every table of ``source_url`` into ``target_url`` (migrated, empty or this copy's own), verify."""
     if display_url(source_url) == display_url(target_url):
         raise StoreError("the source and the target are the same database")
-    source, target = SqlStore(source_url), SqlStore(target_url)
+    source, target = Store(source_url), Store(target_url)
     try:
         tables = _tables(source, target)
         checkpoints = next(dst for _, dst, _ in tables if dst.name == "checkpoints")
@@ -205,7 +207,7 @@ def copy_store(source_url: str, target_url: str, *, batch: int = 5000, progress:
         target.close()
 
 
-def _copy_table(source: SqlStore, target: SqlStore, src: Table, dst: Table, columns: list[str],
+def _copy_table(source: Store, target: Store, src: Table, dst: Table, columns: list[str],
                 state: dict[str, Any], checkpoints: Table, batch: int, progress: Progress | None) -> None:
     pk = [c.name for c in src.primary_key.columns]
     key = tuple_(*(src.c[c] for c in pk)) if len(pk) > 1 else src.c[pk[0]]

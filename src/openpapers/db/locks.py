@@ -2,7 +2,9 @@
 
 A lock is ``{"holder": ..., "until": ...}``; taking it is a compare-and-swap on the row's text (UPDATE … WHERE
 state = <what was read>), so of two processes racing for it exactly one wins, on SQLite and PostgreSQL alike.
-It expires by itself (``until``), so a worker killed while holding it does not block the job forever.
+It expires by itself (``until``, a fine-grained :func:`~openpapers.db.clock.stamp`), so a worker killed while
+holding it does not block the job forever. The compare-and-swap needs the row's raw text, which is why this
+module reads the table itself rather than through :mod:`openpapers.db.checkpoints`.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import orjson
-from sqlalchemy import Engine, select, update
+from sqlalchemy import select, update
 
 from openpapers.db import schema as t
+from openpapers.db.clock import now as now_text
+from openpapers.db.clock import stamp
+from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
-from openpapers.digests.outbox import stamp
 
 c = t.checkpoints
 _FREE = orjson.dumps({"holder": None, "until": ""}).decode()
@@ -24,27 +28,27 @@ def _key(name: str) -> str:
     return f"lock:{name}"
 
 
-def acquire(engine: Engine, name: str, holder: str, ttl_s: float) -> bool:
+def acquire(bind: Bind, name: str, holder: str, ttl_s: float) -> bool:
     """Take lock ``name`` for ``ttl_s`` seconds if it is free, expired, or already ours."""
     now = datetime.now(UTC)
-    with engine.begin() as conn:
-        conn.execute(insert_ignore(conn, c).values(key=_key(name), state=_FREE, updated_at=stamp(now)))
+    with tx(bind) as conn:
+        conn.execute(insert_ignore(conn, c).values(key=_key(name), state=_FREE, updated_at=now_text(now)))
         current = conn.execute(select(c.c.state).where(c.c.key == _key(name))).scalar_one()
         state = orjson.loads(current)
         if state.get("holder") not in (None, holder) and str(state.get("until", "")) > stamp(now):
             return False
         new = orjson.dumps({"holder": holder, "until": stamp(now + timedelta(seconds=ttl_s))}).decode()
         res = conn.execute(update(c).where(c.c.key == _key(name), c.c.state == current)
-                           .values(state=new, updated_at=stamp(now)))
+                           .values(state=new, updated_at=now_text(now)))
         return res.rowcount == 1
 
 
-def release(engine: Engine, name: str, holder: str) -> bool:
+def release(bind: Bind, name: str, holder: str) -> bool:
     """Free the lock if ``holder`` still holds it."""
-    with engine.begin() as conn:
+    with tx(bind) as conn:
         current = conn.execute(select(c.c.state).where(c.c.key == _key(name))).scalar_one_or_none()
         if current is None or orjson.loads(current).get("holder") != holder:
             return False
         res = conn.execute(update(c).where(c.c.key == _key(name), c.c.state == current)
-                           .values(state=_FREE, updated_at=stamp()))
+                           .values(state=_FREE, updated_at=now_text()))
         return res.rowcount == 1

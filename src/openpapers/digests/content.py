@@ -23,7 +23,8 @@ import orjson
 
 from openpapers.core.records import Paper
 from openpapers.digests.periods import DigestPeriod
-from openpapers.papers.interface import PaperScope, Store
+from openpapers.papers.store import Store
+from openpapers.papers.types import PaperScope
 
 log = logging.getLogger("openpapers.digest")
 

@@ -18,25 +18,21 @@ Timestamps are UTC ISO-8601 strings of one fixed width, so string comparison is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from openpapers.db import schema as t
+from openpapers.db.clock import stamp
+from openpapers.db.database import Bind, engine_of, tx
 from openpapers.db.dialect import claim_rows, immediate, insert_ignore
 
 o = t.digest_outbox
 
 PENDING, SENDING, SENT, EMPTY, FAILED = "pending", "sending", "sent", "empty", "failed"
 STATUSES = (PENDING, SENDING, SENT, EMPTY, FAILED)
-
-
-def stamp(when: datetime | None = None) -> str:
-    """A fixed-width UTC timestamp (microseconds), comparable as a string."""
-    return (when or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +55,10 @@ class Claimed:
     attempts: int
 
 
-def _begin(bind: Engine | Connection) -> AbstractContextManager[Connection]:
-    """A transaction on an engine, or the caller's connection as it is (the caller owns that transaction)."""
-    return bind.begin() if isinstance(bind, Engine) else nullcontext(bind)
-
-
-def planned_users(bind: Engine | Connection, period: str, user_ids: Sequence[int] | None = None) -> set[int]:
+def planned_users(bind: Bind, period: str, user_ids: Sequence[int] | None = None) -> set[int]:
     """Users that already have a row (whatever its status) for ``period``: planning skips them."""
     stmt = select(o.c.user_id).where(o.c.period == period)
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         if user_ids is None:
             return {int(u) for u in conn.execute(stmt).scalars()}
         found: set[int] = set()
@@ -77,7 +68,7 @@ def planned_users(bind: Engine | Connection, period: str, user_ids: Sequence[int
         return found
 
 
-def record_planned(bind: Engine | Connection, rows: Iterable[Planned]) -> int:
+def record_planned(bind: Bind, rows: Iterable[Planned]) -> int:
     """Insert planned digests, ignoring (user, period) pairs that already have a row. Returns rows inserted."""
     now = stamp()
     values = [
@@ -94,7 +85,7 @@ def record_planned(bind: Engine | Connection, rows: Iterable[Planned]) -> int:
     ]
     if not values:
         return 0
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         before = conn.execute(select(func.count()).select_from(o)).scalar_one()
         conn.execute(insert_ignore(conn, o), values)
         after = conn.execute(select(func.count()).select_from(o)).scalar_one()
@@ -110,7 +101,7 @@ def _claimable(cutoff: str, dead: Sequence[str]) -> ColumnElement[bool]:
 
 
 def claim(
-    bind: Engine,
+    bind: Bind,
     claimer: str,
     *,
     limit: int = 50,
@@ -130,7 +121,7 @@ def claim(
     if periods is not None:
         cond = and_(cond, o.c.period.in_(list(periods)))
     values = {"status": SENDING, "claimed_by": claimer, "claimed_at": stamp(now), "attempts": o.c.attempts + 1}
-    with immediate(bind) as conn:
+    with immediate(engine_of(bind)) as conn:
         rows = claim_rows(conn, o, cond, values, limit=limit, order_by=[o.c.id])
     return sorted(
         (Claimed(int(r.id), int(r.user_id), r.period, r.message_id, bytes(r.message), int(r.attempts)) for r in rows),
@@ -138,10 +129,10 @@ def claim(
     )
 
 
-def mark_sent(bind: Engine | Connection, row_id: int, claimer: str) -> bool:
+def mark_sent(bind: Bind, row_id: int, claimer: str) -> bool:
     """Record that the server accepted the message. False if the claim was lost meanwhile (lease expired and
     another sender took the row): the caller must then not assume it alone sent it."""
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         res = conn.execute(
             update(o).where(o.c.id == row_id, o.c.claimed_by == claimer, o.c.status == SENDING)
             .values(status=SENT, sent_at=stamp(), error=None)
@@ -149,9 +140,9 @@ def mark_sent(bind: Engine | Connection, row_id: int, claimer: str) -> bool:
     return res.rowcount == 1
 
 
-def mark_failed(bind: Engine | Connection, row_id: int, claimer: str, error: str) -> bool:
+def mark_failed(bind: Bind, row_id: int, claimer: str, error: str) -> bool:
     """Final failure (the server refused the message permanently, or attempts ran out)."""
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         res = conn.execute(
             update(o).where(o.c.id == row_id, o.c.claimed_by == claimer, o.c.status == SENDING)
             .values(status=FAILED, error=error[:2000])
@@ -159,11 +150,11 @@ def mark_failed(bind: Engine | Connection, row_id: int, claimer: str, error: str
     return res.rowcount == 1
 
 
-def release(bind: Engine | Connection, row_ids: Sequence[int], claimer: str, error: str | None = None) -> int:
+def release(bind: Bind, row_ids: Sequence[int], claimer: str, error: str | None = None) -> int:
     """Give claimed rows back (status ``pending``), e.g. after a temporary SMTP failure; returns rows released."""
     if not row_ids:
         return 0
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         res = conn.execute(
             update(o).where(o.c.id.in_(list(row_ids)), o.c.claimed_by == claimer, o.c.status == SENDING)
             .values(status=PENDING, claimed_by=None, claimed_at=None, error=error[:2000] if error else None)
@@ -171,11 +162,11 @@ def release(bind: Engine | Connection, row_ids: Sequence[int], claimer: str, err
     return int(res.rowcount)
 
 
-def renew(bind: Engine | Connection, row_ids: Sequence[int], claimer: str) -> set[int]:
+def renew(bind: Bind, row_ids: Sequence[int], claimer: str) -> set[int]:
     """Extend the lease of rows still held by ``claimer``; returns the ids it still holds."""
     if not row_ids:
         return set()
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         conn.execute(
             update(o).where(o.c.id.in_(list(row_ids)), o.c.claimed_by == claimer, o.c.status == SENDING)
             .values(claimed_at=stamp())
@@ -186,37 +177,43 @@ def renew(bind: Engine | Connection, row_ids: Sequence[int], claimer: str) -> se
         return {int(i) for i in held}
 
 
-def claimers_in_flight(bind: Engine | Connection) -> list[str]:
+def claimers_in_flight(bind: Bind) -> list[str]:
     """Distinct ``claimed_by`` of rows in ``sending``: the sender checks which of them are dead processes."""
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         stmt = select(o.c.claimed_by).where(o.c.status == SENDING, o.c.claimed_by.is_not(None)).distinct()
         return [str(c) for c in conn.execute(stmt).scalars()]
 
 
-def status_counts(bind: Engine | Connection, periods: Sequence[str] | None = None) -> dict[str, int]:
+def status_counts(bind: Bind, periods: Sequence[str] | None = None) -> dict[str, int]:
     """Rows per status (every status present, zero when none), optionally for some periods only."""
     stmt = select(o.c.status, func.count()).group_by(o.c.status)
     if periods is not None:
         stmt = stmt.where(o.c.period.in_(list(periods)))
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         found = {str(s): int(n) for s, n in conn.execute(stmt)}
     return {s: found.get(s, 0) for s in STATUSES}
 
 
-def get(bind: Engine | Connection, user_id: int, period: str) -> dict[str, object] | None:
+def periods(bind: Bind) -> list[str]:
+    """Every period that has rows, in no particular order."""
+    with tx(bind) as conn:
+        return [str(p) for p in conn.execute(select(o.c.period).distinct()).scalars()]
+
+
+def get(bind: Bind, user_id: int, period: str) -> dict[str, object] | None:
     """The row of one (user, period), as a dict, or None."""
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         row = conn.execute(select(o).where(o.c.user_id == user_id, o.c.period == period)).mappings().first()
     return dict(row) if row else None
 
 
-def delete_user(bind: Engine | Connection, user_id: int) -> int:
+def delete_user(bind: Bind, user_id: int) -> int:
     """Remove a user's outbox rows (account deletion)."""
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         return int(conn.execute(delete(o).where(o.c.user_id == user_id)).rowcount)
 
 
-def recipients(bind: Engine | Connection, frequency: str) -> list[dict[str, object]]:
+def recipients(bind: Bind, frequency: str) -> list[dict[str, object]]:
     """Users whose digest frequency is ``frequency``, in id order: ``{id, email, display_name, digest_sections}``.
 
     (A read of ``users`` that only digests need; accounts.py owns writing it.)
@@ -224,15 +221,15 @@ def recipients(bind: Engine | Connection, frequency: str) -> list[dict[str, obje
     u = t.users
     stmt = select(u.c.id, u.c.email, u.c.display_name, u.c.digest_sections).where(
         u.c.digest_frequency == frequency).order_by(u.c.id)
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def unsubscribe(bind: Engine | Connection, user_id: int, list_name: str) -> bool:
+def unsubscribe(bind: Bind, user_id: int, list_name: str) -> bool:
     """Turn the digest off if the user is still on ``list_name`` (daily | weekly). True when it changed;
     idempotent, and an old token of the other list leaves a later choice alone."""
     u = t.users
-    with _begin(bind) as conn:
+    with tx(bind) as conn:
         res = conn.execute(update(u).where(u.c.id == user_id, u.c.digest_frequency == list_name)
                            .values(digest_frequency="off"))
     return res.rowcount == 1

@@ -37,12 +37,13 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
+from openpapers.db.database import Database
 from openpapers.digests import outbox
 from openpapers.digests import periods as P
 from openpapers.digests.compose import MailContext, compose
 from openpapers.digests.content import PeriodDigests, Recipient
 from openpapers.digests.smtp import SmtpSettings, connect
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 
 log = logging.getLogger("openpapers.digest")
 
@@ -120,12 +121,8 @@ def claimer_dead(claimer: str) -> bool:
 def mail_context(store: Store, smtp: SmtpSettings, base_url: str) -> MailContext:
     from openpapers.digests.unsubscribe import store_secret
 
-    return MailContext(base_url=base_url.rstrip("/"), mail_from=smtp.mail_from, secret=store_secret(_engine(store)),
+    return MailContext(base_url=base_url.rstrip("/"), mail_from=smtp.mail_from, secret=store_secret(store.db),
                        mailto=smtp.unsubscribe_mailto)
-
-
-def _engine(store: Store) -> Any:
-    return store.engine  # type: ignore[attr-defined]
 
 
 def plan_period(
@@ -142,16 +139,16 @@ def plan_period(
     only users whose id is i modulo n: how digests/parallel.py splits the work)."""
     from openpapers.signals.ranking_queries import user_signals
 
-    engine = _engine(store)
+    database = store.db
     report = PlanReport(period.key)
     started = time.perf_counter()
     users = [
         Recipient(int(r["id"]), str(r["email"]), str(r["display_name"]), period.frequency,
                   tuple(s.strip() for s in str(r["digest_sections"]).split(",") if s.strip()))
-        for r in outbox.recipients(engine, period.frequency)
+        for r in outbox.recipients(database, period.frequency)
         if shard is None or int(r["id"]) % shard[1] == shard[0]
     ]
-    done = outbox.planned_users(engine, period.key)
+    done = outbox.planned_users(database, period.key)
     todo = [u for u in users if u.id not in done]
     report.users, report.existing = len(users), len(users) - len(todo)
     if not todo:
@@ -165,7 +162,7 @@ def plan_period(
         rows = []
         for user in todo[i:i + batch]:
             t0 = time.perf_counter()
-            sig = user_signals(engine, user.id)  # follows, and what to leave out, in one go
+            sig = user_signals(database, user.id)  # follows, and what to leave out, in one go
             follows = [{"kind": k, "target": t, "label": label} for k, t, label in sig.follows]
             digest = digests.build(user, follows, set(sig.saved) | set(sig.voted) | set(sig.dismissed))
             t1 = time.perf_counter()
@@ -177,7 +174,7 @@ def plan_period(
             build_s += t1 - t0
             compose_s += time.perf_counter() - t1
         t0 = time.perf_counter()
-        outbox.record_planned(engine, rows)
+        outbox.record_planned(database, rows)
         write_s += time.perf_counter() - t0
         report.planned += sum(1 for r in rows if r.message is not None)
         report.empty += sum(1 for r in rows if r.message is None)
@@ -208,29 +205,29 @@ def send_pending(
     claimer: str | None = None,
 ) -> SendReport:
     """Send every pending (or abandoned) outbox row, ``periods`` only when given; see the module docstring."""
-    engine = _engine(store)
+    database = store.db
     me = claimer or claimer_id()
     report = SendReport()
     started = time.perf_counter()
     client_box: list[smtplib.SMTP] = []  # the one connection of the run, opened on the first message
     try:
         while True:
-            dead = [c for c in outbox.claimers_in_flight(engine) if c != me and claimer_dead(c)]
-            rows = outbox.claim(engine, me, limit=batch, lease_s=lease_s, dead=dead, periods=periods)
+            dead = [c for c in outbox.claimers_in_flight(database) if c != me and claimer_dead(c)]
+            rows = outbox.claim(database, me, limit=batch, lease_s=lease_s, dead=dead, periods=periods)
             if not rows:
                 break
             report.resumed += sum(1 for r in rows if r.attempts > 1)
             held = {r.id for r in rows}
             try:
-                stop = _send_claimed(engine, smtp, me, rows, held, report, lease_s, max_attempts, client_box)
+                stop = _send_claimed(database, smtp, me, rows, held, report, lease_s, max_attempts, client_box)
             except BaseException:
                 # Give back what was not attempted (and, on a store error right after a 250, the row in flight:
                 # it is resent with the same bytes, like after a kill). Best effort: the store may be what failed.
                 with contextlib.suppress(Exception):
-                    outbox.release(engine, sorted(held), me, "sender stopped")
+                    outbox.release(database, sorted(held), me, "sender stopped")
                 raise
             if stop:
-                outbox.release(engine, sorted(held), me)
+                outbox.release(database, sorted(held), me)
                 break
     finally:
         for client in client_box:
@@ -244,7 +241,7 @@ def send_pending(
     return report
 
 
-def _send_claimed(engine: Any, smtp: SmtpSettings, me: str, rows: list[outbox.Claimed], held: set[int],
+def _send_claimed(database: Database, smtp: SmtpSettings, me: str, rows: list[outbox.Claimed], held: set[int],
                   report: SendReport, lease_s: float, max_attempts: int, client_box: list[smtplib.SMTP]) -> bool:
     """Send one claim's rows in order, each marked sent right after its 250; ``held`` shrinks as rows are done.
     Returns True when the run should stop after this claim (a temporary refusal)."""
@@ -252,13 +249,13 @@ def _send_claimed(engine: Any, smtp: SmtpSettings, me: str, rows: list[outbox.Cl
     stop = False
     for row in rows:
         if time.monotonic() - renewed > lease_s / 3:  # keep the lease while a slow server drags on
-            held.intersection_update(outbox.renew(engine, sorted(held), me))
+            held.intersection_update(outbox.renew(database, sorted(held), me))
             renewed = time.monotonic()
         if row.id not in held:
             report.lost += 1
             continue
         if row.attempts > max_attempts:
-            outbox.mark_failed(engine, row.id, me, f"gave up after {max_attempts} attempts")
+            outbox.mark_failed(database, row.id, me, f"gave up after {max_attempts} attempts")
             report.failed += 1
             held.discard(row.id)
             continue
@@ -266,14 +263,14 @@ def _send_claimed(engine: Any, smtp: SmtpSettings, me: str, rows: list[outbox.Cl
             try:
                 client_box.append(connect(smtp))
             except (smtplib.SMTPException, OSError) as exc:
-                outbox.release(engine, sorted(held), me, f"{type(exc).__name__}: {exc}")
+                outbox.release(database, sorted(held), me, f"{type(exc).__name__}: {exc}")
                 held.clear()
                 raise SendError(f"cannot connect to SMTP server {smtp.host}:{smtp.port}: {exc}") from exc
         client = client_box[0]
         rcpts = _recipients_of(row.message)
         options = [] if all(r.isascii() for r in rcpts) else ["SMTPUTF8"]
         if options and not client.has_extn("smtputf8"):
-            outbox.mark_failed(engine, row.id, me, "non-ASCII address, and the server lacks SMTPUTF8")
+            outbox.mark_failed(database, row.id, me, "non-ASCII address, and the server lacks SMTPUTF8")
             report.failed += 1
             held.discard(row.id)
             continue
@@ -282,10 +279,10 @@ def _send_claimed(engine: Any, smtp: SmtpSettings, me: str, rows: list[outbox.Cl
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             code, text = _refusal(exc)
             if code >= 500:
-                outbox.mark_failed(engine, row.id, me, text)
+                outbox.mark_failed(database, row.id, me, text)
                 report.failed += 1
             else:  # temporary: keep it pending for a later run, and end this one after the batch
-                outbox.release(engine, [row.id], me, text)
+                outbox.release(database, [row.id], me, text)
                 report.deferred += 1
                 stop = True
             held.discard(row.id)
@@ -293,10 +290,10 @@ def _send_claimed(engine: Any, smtp: SmtpSettings, me: str, rows: list[outbox.Cl
             continue
         except (smtplib.SMTPException, OSError) as exc:
             # Whether this message got through is unknown: give it (same bytes) and the rest back.
-            outbox.release(engine, sorted(held), me, f"{type(exc).__name__}: {exc}")
+            outbox.release(database, sorted(held), me, f"{type(exc).__name__}: {exc}")
             held.clear()
             raise SendError(f"SMTP connection to {smtp.host}:{smtp.port} failed: {exc}") from exc
-        if outbox.mark_sent(engine, row.id, me):
+        if outbox.mark_sent(database, row.id, me):
             report.sent += 1
         else:
             report.lost += 1

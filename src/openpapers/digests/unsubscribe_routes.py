@@ -32,9 +32,9 @@ def _page(request: Request, status: int, **context: object) -> HTMLResponse:
 
 
 def _read(request: Request, token: str) -> tuple[int, str] | HTMLResponse:
-    engine = web(request).store.engine  # type: ignore[attr-defined]
+    database = web(request).store.db
     try:
-        sub = read_token(store_secret(engine), token)
+        sub = read_token(store_secret(database), token)
     except BadToken as exc:
         return _page(request, 400, state="bad", message=str(exc), token="", list_name="", email="")
     return sub.user_id, sub.list
@@ -46,7 +46,7 @@ def confirm(request: Request, token: str = "") -> HTMLResponse:
     if isinstance(got, HTMLResponse):
         return got
     user_id, list_name = got
-    user = get_user(web(request).store.engine, user_id)  # type: ignore[attr-defined]
+    user = get_user(web(request).store.db, user_id)
     subscribed = user is not None and user["digest_frequency"] == list_name
     return _page(request, 200, state="confirm" if subscribed else "not-subscribed", message="", token=token,
                  list_name=_LIST_NAMES[list_name], email=user["email"] if user else "")
@@ -58,8 +58,8 @@ def one_click(request: Request, token: str = "") -> HTMLResponse:
     if isinstance(got, HTMLResponse):
         return got
     user_id, list_name = got
-    engine = web(request).store.engine  # type: ignore[attr-defined]
-    outbox.unsubscribe(engine, user_id, list_name)
-    user = get_user(engine, user_id)
+    database = web(request).store.db
+    outbox.unsubscribe(database, user_id, list_name)
+    user = get_user(database, user_id)
     return _page(request, 200, state="done", message="", token="", list_name=_LIST_NAMES[list_name],
                  email=user["email"] if user else "")

@@ -18,8 +18,8 @@ from openpapers.core.records import Paper
 from openpapers.core.taxonomy import category_name
 from openpapers.papers import views
 from openpapers.papers.entity_routes import AuthorId, CategoryCode, OrgId, normalize_category
-from openpapers.papers.interface import PaperScope
 from openpapers.papers.schemas import ErrorOut
+from openpapers.papers.types import PaperScope
 from openpapers.search.routes import Params
 from openpapers.search.routes import run as run_search
 from openpapers.search.types import QueryError

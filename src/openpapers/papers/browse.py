@@ -16,8 +16,8 @@ from sqlalchemy import Engine, Select, bindparam, func, or_, select
 
 from openpapers.core.records import Paper, PaperRecord
 from openpapers.db import schema as t
-from openpapers.papers.interface import Facet, OrgInfo, PaperScope, PaperSlice
 from openpapers.papers.merge import merge_records
+from openpapers.papers.types import Facet, OrgInfo, PaperScope, PaperSlice
 
 
 def paper_select(*extra: Any) -> Select[Any]:

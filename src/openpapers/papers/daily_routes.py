@@ -12,8 +12,8 @@ from fastapi.responses import Response
 
 from openpapers.papers import views
 from openpapers.papers.feed_periods import Period, PeriodError, parse_period, period_of
-from openpapers.papers.interface import PaperScope
 from openpapers.papers.schemas import FeedPage, PaperSummary
+from openpapers.papers.types import PaperScope
 from openpapers.signals import repository as signals
 from openpapers.web.context import ERRORS, PageParam, SortParam, Web, bad_request, json, not_found, web
 

@@ -16,7 +16,7 @@ import orjson
 
 from openpapers.core.records import PaperRecord
 from openpapers.papers.ingest import ImportReport
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 
 DEMO_FILE = "demo-claims.jsonl"
 

@@ -12,8 +12,8 @@ from fastapi.responses import Response
 
 from openpapers.core.taxonomy import canonical_category, category_name
 from openpapers.papers import views
-from openpapers.papers.interface import PaperScope
 from openpapers.papers.schemas import AuthorPage, CategoryPage, FacetOut, OrgPage, PaperSummary
+from openpapers.papers.types import PaperScope
 from openpapers.web.context import CATEGORY, ERRORS, SLUG, PageParam, Web, json, not_found, web
 
 router = APIRouter()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpapers.core.errors import SourceError
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.sources.base import Page, Source
 
 MAX_LOGGED_ERRORS = 1000

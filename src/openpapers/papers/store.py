@@ -1,139 +1,91 @@
-"""SQL implementation of the store (SQLAlchemy Core): SQLite by default, PostgreSQL (psycopg 3) by URL.
+"""The paper store (SQLAlchemy Core): SQLite by default, PostgreSQL (psycopg 3) by URL. Everything above it
+(ingest, search, web, CLI) talks to :class:`Store` and never sees SQL.
 
-SQLite runs in WAL mode with ``synchronous=NORMAL``: a killed process never corrupts the file and loses at most
-the transaction in flight, which the import checkpoint then redoes. On PostgreSQL every statement here is the
-same portable SQL; the few that differ live in :mod:`openpapers.db.dialect`, and what only PostgreSQL's
-search needs (full-text and pgvector columns) is added by migration 0004. Browse queries are in
-:mod:`openpapers.papers.browse`, embedding rows in :mod:`openpapers.search.embeddings_repository`.
+There is one implementation for both databases: every statement here is the same portable SQL, the few that
+differ live in :mod:`openpapers.db.dialect`, and what only PostgreSQL's search needs (full-text and pgvector
+columns) is added by migration 0004. Opening the engine and migrating are :mod:`openpapers.db.engine` and
+:mod:`openpapers.db.migrate`; browse queries are in :mod:`openpapers.papers.browse`, embedding rows in
+:mod:`openpapers.search.embeddings_repository`, the values handed out in :mod:`openpapers.papers.types`.
+Writes go through :meth:`Store.apply`, which is atomic per batch together with the caller's resume checkpoint,
+so a killed import can neither half-write a batch nor lose its place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Any
 
 import orjson
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, make_url, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from openpapers.core.errors import StoreError
 from openpapers.core.records import Paper, PaperRecord, normalize_arxiv_id
 from openpapers.core.settings import Settings
+from openpapers.db import checkpoints, clock, migrate
 from openpapers.db import schema as t
-from openpapers.db.dialect import engine_url, insert_ignore, is_postgres, select_in, write_lock
+from openpapers.db.database import Database
+from openpapers.db.dialect import select_in, write_lock
+from openpapers.db.engine import display_url, ensure_parent, open_engine
 from openpapers.papers import browse
 from openpapers.papers.browse import decode_paper, paper_select
-from openpapers.papers.interface import ApplyResult, AuthorInfo, Facet, OrgInfo, PaperScope, PaperSlice, Store
+from openpapers.papers.types import ApplyResult, AuthorInfo, Facet, OrgInfo, PaperScope, PaperSlice
 from openpapers.papers.writer import apply_batch, chunks
 from openpapers.search import embeddings_repository as emb
 
-MIGRATIONS = Path(__file__).resolve().parents[1] / "db" / "migrations"
-MIGRATE_LOCK_KEY = 0x6F70_6D67  # "opmg": PostgreSQL advisory lock held while one process migrates
 
+class Store:
+    """The store on one database. Opening it brings the schema up to date (migrations are additive).
 
-def display_url(url: str) -> str:
-    """The URL with any password masked: for messages, logs and ``openpapers stats``."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL at all: nothing secret to hide in it
-        return url
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA page_size=16384")  # only takes effect on a new file: fewer overflow pages for abstracts
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA cache_size=-262144")  # 256 MiB page cache (bounded): index inserts of big imports stay in RAM
-    cur.execute("PRAGMA temp_store=MEMORY")
-    cur.close()
-
-
-def alembic_config(connection: Any) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["connection"] = connection
-    return cfg
-
-
-class SqlStore(Store):
-    """The store on a SQLAlchemy engine. Opening it brings the schema up to date (migrations are additive)."""
+    ``db`` is the :class:`~openpapers.db.database.Database` the repositories (accounts, signals, digests) are
+    given, so every table is reached through one module; ``engine`` is that database's engine, for the search
+    backends that keep their own tables in it.
+    """
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
-        try:
-            # pre_ping: a worker's pooled connection may have been cut by a PostgreSQL restart or failover.
-            # preserve_rowcount: psycopg forgets an INSERT's rowcount when SQLAlchemy closes the cursor, so
-            # "did INSERT … ON CONFLICT DO NOTHING insert?" would read -1 (sqlite3 keeps it; keep both alike).
-            extra: dict[str, Any] = {"pool_pre_ping": True, "execution_options": {"preserve_rowcount": True}} \
-                if engine_url(url).startswith("postgresql") else {}
-            self.engine: Engine = create_engine(engine_url(url), future=True, **extra)
-        except Exception as exc:  # bad URL or missing driver
-            raise StoreError(f"cannot open store {display_url(url)!r}: {exc}") from exc
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.db = Database(open_engine(url), url)
         if migrate:
             self.migrate()
 
+    @property
+    def engine(self) -> Engine:
+        return self.db.engine
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- schema --------------------------------------------------------------------------------------------
     def schema_revision(self) -> str | None:
-        with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        return migrate.schema_revision(self.engine)
 
     def migrate(self) -> None:
-        """Upgrade to the newest schema; refuse a database written by a newer openpapers.
-
-        Several workers starting at once against one PostgreSQL database take turns (advisory lock; DDL is
-        transactional there), so the second finds the schema current instead of migrating it again."""
-        try:
-            with self.engine.begin() as conn:
-                if is_postgres(conn):
-                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK_KEY})")
-                cfg = alembic_config(conn)
-                current = MigrationContext.configure(conn).get_current_revision()
-                scripts = ScriptDirectory.from_config(cfg)
-                if current is not None and not _known_revision(scripts, current):
-                    raise StoreError(
-                        f"store {display_url(self.url)} has schema {current}, newer than this openpapers knows")
-                if current != scripts.get_current_head():
-                    command.upgrade(cfg, "head")
-        except OperationalError as exc:
-            raise StoreError(f"cannot open store {display_url(self.url)}: {exc.orig}") from exc
+        """Upgrade to the newest schema; refuse a database written by a newer openpapers (see db/migrate.py)."""
+        migrate.migrate(self.engine, self.url)
 
     # -- writing -------------------------------------------------------------------------------------------
     def apply(
         self, records: Sequence[PaperRecord], *, checkpoint: tuple[str, dict[str, Any]] | None = None
     ) -> ApplyResult:
-        with self.engine.begin() as conn:
+        """Store claims, dedup them into papers and re-merge every touched paper, all or nothing.
+
+        When ``checkpoint=(key, state)`` is given it is saved in the same transaction.
+        """
+        with self.db.tx() as conn:
             write_lock(conn)
             result = apply_batch(conn, records)
             if checkpoint is not None:
-                self._save_checkpoint(conn, *checkpoint)
+                checkpoints.put(conn, *checkpoint)
         return result
 
-    def _save_checkpoint(self, conn: Any, key: str, state: dict[str, Any]) -> None:
-        conn.execute(delete(t.checkpoints).where(t.checkpoints.c.key == key))
-        conn.execute(insert(t.checkpoints).values(key=key, state=orjson.dumps(state).decode(), updated_at=_now()))
-
+    # -- resume state and import log ----------------------------------------------------------------------------
     def get_checkpoint(self, key: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(t.checkpoints.c.state).where(t.checkpoints.c.key == key)).first()
-        return orjson.loads(row[0]) if row else None
+        return checkpoints.get(self.db, key)
 
     def set_checkpoint(self, key: str, state: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
-            self._save_checkpoint(conn, key, state)
+        checkpoints.put(self.db, key, state)
 
     def start_import(self, source: str, checkpoint_key: str, detail: dict[str, Any]) -> int:
         with self.engine.begin() as conn:
@@ -141,7 +93,7 @@ class SqlStore(Store):
                 insert(t.imports).values(
                     source=source,
                     checkpoint_key=checkpoint_key,
-                    started_at=_now(),
+                    started_at=clock.now(),
                     records=0,
                     skipped=0,
                     detail=orjson.dumps(detail).decode(),
@@ -154,7 +106,7 @@ class SqlStore(Store):
             conn.execute(
                 update(t.imports)
                 .where(t.imports.c.id == import_id)
-                .values(finished_at=_now(), records=records, skipped=skipped, detail=orjson.dumps(detail).decode())
+                .values(finished_at=clock.now(), records=records, skipped=skipped, detail=orjson.dumps(detail).decode())
             )
 
     def imports(self, limit: int = 20) -> list[dict[str, Any]]:
@@ -165,7 +117,7 @@ class SqlStore(Store):
                 for r in rows]
 
     # -- reading -------------------------------------------------------------------------------------------
-    def _resolve(self, conn: Any, ref: str) -> str | None:
+    def _resolve(self, conn: Connection, ref: str) -> str | None:
         ref = ref.strip()
         if conn.execute(select(t.papers.c.id).where(t.papers.c.id == ref)).first():
             return ref
@@ -185,6 +137,7 @@ class SqlStore(Store):
         return None
 
     def get_paper(self, ref: str) -> Paper | None:
+        """Find a paper by id, merged-away alias or arXiv id (any spelling, with or without version)."""
         with self.engine.connect() as conn:
             pid = self._resolve(conn, ref)
             if pid is None:
@@ -193,6 +146,7 @@ class SqlStore(Store):
         return decode_paper(rows[0]) if rows else None
 
     def get_papers(self, ids: Iterable[str]) -> list[Paper]:
+        """Papers for ids, in the given order, missing ones skipped."""
         wanted = list(ids)
         found: dict[str, Paper] = {}
         with self.engine.connect() as conn:
@@ -202,6 +156,7 @@ class SqlStore(Store):
         return [found[i] for i in wanted if i in found]
 
     def iter_papers(self, *, batch_size: int = 1000, after_seq: int = 0) -> Iterator[Paper]:
+        """Every paper, in change order (``seq``); ``after_seq`` gives only papers changed since."""
         # Keyset pagination on (seq, id): stable while other writers add papers, no long-lived cursor.
         last: tuple[int, str | None] = (after_seq, None)
         p = t.papers.c
@@ -216,11 +171,14 @@ class SqlStore(Store):
             last = (rows[-1][3], rows[-1][0])
 
     def current_seq(self) -> int:
+        """The newest change number handed out (0 for an empty store): the high-water mark an index records
+        after syncing, so that its next ``iter_papers(after_seq=...)`` picks up exactly what changed since."""
         with self.engine.connect() as conn:
             value = conn.execute(select(t.counters.c.value).where(t.counters.c.name == "seq")).scalar()
         return int(value or 0)
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are current paper ids (not aliases): lets an index drop papers merged away."""
         wanted = sorted(set(ids))
         found: set[str] = set()
         with self.engine.connect() as conn:
@@ -263,15 +221,22 @@ class SqlStore(Store):
     def list_papers(
         self, scope: PaperScope, *, order: str = "newest", limit: int = 50, offset: int = 0
     ) -> PaperSlice:
+        """Papers in ``scope``: ``order="newest"`` (published date) or ``"upvotes"`` (then newest)."""
         return browse.list_papers(self.engine, scope, order=order, limit=limit, offset=offset)
 
     def facets(self, scope: PaperScope, kind: str, *, limit: int = 10, window: int = 5000) -> list[Facet]:
+        """The most frequent ``kind`` ("author" | "org" | "category") among the newest ``window`` papers of
+        ``scope``, most frequent first. The window bounds the cost on a large corpus ("most active lately");
+        the scope's own author is left out of an author's co-authors."""
         return browse.facets(self.engine, scope, kind, limit=limit, window=window)
 
     def adjacent_days(self, start: date, end: date) -> tuple[date | None, date | None]:
+        """The latest day before ``start`` and the earliest day after ``end`` with a paper published or featured
+        on it (None where there is none): the links an empty day or the prev/next buttons point to."""
         return browse.adjacent_days(self.engine, start, end)
 
     def latest_day(self) -> date | None:
+        """The newest day with a paper published or featured on it (None for an empty store)."""
         return browse.latest_day(self.engine)
 
     def get_org(self, org_id: str) -> OrgInfo | None:
@@ -304,48 +269,57 @@ class SqlStore(Store):
             }
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.db.close()
 
-    # -- embeddings (SQL in search/embeddings_repository.py) ---------------------------------------------------------------
+    # -- embeddings (SQL in search/embeddings_repository.py): a row is (label, paper_id, model, text_hash,
+    # vector); ``label`` is a stable integer id for the vector index (kept when the paper is re-embedded, never
+    # reused), ``vector`` float32 little-endian bytes. ---------------------------------------------------------------
     def embedding_state(self, paper_ids: Iterable[str]) -> dict[str, tuple[int, str, str]]:
+        """``{paper_id: (label, model, text_hash)}`` for those of ``paper_ids`` that have a vector."""
         return emb.embedding_state(self.engine, paper_ids)
 
     def put_embeddings(self, rows: Sequence[tuple[str, str, str, bytes]]) -> dict[str, int]:
+        """Store ``(paper_id, model, text_hash, vector)`` rows atomically; returns ``{paper_id: label}``.
+
+        A paper that already has a vector is updated in place (its label stays), others get a new label."""
         return emb.put_embeddings(self.engine, rows)
 
     def iter_embeddings(
         self, *, after_label: int = 0, batch_size: int = 2000
     ) -> Iterator[tuple[int, str, str, str, bytes]]:
+        """Every stored vector with a label above ``after_label``, in label order."""
         return emb.iter_embeddings(self.engine, after_label=after_label, batch_size=batch_size)
 
     def delete_embeddings(self, paper_ids: Iterable[str]) -> list[int]:
+        """Drop the vectors of ``paper_ids``; returns the labels that were removed."""
         return emb.delete_embeddings(self.engine, paper_ids)
 
     def prune_embeddings(self) -> list[int]:
+        """Drop vectors whose paper no longer exists (merged into another); returns their labels."""
         return emb.prune_embeddings(self.engine)
 
-    def embedding_labels(self, **filters: Any) -> list[int]:
-        return emb.embedding_labels(self.engine, **filters)
+    def embedding_labels(
+        self,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        categories: Sequence[str] = (),
+        author_ids: Sequence[str] = (),
+        org_ids: Sequence[str] = (),
+        has_code: bool | None = None,
+    ) -> list[int]:
+        """Labels of the vectors whose paper passes every given filter: ``published`` within the (inclusive)
+        dates, any of ``categories`` (a full code, or an archive like ``cs`` for all of it), any of the author
+        ids, any of the org ids, ``has_code``. Lets the vector index filter inside the search."""
+        return emb.embedding_labels(self.engine, date_from=date_from, date_to=date_to, categories=categories,
+                                    author_ids=author_ids, org_ids=org_ids, has_code=has_code)
 
 
-def _known_revision(scripts: ScriptDirectory, rev: str) -> bool:
-    try:
-        return scripts.get_revision(rev) is not None
-    except Exception:  # alembic raises several types for an unknown id
-        return False
-
-
-def ensure_parent(url: str) -> None:
-    """Create the directory of a SQLite file so that a fresh data dir just works."""
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-
-
-__all__ = ["SqlStore", "alembic_config", "ensure_parent", "insert_ignore", "open_store"]
-
-
-def open_store(settings: Settings) -> SqlStore:
+def open_store(settings: Settings) -> Store:
     """Open (and create or migrate) the store the settings point at."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_parent(settings.database_url)
-    return SqlStore(settings.database_url)
+    return Store(settings.database_url)
+
+
+SqlStore = Store  # the name tools and tests have long used for the one implementation

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from openpapers.core.records import Paper, author_id, org_id
 from openpapers.core.taxonomy import CATEGORIES, category_name
 from openpapers.papers.feed_periods import Period
-from openpapers.papers.interface import Facet, Store
 from openpapers.papers.schemas import (
     AuthorRef,
     CategoryRef,
@@ -16,6 +15,8 @@ from openpapers.papers.schemas import (
     PaperSummary,
     PeriodRef,
 )
+from openpapers.papers.store import Store
+from openpapers.papers.types import Facet
 from openpapers.signals import repository as signals
 from openpapers.web.textfmt import path_part, safe_url
 
@@ -95,13 +96,12 @@ def summaries(store: Store, papers: Iterable[Paper]) -> list[PaperSummary]:
     from openpapers.accounts.auth import current_user  # the viewer of the request being served, if any
 
     cards = [summary(p) for p in papers]
-    engine = getattr(store, "engine", None)
-    if not cards or engine is None:
+    if not cards:
         return cards
     ids = [c.id for c in cards]
-    counts = signals.vote_counts(engine, ids)
+    counts = signals.vote_counts(store.db, ids)
     user = current_user()
-    flags = signals.viewer_state(engine, user.id, ids) if user is not None else {}
+    flags = signals.viewer_state(store.db, user.id, ids) if user is not None else {}
     for card in cards:
         card.local_upvotes = counts.get(card.id, 0)
         card.upvotes = total_upvotes(card.source_upvotes, card.local_upvotes)

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, delete, insert, select, update
 from openpapers.core.records import Paper, PaperRecord, normalize_arxiv_id, org_id, paper_id_for, title_key
 from openpapers.db import schema as t
 from openpapers.db.dialect import bulk_insert, insert_ignore, select_in
-from openpapers.papers.interface import ApplyResult
 from openpapers.papers.merge import merge_records
+from openpapers.papers.types import ApplyResult
 
 # Titles shorter than this (after normalisation) are too generic ("Introduction", "Neural ODEs") to identify a
 # paper without an arXiv id; such papers only merge by id.

@@ -1,9 +1,8 @@
-"""SQL for the ``embeddings`` table, kept out of sql.py so the store's core stays small.
+"""SQL for the ``embeddings`` table, kept out of the store so the store's core stays small.
 
-:class:`openpapers.papers.store.SqlStore` exposes these through the embedding methods of
-:class:`openpapers.papers.interface.Store`; the vector index (search/backends/faiss.py) is their only caller. Vectors are
-written by the index and read back only to rebuild it, so the table is plain rows keyed by paper, with the
-integer ``label`` the ANN index knows them by.
+:class:`openpapers.papers.store.Store` exposes these through its embedding methods; the vector index
+(search/backends/faiss.py) is their only caller. Vectors are written by the index and read back only to rebuild
+it, so the table is plain rows keyed by paper, with the integer ``label`` the ANN index knows them by.
 """
 
 from __future__ import annotations

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from openpapers.core.settings import SearchSettings, load_group
-from openpapers.db.dialect import is_postgres
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.search.backends.tantivy import IndexBusyError, KeywordIndex, default_path, store_fingerprint
 
 log = logging.getLogger(__name__)
@@ -29,8 +28,7 @@ log = logging.getLogger(__name__)
 
 def in_database(store: Store) -> bool:
     """True when the store's database holds the search indexes itself (PostgreSQL)."""
-    engine = getattr(store, "engine", None)
-    return engine is not None and is_postgres(engine)
+    return store.db.is_postgres
 
 
 def keyword_retriever(store: Store, data_dir: str | Path, settings: SearchSettings | None = None) -> Any:

@@ -26,7 +26,7 @@ from typing import Any
 
 from openpapers.core.records import Paper, fold
 from openpapers.core.settings import SearchSettings
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.search import highlight as hl
 from openpapers.search.backends.tantivy import KeywordIndex
 from openpapers.search.query import ParsedQuery, parse_query

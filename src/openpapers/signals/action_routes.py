@@ -22,6 +22,7 @@ from openpapers.accounts import auth
 from openpapers.accounts.service import User
 from openpapers.core.records import Paper
 from openpapers.core.taxonomy import category_name
+from openpapers.db.database import Database
 from openpapers.papers import views
 from openpapers.search.query import parse_query
 from openpapers.search.types import QueryError
@@ -37,8 +38,8 @@ MAX_TAGS, MAX_TAG = 20, 40
 _TAG = re.compile(r"[^\w .+#/-]", re.UNICODE)
 
 
-def engine(request: Request) -> Any:
-    return web(request).store.engine  # type: ignore[attr-defined]
+def database(request: Request) -> Database:
+    return web(request).store.db
 
 
 def find_paper(request: Request, ref: str) -> Paper:
@@ -126,7 +127,7 @@ def follow_url(kind: str, target: str) -> str:
 
 
 def vote_total(request: Request, paper: Paper) -> int | None:
-    local = signals.vote_counts(engine(request), [paper.id]).get(paper.id, 0)
+    local = signals.vote_counts(database(request), [paper.id]).get(paper.id, 0)
     return views.total_upvotes(paper.upvotes, local)
 
 
@@ -142,9 +143,9 @@ def vote_form(request: Request, user: Annotated[User, Depends(auth.require_user)
               action: Action = "add", next: Next = "") -> Response:
     paper = find_paper(request, paper_id)
     if action == "add":
-        signals.add_vote(engine(request), user.id, paper.id)
+        signals.add_vote(database(request), user.id, paper.id)
     else:
-        signals.remove_vote(engine(request), user.id, paper.id)
+        signals.remove_vote(database(request), user.id, paper.id)
     return _answer(request, next, views.paper_url(paper.id),
                    {"paper_id": paper.id, "voted": action == "add", "upvotes": vote_total(request, paper)})
 
@@ -155,10 +156,10 @@ def library_form(request: Request, user: Annotated[User, Depends(auth.require_us
                  note: Annotated[str | None, Form(max_length=10_000)] = None, next: Next = "") -> Response:
     paper = find_paper(request, paper_id)
     if action == "add":
-        signals.save_to_library(engine(request), user.id, paper.id,
+        signals.save_to_library(database(request), user.id, paper.id,
                                 tags=parse_tags(tags) if tags is not None else None, note=note)
     else:
-        signals.remove_from_library(engine(request), user.id, paper.id)
+        signals.remove_from_library(database(request), user.id, paper.id)
     return _answer(request, next, views.paper_url(paper.id), {"paper_id": paper.id, "saved": action == "add"})
 
 
@@ -167,9 +168,9 @@ def dismiss_form(request: Request, user: Annotated[User, Depends(auth.require_us
                  action: Action = "add", next: Next = "") -> Response:
     paper = find_paper(request, paper_id)
     if action == "add":
-        signals.dismiss(engine(request), user.id, paper.id)
+        signals.dismiss(database(request), user.id, paper.id)
     else:
-        signals.undismiss(engine(request), user.id, paper.id)
+        signals.undismiss(database(request), user.id, paper.id)
     return _answer(request, next, views.paper_url(paper.id), {"paper_id": paper.id, "dismissed": action == "add"})
 
 
@@ -186,13 +187,13 @@ def follow_form(request: Request, user: Annotated[User, Depends(auth.require_use
     search = {"q": q, "category": category, "author": author, "org": org,
               "has_code": None if not has_code else has_code == "true"}
     if action == "remove" and kind != "search" and target:
-        signals.remove_follow(engine(request), user.id, kind=kind, target=target)
+        signals.remove_follow(database(request), user.id, kind=kind, target=target)
         return _answer(request, next, "/settings", {"kind": kind, "target": target, "following": False})
     stored, label = follow_target(request, kind, target, search)
     if action == "add":
-        signals.add_follow(engine(request), user.id, kind, stored, label)
+        signals.add_follow(database(request), user.id, kind, stored, label)
     else:
-        signals.remove_follow(engine(request), user.id, kind=kind, target=stored)
+        signals.remove_follow(database(request), user.id, kind=kind, target=stored)
     return _answer(request, next, follow_url(kind, stored),
                    {"kind": kind, "target": stored, "label": label, "following": action == "add"})
 
@@ -203,9 +204,9 @@ def feature_form(request: Request, user: Annotated[User, Depends(auth.require_ad
                  next: Next = "") -> Response:
     paper, when = find_paper(request, paper_id), parse_day(day)
     if action == "add":
-        signals.feature(engine(request), when, paper.id, user.id)
+        signals.feature(database(request), when, paper.id, user.id)
     else:
-        signals.unfeature(engine(request), when, paper.id)
+        signals.unfeature(database(request), when, paper.id)
     return _answer(request, next, f"/day/{when}", {"paper_id": paper.id, "day": when, "featured": action == "add"})
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from openpapers.core.records import Paper, fold
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.signals import ranking_queries as q
 
 CAP = 20_000  # newest papers of a window considered: bounds memory (30 MB of vectors) and scoring time
@@ -215,9 +215,8 @@ def corpus_mean(store: Store, window_vectors: np.ndarray, model: str | None, dim
     if len(window_vectors) >= MEAN_SAMPLE or not model or not dim:
         sample = window_vectors
     else:
-        engine = store.engine  # type: ignore[attr-defined]
-        ids = [p[0] for p in q.window_papers(engine, None, MEAN_SAMPLE)]
-        sample = np.stack([decode(v) for _, m, v in q.vectors(engine, ids) if m == model and len(decode(v)) == dim]
+        ids = [p[0] for p in q.window_papers(store.db, None, MEAN_SAMPLE)]
+        sample = np.stack([decode(v) for _, m, v in q.vectors(store.db, ids) if m == model and len(decode(v)) == dim]
                           or [np.zeros(dim, dtype=np.float32)])
     if len(sample) == 0:
         return np.zeros(dim, dtype=np.float32)
@@ -226,13 +225,13 @@ def corpus_mean(store: Store, window_vectors: np.ndarray, model: str | None, dim
 
 
 def build_window(store: Store, since: date | None, marker: tuple[int, int], cap: int = CAP) -> Window:
-    engine = store.engine  # type: ignore[attr-defined]
-    papers = q.window_papers(engine, since, cap)
+    database = store.db
+    papers = q.window_papers(database, since, cap)
     ids = [p[0] for p in papers]
     row = {pid: i for i, pid in enumerate(ids)}
-    linked = q.links(engine, ids)
-    model = q.current_model(engine)
-    stored = [(pid, vec) for pid, m, vec in q.vectors(engine, ids) if m == model] if model else []
+    linked = q.links(database, ids)
+    model = q.current_model(database)
+    stored = [(pid, vec) for pid, m, vec in q.vectors(database, ids) if m == model] if model else []
     dim = len(decode(stored[0][1])) if stored else 0
     matrix = np.zeros((len(ids), dim), dtype=np.float32)
     has_vector = np.zeros(len(ids), dtype=bool)
@@ -264,7 +263,7 @@ def window(store: Store, since: date | None) -> Window:
     """The cached window of papers published or featured on/after ``since`` (None: all papers), current with
     the store. Two requests that find it stale build it once (a lock per window)."""
     key = (store.url, since)
-    marker = q.change_marker(store.engine)  # type: ignore[attr-defined]
+    marker = q.change_marker(store.db)
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         building = _BUILDING[key]
@@ -301,7 +300,7 @@ _LATEST: dict[str, tuple[tuple[int, int], date | None]] = {}
 def latest_day(store: Store) -> date | None:
     """``store.latest_day()``, remembered until the store changes: the windows' anchor, needed on every personal
     feed and trending view, and a scan of two date columns on a large store (50 ms at 100k papers)."""
-    marker = q.change_marker(store.engine)  # type: ignore[attr-defined]
+    marker = q.change_marker(store.db)
     with _CACHE_LOCK:
         hit = _LATEST.get(store.url)
     if hit is not None and hit[0] == marker:

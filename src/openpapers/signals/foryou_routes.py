@@ -41,7 +41,7 @@ def since_of(w: Web, window: str) -> date:
 def build(w: Web, user: User, window: str) -> ForYouPage:
     since = since_of(w, window)
     found = rec.recommend(w.store, user.id, since=since, limit=LIMIT, search=w.search)
-    has_signals = bool(found) or not ranking.user_signals(w.store.engine, user.id).is_empty()  # type: ignore[attr-defined]
+    has_signals = bool(found) or not ranking.user_signals(w.store.db, user.id).is_empty()
     return ForYouPage(
         window=window,  # type: ignore[arg-type]
         since=None if since == rec.ALL_TIME else since,

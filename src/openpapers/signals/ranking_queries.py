@@ -1,8 +1,9 @@
 """Read-only queries behind trending (signals/trending.py) and recommendations (signals/recommend.py).
 
-Plain functions taking a SQLAlchemy ``Engine`` or ``Connection``, written in SQLAlchemy Core so they run on SQLite
-and PostgreSQL alike. Everything that needs arithmetic beyond counting (time decay, similarity) happens in numpy
-in the callers: SQLite has no portable ``pow``/``exp``, and the rows involved are bounded by a time window.
+Plain functions taking the store's ``Database`` or a ``Connection`` (:data:`openpapers.db.database.Bind`), written
+in SQLAlchemy Core so they run on SQLite and PostgreSQL alike. Everything that needs arithmetic beyond counting
+(time decay, similarity) happens in numpy in the callers: SQLite has no portable ``pow``/``exp``, and the rows
+involved are bounded by a time window.
 
 Signals store the paper id of the moment of the action; a paper merged into another since then is found through
 ``paper_aliases`` (:func:`resolve_ids`), so a vote on a merged-away id still counts for the surviving paper.
@@ -11,25 +12,16 @@ Signals store the paper id of the moment of the action; a paper merged into anot
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 
 from openpapers.db import schema as t
+from openpapers.db.database import Bind, tx
 
 CHUNK = 5_000  # ids per IN list: well under every backend's bound-parameter limit
-
-
-@contextmanager
-def _connected(bind: Engine | Connection) -> Iterator[Connection]:
-    if isinstance(bind, Connection):
-        yield bind
-    else:
-        with bind.connect() as conn:
-            yield conn
 
 
 def _chunks(values: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]:
@@ -37,12 +29,12 @@ def _chunks(values: Sequence[str], size: int = CHUNK) -> Iterator[Sequence[str]]
         yield values[start : start + size]
 
 
-def resolve_ids(bind: Engine | Connection, ids: Iterable[str]) -> dict[str, str]:
+def resolve_ids(bind: Bind, ids: Iterable[str]) -> dict[str, str]:
     """``{id: current paper id}`` for ids merged away since a signal recorded them (others are absent)."""
     wanted = sorted(set(ids))
     out: dict[str, str] = {}
     a = t.paper_aliases.c
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         for part in _chunks(wanted):
             out.update((r[0], r[1]) for r in conn.execute(select(a.alias, a.paper_id).where(a.alias.in_(part))))
     return out
@@ -86,9 +78,9 @@ _FOLLOWS = (
 )
 
 
-def user_signals(bind: Engine | Connection, user_id: int) -> UserSignals:
+def user_signals(bind: Bind, user_id: int) -> UserSignals:
     params = {"user_id": user_id}
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         saved = {r[0]: r[1] for r in conn.execute(_SAVED, params)}
         voted = {r[0]: r[1] for r in conn.execute(_VOTED, params)}
         dismissed = {r[0] for r in conn.execute(_DISMISSED, params)}
@@ -112,19 +104,19 @@ def _hours_sql(table: Any) -> Select[Any]:
 _HOURS = {"vote": _hours_sql(t.votes), "save": _hours_sql(t.library)}
 
 
-def signal_hours(bind: Engine | Connection, start: str, end: str) -> dict[str, list[tuple[str, str, int]]]:
+def signal_hours(bind: Bind, start: str, end: str) -> dict[str, list[tuple[str, str, int]]]:
     """Votes and library saves made in ``[start, end]`` (ISO times), counted per paper and hour:
     ``{"vote"|"save": [(paper_id, "YYYY-MM-DDTHH", count)]}``, ids resolved through aliases. Hour buckets bound the
     rows whatever the number of users, and an hour is far below any sensible half-life."""
     params = {"start": start, "end": end}
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         return {kind: [(r[0], r[1], int(r[2])) for r in conn.execute(stmt, params).all()]
                 for kind, stmt in _HOURS.items()}
 
 
-def latest_signal_day(bind: Engine | Connection) -> date | None:
+def latest_signal_day(bind: Bind) -> date | None:
     """The day of the newest vote or library save (None when there is none)."""
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         found = [
             conn.execute(select(func.max(table.c.created_at))).scalar() for table in (t.votes, t.library)
         ]
@@ -132,7 +124,7 @@ def latest_signal_day(bind: Engine | Connection) -> date | None:
     return max(days) if days else None
 
 
-def source_upvoted(bind: Engine | Connection, lo: date, hi: date) -> list[tuple[str, int, str | None, str | None]]:
+def source_upvoted(bind: Bind, lo: date, hi: date) -> list[tuple[str, int, str | None, str | None]]:
     """Papers with source (Hugging Face) upvotes published or featured within ``[lo, hi]``:
     ``(paper_id, upvotes, published, featured_on)``."""
     p = t.papers.c
@@ -140,15 +132,15 @@ def source_upvoted(bind: Engine | Connection, lo: date, hi: date) -> list[tuple[
     stmt = select(p.id, p.upvotes, p.published, p.featured_on).where(
         p.upvotes > 0, or_(p.published.between(lo_s, hi_s), p.featured_on.between(lo_s, hi_s))
     )
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         return [(r[0], int(r[1]), r[2], r[3]) for r in conn.execute(stmt)]
 
 
-def paper_dates(bind: Engine | Connection, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
+def paper_dates(bind: Bind, ids: Sequence[str]) -> dict[str, tuple[str | None, str | None, int]]:
     """``{paper_id: (published, featured_on, source upvotes)}`` for the ids that exist."""
     p = t.papers.c
     out: dict[str, tuple[str | None, str | None, int]] = {}
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         for part in _chunks(sorted(set(ids))):
             for r in conn.execute(select(p.id, p.published, p.featured_on, p.upvotes).where(p.id.in_(part))):
                 out[r[0]] = (r[1], r[2], int(r[3] or 0))
@@ -162,17 +154,17 @@ _MARKER = select(
 )
 
 
-def change_marker(bind: Engine | Connection) -> tuple[int, int]:
+def change_marker(bind: Bind) -> tuple[int, int]:
     """``(paper seq, newest embedding label)``: moves when papers are imported, changed or merged (seq) and when
     vectors are added (label), so a per-process cache keyed by it follows the store. Two O(1) lookups: it runs
     on every personal feed. (A vector re-embedded in place keeps its label; the paper's text change that
     caused it moved seq first, and a cache built in between keeps the old vector until the next change.)"""
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         row = conn.execute(_MARKER).one()
     return int(row[0] or 0), int(row[1] or 0)
 
 
-def window_papers(bind: Engine | Connection, since: date | None, cap: int) -> list[tuple[str, str | None, str | None,
+def window_papers(bind: Bind, since: date | None, cap: int) -> list[tuple[str, str | None, str | None,
                                                                                            str | None, int]]:
     """The newest ``cap`` papers published or featured on/after ``since`` (every paper, undated ones last, when
     ``since`` is None): ``(id, published, featured_on, primary_category, source upvotes)``."""
@@ -181,11 +173,11 @@ def window_papers(bind: Engine | Connection, since: date | None, cap: int) -> li
     if since is not None:
         stmt = stmt.where(or_(p.published >= since.isoformat(), p.featured_on >= since.isoformat()))
     stmt = stmt.order_by(p.published.desc().nulls_last(), p.id).limit(cap)
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         return [(r[0], r[1], r[2], r[3], int(r[4] or 0)) for r in conn.execute(stmt)]
 
 
-def links(bind: Engine | Connection, ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+def links(bind: Bind, ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
     """Authors, organisations and categories of ``ids``: ``{"author"|"org"|"category": [(paper_id, id)]}``."""
     out: dict[str, list[tuple[str, str]]] = {"author": [], "org": [], "category": []}
     tables: dict[str, tuple[Any, Any]] = {
@@ -193,7 +185,7 @@ def links(bind: Engine | Connection, ids: Sequence[str]) -> dict[str, list[tuple
         "org": (t.paper_orgs.c.paper_id, t.paper_orgs.c.org_id),
         "category": (t.paper_categories.c.paper_id, t.paper_categories.c.category),
     }
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         for kind, (pid, key) in tables.items():
             for part in _chunks(ids):
                 out[kind].extend((r[0], r[1]) for r in conn.execute(select(pid, key).where(pid.in_(part))))
@@ -204,19 +196,19 @@ _VECTORS = select(t.embeddings.c.paper_id, t.embeddings.c.model, t.embeddings.c.
     t.embeddings.c.paper_id.in_(bindparam("ids", expanding=True)))
 
 
-def vectors(bind: Engine | Connection, ids: Sequence[str]) -> list[tuple[str, str, bytes]]:
+def vectors(bind: Bind, ids: Sequence[str]) -> list[tuple[str, str, bytes]]:
     """Stored embeddings of ``ids``: ``(paper_id, model, float32 bytes)``."""
     out: list[tuple[str, str, bytes]] = []
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         for part in _chunks(ids):
             out.extend((r[0], r[1], bytes(r[2])) for r in conn.execute(_VECTORS, {"ids": list(part)}))
     return out
 
 
-def current_model(bind: Engine | Connection) -> str | None:
+def current_model(bind: Bind) -> str | None:
     """The model of the newest stored vector: vectors of another model live in another space and are ignored."""
     e = t.embeddings.c
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         return conn.execute(select(e.model).order_by(e.label.desc()).limit(1)).scalar()
 
 
@@ -224,10 +216,10 @@ _TITLES = select(t.papers.c.id, t.papers.c.title, t.papers.c.primary_category).w
     t.papers.c.id.in_(bindparam("ids", expanding=True)))
 
 
-def titles(bind: Engine | Connection, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+def titles(bind: Bind, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
     """``{paper_id: (title, primary_category)}``: what a reason names, without decoding whole papers."""
     out: dict[str, tuple[str, str | None]] = {}
-    with _connected(bind) as conn:
+    with tx(bind) as conn:
         for part in _chunks(sorted(set(ids))):
             out.update((r[0], (r[1], r[2])) for r in conn.execute(_TITLES, {"ids": list(part)}))
     return out

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from openpapers.core.records import Paper
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.search.query import parse_query
 from openpapers.search.types import Filters, QueryError
 from openpapers.signals import candidates as cand
@@ -79,7 +79,7 @@ class _Scorer:
 
     def __init__(self, store: Store, win: cand.Window, sig: q.UserSignals) -> None:
         self.store, self.win, self.sig = store, win, sig
-        self.engine = store.engine  # type: ignore[attr-defined]
+        self.db = store.db
         n = len(win)
         self.score = np.zeros(n, dtype=np.float32)
         self.followed = np.zeros(n, dtype=bool)
@@ -88,7 +88,7 @@ class _Scorer:
         positives += [(pid, at, "voted") for pid, at in sig.voted.items() if pid not in sig.saved]
         positives.sort(key=lambda x: x[1], reverse=True)
         self.positives = positives[:MAX_POSITIVES]
-        self.info = q.titles(self.engine, [p[0] for p in self.positives])
+        self.info = q.titles(self.db, [p[0] for p in self.positives])
         self.positives = [p for p in self.positives if p[0] in self.info]  # papers deleted since
 
     # -- follows ---------------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ class _Scorer:
         missing = [pid for pid in ids if pid not in out]
         if missing and self.win.model:
             dim = self.win.matrix.shape[1]
-            found = [(pid, cand.decode(blob)) for pid, model, blob in q.vectors(self.engine, missing)
+            found = [(pid, cand.decode(blob)) for pid, model, blob in q.vectors(self.db, missing)
                      if model == self.win.model]
             found = [(pid, vec) for pid, vec in found if len(vec) == dim]
             if found:
@@ -234,7 +234,7 @@ def recommend(
     search page; without it they match papers holding every word of the query. Empty for a user with no
     signals: there is nothing to explain a pick with."""
     cand.single_threaded_blas()
-    sig = q.user_signals(store.engine, user_id)  # type: ignore[attr-defined]
+    sig = q.user_signals(store.db, user_id)
     if not (sig.saved or sig.voted or sig.follows) or limit <= 0:
         return []
     since = default_since(store) if since is None else since

@@ -1,9 +1,9 @@
 """Data access for what people do with papers: votes, library, dismissals, follows and admin-featured papers.
 
-Plain functions over an ``Engine`` or ``Connection`` (see :func:`openpapers.accounts.repository.tx`), SQLAlchemy Core
-only. Rows keep the paper id given when the action happened; when that paper is later merged into another,
-readers here map it through ``paper_aliases`` (``_current``), so a vote on a merged-away id still counts for
-the surviving paper and never needs rewriting.
+Plain functions over the store's ``Database`` or a ``Connection`` (see :func:`openpapers.db.database.tx`),
+SQLAlchemy Core only. Rows keep the paper id given when the action happened; when that paper is later merged into
+another, readers here map it through ``paper_aliases`` (``_current``), so a vote on a merged-away id still counts
+for the surviving paper and never needs rewriting.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import orjson
 from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
 from sqlalchemy.sql import Select
 
-from openpapers.accounts.repository import Bind, now_iso, tx
 from openpapers.db import schema as t
+from openpapers.db.clock import now as now_iso
+from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
 
 FOLLOW_KINDS = ("author", "org", "category", "search")

@@ -36,7 +36,7 @@ from time import monotonic
 import numpy as np
 
 from openpapers.core.records import Paper
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.signals import ranking_queries as q
 from openpapers.signals.candidates import latest_day
 
@@ -61,14 +61,10 @@ def decay(age_hours: float, half_life: float = HALF_LIFE_HOURS) -> float:
     return 2.0 ** (-max(age_hours, 0.0) / half_life)
 
 
-def _engine(store: Store):  # type: ignore[no-untyped-def]
-    return store.engine  # type: ignore[attr-defined]
-
-
 def default_day(store: Store, today: date | None = None) -> date:
     """The latest day with papers or local signals, never after ``today`` (UTC)."""
     today = today or datetime.now(UTC).date()
-    found = [d for d in (latest_day(store), q.latest_signal_day(_engine(store))) if d is not None]
+    found = [d for d in (latest_day(store), q.latest_signal_day(store.db)) if d is not None]
     return min(max(found), today) if found else today
 
 
@@ -121,11 +117,11 @@ def _compute(store: Store, day: date | None, window_days: int, limit: int, now: 
     day = day or default_day(store, now.date())
     ref = min(datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC), now)
     start = ref - timedelta(days=window_days)
-    engine = _engine(store)
+    database = store.db
     ref64 = np.datetime64(ref.replace(tzinfo=None), "s")
     ids: dict[str, int] = {}
     per_kind: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for kind, rows in q.signal_hours(engine, _iso(start), _iso(ref)).items():
+    for kind, rows in q.signal_hours(database, _iso(start), _iso(ref)).items():
         index = np.fromiter((ids.setdefault(r[0], len(ids)) for r in rows), dtype=np.int64, count=len(rows))
         hours = np.array([r[1] for r in rows], dtype="datetime64[h]") if rows else np.empty(0, "datetime64[h]")
         ages = (ref64 - hours.astype("datetime64[s]")).astype(np.float64) / 3600 - 0.5  # from the hour's middle
@@ -134,7 +130,7 @@ def _compute(store: Store, day: date | None, window_days: int, limit: int, now: 
     source: dict[int, int] = {}
     src_rows: list[tuple[int, float]] = []
     first, last = start.date().isoformat(), ref.date().isoformat()
-    for pid, upvotes, published, featured in q.source_upvoted(engine, start.date(), ref.date()):
+    for pid, upvotes, published, featured in q.source_upvoted(database, start.date(), ref.date()):
         days = [d for d in (published, featured) if d and first <= d <= last]
         at = datetime.combine(date.fromisoformat(max(days)), time(12), tzinfo=UTC)
         source[ids.setdefault(pid, len(ids))] = upvotes

@@ -15,9 +15,8 @@ from pydantic import BaseModel
 
 from openpapers import __version__
 from openpapers.core.settings import Settings
-from openpapers.papers.interface import Store
 from openpapers.papers.schemas import ErrorOut
-from openpapers.papers.store import open_store
+from openpapers.papers.store import Store, open_store
 from openpapers.search.service import SearchService
 from openpapers.web import textfmt
 

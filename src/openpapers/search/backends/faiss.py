@@ -34,7 +34,7 @@ import orjson
 
 from openpapers.core.errors import OpenPapersError
 from openpapers.core.records import author_id, org_id
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.search.backends import faiss_sync as vector_sync
 from openpapers.search.backends.faiss_set import EF_SEARCH, EXACT_THRESHOLD, VectorSet
 from openpapers.search.backends.faiss_sync import Embeds, Progress

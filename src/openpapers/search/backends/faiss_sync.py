@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from openpapers.core.records import Paper
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.search.backends.faiss_facets import Facets
 from openpapers.search.backends.faiss_set import hash64
 from openpapers.search.embed import paper_text, text_hash

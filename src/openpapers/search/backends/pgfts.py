@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from openpapers.core.records import author_id, org_id
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.search import highlight as hl
 from openpapers.search.backends.tantivy import SearchInfo, checked_request
 from openpapers.search.backends.tantivy_schema import _nfc, category_terms, days
@@ -196,7 +196,7 @@ class PgKeywordIndex:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.engine: Engine = store.engine  # type: ignore[attr-defined]
+        self.engine: Engine = store.db.engine
 
     # -- state -----------------------------------------------------------------------------------------------
     @property

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from sqlalchemy import Engine
 
-from openpapers.papers.interface import Store
+from openpapers.papers.store import Store
 from openpapers.search.backends.faiss_set import EF_SEARCH
 from openpapers.search.backends.faiss_sync import Embeds, Progress
 from openpapers.search.backends.pgfts import _filters, _Sql
@@ -52,7 +52,7 @@ class PgVectorIndex:
 
     def __init__(self, store: Store, *, ef_search: int = EF_SEARCH) -> None:
         self.store = store
-        self.engine: Engine = store.engine  # type: ignore[attr-defined]
+        self.engine: Engine = store.db.engine
         self.ef_search = ef_search
 
     # -- state -----------------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ import orjson
 import tantivy
 
 from openpapers.core.errors import OpenPapersError
-from openpapers.db.dialect import is_postgres
-from openpapers.papers.interface import Store
+from openpapers.db import checkpoints
+from openpapers.papers.store import Store
 from openpapers.search import highlight as hl
 from openpapers.search.backends import tantivy_schema as ks
 from openpapers.search.query import ParsedQuery, parse_query
@@ -84,18 +84,12 @@ def store_fingerprint(store: Store) -> str:
     of its own, kept in it, so the same database reached by another URL (host name, port, a rotated password)
     is recognised and its files are not rebuilt for nothing. A hash either way: URLs may carry passwords and
     the state file is plain text."""
-    engine = getattr(store, "engine", None)
-    if engine is None or not is_postgres(engine):
+    if not store.db.is_postgres:
         return hashlib.sha256(store.url.encode()).hexdigest()[:16]
-    read = "SELECT state FROM checkpoints WHERE key = %s"
-    with engine.begin() as conn:  # created once in the database's life; the first process to ask creates it
-        state = conn.exec_driver_sql(read, (STORE_ID_KEY,)).scalar()
-        if state is None:
-            conn.exec_driver_sql(
-                "INSERT INTO checkpoints (key, state, updated_at) VALUES (%s, %s, now()::text) "
-                "ON CONFLICT (key) DO NOTHING", (STORE_ID_KEY, orjson.dumps({"id": uuid.uuid4().hex}).decode()))
-            state = conn.exec_driver_sql(read, (STORE_ID_KEY,)).scalar_one()  # ours, or the one that won
-    return hashlib.sha256(orjson.loads(state)["id"].encode()).hexdigest()[:16]
+    # Created once in the database's life; the first process to ask creates it (ours, or the one that won).
+    state = checkpoints.get(store.db, STORE_ID_KEY) or checkpoints.put_if_missing(
+        store.db, STORE_ID_KEY, {"id": uuid.uuid4().hex})
+    return hashlib.sha256(state["id"].encode()).hexdigest()[:16]
 
 
 class KeywordIndex:
