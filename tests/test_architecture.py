@@ -52,7 +52,7 @@ def _imports(tree: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
 def _resolve(modules: dict[str, Path], current: str, node: ast.ImportFrom) -> str | None:
     if node.level:
         base = current.split(".")
-        if not modules[current].name == "__init__.py":
+        if modules[current].name != "__init__.py":
             base = base[:-1]
         base = base[: len(base) - node.level + 1]
         return ".".join([*base, node.module] if node.module else base)
