@@ -1,0 +1,42 @@
+"""Which database a set of index files was built from.
+
+Both file-based indexes (tantivy keywords, faiss vectors) record the store they were built from and rebuild
+when it changes, so the fingerprint lives here, apart from either of them, and both ask the same question the
+same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+import orjson
+
+from openpapers.db.dialect import is_postgres
+from openpapers.papers.interface import Store
+
+STORE_ID_KEY = "search:store-id"  # a server database's own id (a derived-state row: `db copy` leaves it behind)
+
+
+def url_fingerprint(store: Store) -> str:
+    """The store's URL, hashed: URLs may carry passwords and the state files are plain text."""
+    return hashlib.sha256(store.url.encode()).hexdigest()[:16]
+
+
+def store_fingerprint(store: Store) -> str:
+    """Which database index files were built from. An SQLite file is its URL (path); a server database has an id
+    of its own, kept in it, so the same database reached by another URL (host name, port, a rotated password)
+    is recognised and its files are not rebuilt for nothing. A hash either way: URLs may carry passwords and
+    the state file is plain text."""
+    engine = getattr(store, "engine", None)
+    if engine is None or not is_postgres(engine):
+        return url_fingerprint(store)
+    read = "SELECT state FROM checkpoints WHERE key = %s"
+    with engine.begin() as conn:  # created once in the database's life; the first process to ask creates it
+        state = conn.exec_driver_sql(read, (STORE_ID_KEY,)).scalar()
+        if state is None:
+            conn.exec_driver_sql(
+                "INSERT INTO checkpoints (key, state, updated_at) VALUES (%s, %s, now()::text) "
+                "ON CONFLICT (key) DO NOTHING", (STORE_ID_KEY, orjson.dumps({"id": uuid.uuid4().hex}).decode()))
+            state = conn.exec_driver_sql(read, (STORE_ID_KEY,)).scalar_one()  # ours, or the one that won
+    return hashlib.sha256(orjson.loads(state)["id"].encode()).hexdigest()[:16]
