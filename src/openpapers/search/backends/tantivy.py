@@ -197,7 +197,7 @@ class KeywordIndex(KeywordSearch):
         stored: dict[str, tuple[str, str | None]] = {}
         for score, addr in hits:
             doc = searcher.doc(addr)
-            paper_id = doc.get_first("id")
+            paper_id = str(doc.get_first("id"))  # every document has its id
             page.append(Hit(paper_id=paper_id, score=float(score or 0.0)))
             if texts:  # as indexed: composed (see tantivy_schema.paper_document)
                 stored[paper_id] = (doc.get_first("title") or "", doc.get_first("abstract"))
