@@ -4,6 +4,10 @@ Why our own instead of tantivy's SnippetGenerator: titles and abstracts are untr
 into pages, so escaping must be ours to guarantee and test; and matching runs the same analyzer as the index
 (stemming, accent folding), so "solvers" in a query marks "solver" and "Solving" marks "solve". Everything
 between marks goes through :func:`html.escape`, marks themselves are the only markup produced.
+
+This is the only module that marks query words: backends return raw hits, and the service (or a backend's
+``search(highlight=True)``) hands them here with their texts (:func:`mark_hits`), so every retriever's hits
+look alike.
 """
 
 from __future__ import annotations
@@ -11,11 +15,14 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from openpapers.core.records import Paper
 from openpapers.search.backends.tantivy_schema import TEXT
+from openpapers.search.normalize import nfc
 from openpapers.search.query import ParsedQuery, Term
+from openpapers.search.types import Hit
 
 SNIPPET_CHARS = 200
 _SNAP_START = 20  # a window starting this close to the beginning starts at the beginning
@@ -155,3 +162,24 @@ def highlight(query: ParsedQuery, title: str, abstract: str | None) -> tuple[str
     another retriever (vectors) can be highlighted the same way."""
     stems = query_stems(query.highlight_terms())
     return mark(title, stems), (snippet(abstract, stems) if abstract else None)
+
+
+def hit_texts(papers: Iterable[Paper]) -> dict[str, tuple[str, str | None]]:
+    """Paper id -> (title, abstract) to highlight, composed as the indexes analysed them (see
+    :func:`~openpapers.search.normalize.nfc`)."""
+    return {p.id: (nfc(p.title or ""), nfc(p.abstract) if p.abstract else None) for p in papers}
+
+
+def mark_hits(hits: Iterable[Hit], query: ParsedQuery, texts: Mapping[str, tuple[str, str | None]]) -> None:
+    """Fill in ``title_html``/``snippet_html`` of the hits that have none, from ``texts`` (paper id -> title,
+    abstract); a hit without texts keeps None, a paper without an abstract gets no snippet."""
+    stems = query_stems(query.highlight_terms())
+    for hit in hits:
+        text = texts.get(hit.paper_id)
+        if text is None:
+            continue
+        title, abstract = text
+        if hit.title_html is None:
+            hit.title_html = mark(title, stems)
+        if hit.snippet_html is None and abstract:
+            hit.snippet_html = snippet(abstract, stems)

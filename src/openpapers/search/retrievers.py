@@ -3,7 +3,9 @@
 SQLite stores search with per-data-dir index files (tantivy for keywords, faiss HNSW for vectors); PostgreSQL
 stores search inside the database (full-text search, pgvector), so that any number of stateless workers share
 one index and no worker keeps state that another would miss. Both kinds answer the same calls with the same
-result types, so :class:`openpapers.search.service.SearchService` never asks which one it has.
+result types -- :class:`~openpapers.search.protocols.KeywordRetriever` and
+:class:`~openpapers.search.protocols.VectorRetriever` -- so :class:`openpapers.search.service.SearchService` never
+asks which one it has.
 
 One choice for PostgreSQL: ``OPENPAPERS_KEYWORD_INDEX=local`` (``Settings.search.keyword_index``) keeps the
 keyword index as tantivy files under each host's data dir instead (:class:`HostKeywordIndex`). PostgreSQL's
@@ -17,11 +19,14 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Any
 
 from openpapers.core.settings import SearchSettings, load_group
 from openpapers.papers.store import Store
-from openpapers.search.backends.tantivy import IndexBusyError, KeywordIndex, default_path, store_fingerprint
+from openpapers.search.backends.fingerprint import store_fingerprint
+from openpapers.search.backends.keyword_base import Found
+from openpapers.search.backends.tantivy import IndexBusyError, KeywordIndex, default_path
+from openpapers.search.protocols import KeywordRetriever, Progress, VectorRetriever
+from openpapers.search.types import Filters
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +36,7 @@ def in_database(store: Store) -> bool:
     return store.db.is_postgres
 
 
-def keyword_retriever(store: Store, data_dir: str | Path, settings: SearchSettings | None = None) -> Any:
+def keyword_retriever(store: Store, data_dir: str | Path, settings: SearchSettings | None = None) -> KeywordRetriever:
     """``settings``: the search group of the process's Settings (None: read from the environment, PostgreSQL only)."""
     if in_database(store):
         from openpapers.search.backends.pgfts import PgKeywordIndex
@@ -59,7 +64,7 @@ class HostKeywordIndex(KeywordIndex):
         self._catching_up = threading.Lock()
         self._fingerprint: str | None = None  # the database's id never changes: asked once
 
-    def sync(self, store: Store, *, batch: int = 5000, progress: Any = None) -> int:
+    def sync(self, store: Store, *, batch: int = 5000, progress: Progress | None = None) -> int:
         self.database.sync(store, progress=progress)
         return super().sync(store, batch=batch, progress=progress)
 
@@ -70,11 +75,11 @@ class HostKeywordIndex(KeywordIndex):
             self._fingerprint = store_fingerprint(self.store)
         return bool(state.get("last_seq")) and state.get("store") == self._fingerprint
 
-    def search_with_info(self, *args: Any, **kwargs: Any) -> Any:
+    def find(self, query: str, filters: Filters | None, limit: int, offset: int, *, texts: bool) -> Found:
         """From the files once they are built; until then from the database, so a new host answers at once."""
         if not self.built():
-            return self.database.search_with_info(*args, **kwargs)
-        return super().search_with_info(*args, **kwargs)
+            return self.database.find(query, filters, limit, offset, texts=texts)
+        return super().find(query, filters, limit, offset, texts=texts)
 
     def catch_up(self) -> bool:
         """Start syncing the files in the background if the database has moved past them; True if started."""
@@ -95,7 +100,7 @@ class HostKeywordIndex(KeywordIndex):
         return True
 
 
-def vector_retriever(store: Store, data_dir: str | Path) -> Any:
+def vector_retriever(store: Store, data_dir: str | Path) -> VectorRetriever:
     if in_database(store):
         from openpapers.search.backends.pgvector import PgVectorIndex
 

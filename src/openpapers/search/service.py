@@ -28,7 +28,7 @@ from openpapers.core.records import Paper, fold
 from openpapers.core.settings import SearchSettings
 from openpapers.papers.store import Store
 from openpapers.search import highlight as hl
-from openpapers.search.backends.tantivy import KeywordIndex
+from openpapers.search.protocols import KeywordRetriever, QueryEmbeds, VectorRetriever
 from openpapers.search.query import ParsedQuery, parse_query
 from openpapers.search.retrievers import keyword_retriever, vector_retriever
 from openpapers.search.types import Filters, Hit, QueryError
@@ -105,9 +105,9 @@ class SearchService:
         self.store = store
         self.data_dir = Path(data_dir)
         self.settings = settings  # None: read from the environment when the keyword index is first opened
-        self._keyword: KeywordIndex | None = None
-        self._vectors: Any = None
-        self._embedder: Any = None
+        self._keyword: KeywordRetriever | None = None
+        self._vectors: VectorRetriever | None = None
+        self._embedder: QueryEmbeds | None = None
         # The web app searches from a thread pool: two first searches must not load the model twice. One lock per
         # component: keyword searches must not wait while another thread loads the embedding model.
         self._locks = {name: threading.Lock() for name in ("keyword", "vectors", "embedder")}
@@ -116,7 +116,7 @@ class SearchService:
 
     # -- components --------------------------------------------------------------------------------------------
     @property
-    def keyword(self) -> KeywordIndex:
+    def keyword(self) -> KeywordRetriever:
         with self._locks["keyword"]:
             if self._keyword is None:
                 # tantivy files under the data dir on SQLite, full-text search on PostgreSQL (same interface)
@@ -124,14 +124,14 @@ class SearchService:
         return self._keyword
 
     @property
-    def vectors(self) -> Any:
+    def vectors(self) -> VectorRetriever:
         with self._locks["vectors"]:
             if self._vectors is None:
                 self._vectors = vector_retriever(self.store, self.data_dir)  # faiss files, or pgvector
         return self._vectors
 
     @property
-    def embedder(self) -> Any:
+    def embedder(self) -> QueryEmbeds:
         with self._locks["embedder"]:
             if self._embedder is None:
                 from openpapers.search.embed import Embedder
@@ -176,8 +176,7 @@ class SearchService:
         moves, the next search reloads both readers first (instead of within their own polling intervals), so a
         page of the new version is rendered from the new indexes. Cheap: a state file or one indexed row each."""
         keyword = self.keyword
-        if hasattr(keyword, "catch_up"):  # host-local files of a shared database: sync them if it moved on
-            keyword.catch_up()
+        keyword.catch_up()  # host-local files of a shared database: sync them if it moved on (else a no-op)
         version = (keyword.last_seq, self.vectors.generation())
         if version != self._version:
             self._version, self._reload = version, self._version is not None
@@ -202,7 +201,7 @@ class SearchService:
         if parsed.truncated:
             notes.append("the query was long; only its first terms were used")
         if mode == "keyword" or (mode == "hybrid" and not parsed.is_ranked()):
-            hits, total = self.keyword.search(query, filters, limit=limit, offset=offset)
+            hits, total = self.keyword.search(query, filters, limit=limit, offset=offset, highlight=False)
             used = "keyword"
         elif mode == "semantic":
             hits, total = self._semantic(parsed, filters, offset + limit)
@@ -249,15 +248,12 @@ class SearchService:
                 into = fused.setdefault(hit.paper_id, Hit(hit.paper_id, 0.0))
                 into.score += WEIGHTS[name] / (RRF_K + rank)
                 into.ranks[name] = rank
-                into.title_html = into.title_html or hit.title_html
-                into.snippet_html = into.snippet_html or hit.snippet_html
         ordered = sorted(fused.values(), key=lambda h: (-h.score, h.paper_id))
         total = max(kw_total, len(ordered))
         return ordered[offset:offset + limit], total
 
     def _embed_query(self, text: str) -> Any:
-        embed_query = getattr(self.embedder, "embed_query", None)  # cached for repeated queries (pages, filters)
-        return embed_query(text) if embed_query is not None else self.embedder.embed([text])[0]
+        return self.embedder.embed_query(text)  # cached for repeated queries (pages, filters)
 
     def _embed_early(self, parsed: ParsedQuery, filters: Filters) -> Future[Any] | None:
         """Start embedding the query on a worker thread while the keyword side searches: onnxruntime releases
@@ -271,14 +267,8 @@ class SearchService:
         return _EMBED_POOL.submit(self._embed_query, text)
 
     def _highlight(self, hits: list[Hit], parsed: ParsedQuery, papers: dict[str, Paper]) -> None:
-        """Semantic-only hits come without marks: mark the query's words in them the same way."""
-        stems = hl.query_stems(parsed.highlight_terms())
-        for hit in hits:
-            paper = papers[hit.paper_id]
-            if hit.title_html is None:
-                hit.title_html = hl.mark(paper.title, stems)
-            if hit.snippet_html is None and paper.abstract:
-                hit.snippet_html = hl.snippet(paper.abstract, stems)
+        """Retrievers return raw hits: mark the query's words in the page's hits, from the store's papers."""
+        hl.mark_hits(hits, parsed, hl.hit_texts(papers[h.paper_id] for h in hits))
 
     # -- similar -----------------------------------------------------------------------------------------------
     def similar(self, ref: str, limit: int = 10) -> tuple[Paper, list[Hit], dict[str, Paper]]:

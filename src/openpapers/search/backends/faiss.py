@@ -20,7 +20,6 @@ stopped and resumed at any point. Vectors of papers merged away are dropped from
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import threading
@@ -37,7 +36,8 @@ from openpapers.core.records import author_id, org_id
 from openpapers.papers.store import Store
 from openpapers.search.backends import faiss_sync as vector_sync
 from openpapers.search.backends.faiss_set import EF_SEARCH, EXACT_THRESHOLD, VectorSet
-from openpapers.search.backends.faiss_sync import Embeds, Progress
+from openpapers.search.backends.fingerprint import url_fingerprint
+from openpapers.search.protocols import Embeds, Progress
 from openpapers.search.types import Filters
 
 try:
@@ -57,10 +57,6 @@ class VectorIndexBusyError(OpenPapersError):
 
 def default_path(data_dir: str | Path) -> Path:
     return Path(data_dir) / "index" / "vectors"
-
-
-def _store_fingerprint(store: Store) -> str:
-    return hashlib.sha256(store.url.encode()).hexdigest()[:16]
 
 
 class VectorIndex:
@@ -141,7 +137,8 @@ class VectorIndex:
         with self._data:
             self._set, self._meta, self._pending, self._loaded = vset, meta, pending, name
 
-    def _save(self) -> None:
+    def _save(self) -> float:
+        """Write a new generation and make it current; returns the seconds it took."""
         assert self._set is not None
         started = time.monotonic()
         generation = int(self._meta.get("generation", 0)) + 1
@@ -165,6 +162,11 @@ class VectorIndex:
             if old.name != name:
                 shutil.rmtree(old, ignore_errors=True)
         self._save_seconds = time.monotonic() - started
+        return self._save_seconds
+
+    def _mark_dirty(self) -> None:
+        """The store is about to hold vectors the saved generation lacks (see the module docstring)."""
+        (self.path / "DIRTY").touch()
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -278,9 +280,11 @@ class VectorIndex:
         of papers merged away, save. Returns how many papers were embedded."""
         with self._writing():
             changed = self._prepare(store, embedder)
-            done = vector_sync.embed_pending(self, store, embedder, limit, newest_first, progress)
             vset = self._set
             assert vset is not None
+            done = vector_sync.embed_pending(vset, self._pending, self._data, store, embedder, limit, newest_first,
+                                             progress, mark_dirty=self._mark_dirty, save=self._save,
+                                             save_seconds=self._save_seconds)
             if vset.size - vset.alive > COMPACT_SHARE * vset.size:
                 compacted = vset.compacted()
                 with self._data:
@@ -301,7 +305,7 @@ class VectorIndex:
         """Load, start over if the model or store changed, reconcile after a killed sync, scan new changes."""
         self._refresh(force=True)
         head = store.current_seq()
-        fingerprint = _store_fingerprint(store)
+        fingerprint = url_fingerprint(store)  # only SQLite stores get files (PostgreSQL: pgvector)
         meta = self._meta
         changed = False
         if (
@@ -316,14 +320,14 @@ class VectorIndex:
                 self._pending = {}
                 self._meta = {"model": embedder.model_id, "dim": embedder.dim, "store": fingerprint, "seq": 0,
                               "generation": meta.get("generation", 0)}
-            vector_sync.reconcile(self, store, embedder.model_id)
+            vector_sync.reconcile(self._set, self._data, store, embedder.model_id)
             changed = True
         elif (self.path / "DIRTY").exists():
-            vector_sync.reconcile(self, store, embedder.model_id)
+            vector_sync.reconcile(self._set, self._data, store, embedder.model_id)
             changed = True
         after = int(self._meta.get("seq", 0))
         if head > after:
-            vector_sync.scan(self, store, embedder.model_id, after)
+            vector_sync.scan(self._set, self._pending, self._data, store, embedder.model_id, after)
             removed = store.prune_embeddings()
             if removed:
                 with self._data:

@@ -1,50 +1,42 @@
 """The sync half of :class:`openpapers.search.backends.faiss.VectorIndex`: scan the store for changed papers, embed
 the queue, and reconcile the index with the store's vectors after a crash or a lost index.
 
-Functions, not methods, to keep each module small; they work on the index's state under its locks and are
-called only from ``VectorIndex.sync``/``pending`` (one writer at a time).
+Apart from the index because it is about the store and the model, not about files: the functions are handed
+exactly what they change -- the :class:`~openpapers.search.backends.faiss_set.VectorSet`, the pending queue,
+the lock that guards the set against searches in other threads -- and callbacks for what stays the index's
+business (marking it dirty, saving a generation). So this module knows nothing of the index and the two do not
+import each other. Called only from ``VectorIndex.sync``/``pending`` (one writer at a time).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
 
 import numpy as np
 
 from openpapers.core.records import Paper
 from openpapers.papers.store import Store
 from openpapers.search.backends.faiss_facets import Facets
-from openpapers.search.backends.faiss_set import hash64
+from openpapers.search.backends.faiss_set import VectorSet, hash64
 from openpapers.search.embed import paper_text, text_hash
-
-if TYPE_CHECKING:
-    from openpapers.search.backends.faiss import VectorIndex
+from openpapers.search.protocols import Embeds, Progress
 
 SCAN_BATCH = 2000
 EMBED_CHUNK = 128  # papers per model call group, store transaction, index add and progress report
 SAVE_EVERY_S = 300.0  # a long sync saves a generation this often, so other processes see its progress
-Progress = Callable[[int], None]
-
-
-class Embeds(Protocol):
-    """What the index needs of an embedder (:class:`~openpapers.search.embed.Embedder`, or a bench stand-in)."""
-
-    dim: int
-    model_id: str
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+Pending = dict[str, int]  # paper id -> published day ordinal (0 when unknown), in change order
+Guard = AbstractContextManager[Any]  # the index's data lock: held while the set changes
 
 
 def _day(paper: Paper) -> int:
     return paper.published.toordinal() if paper.published else 0
 
 
-def reconcile(ix: VectorIndex, store: Store, model_id: str) -> None:
-    """Make the index hold exactly the store's vectors of ``model_id`` (no model call: vectors are read)."""
-    vset = ix._set
-    assert vset is not None
+def reconcile(vset: VectorSet, guard: Guard, store: Store, model_id: str) -> None:
+    """Make ``vset`` hold exactly the store's vectors of ``model_id`` (no model call: vectors are read)."""
     seen: list[np.ndarray] = []
     rows: list[tuple[int, str, str, bytes]] = []
 
@@ -60,7 +52,7 @@ def reconcile(ix: VectorIndex, store: Store, model_id: str) -> None:
             by_id = {p.id: p for p in store.get_papers(ids)}  # facets: the papers' current metadata
             facets = [Facets.of(by_id[pid]) if pid in by_id else Facets(0, False, ()) for pid in ids]
             vectors = np.frombuffer(b"".join(rows[i][3] for i in idx.tolist()), dtype="<f4")
-            with ix._data:
+            with guard:
                 vset.add(labels[idx], ids, hashes[idx], vectors.reshape(len(idx), vset.dim), facets)
         rows.clear()
 
@@ -74,14 +66,12 @@ def reconcile(ix: VectorIndex, store: Store, model_id: str) -> None:
     kept = np.concatenate(seen) if seen else np.empty(0, dtype=np.int64)
     gone = np.setdiff1d(vset.labels[vset.labels >= 0], kept)
     if len(gone):
-        with ix._data:
+        with guard:
             vset.remove(gone)
 
-def scan(ix: VectorIndex, store: Store, model_id: str, after: int) -> None:
-    """Queue every paper changed after ``after`` whose stored vector is missing or stale; refresh the
-    facets of those already indexed."""
-    vset = ix._set
-    assert vset is not None
+def scan(vset: VectorSet, pending: Pending, guard: Guard, store: Store, model_id: str, after: int) -> None:
+    """Queue (in ``pending``) every paper changed after ``after`` whose stored vector is missing or stale;
+    refresh the facets of those already indexed."""
     batch: list[Paper] = []
 
     def flush() -> None:
@@ -91,14 +81,14 @@ def scan(ix: VectorIndex, store: Store, model_id: str, after: int) -> None:
         for paper in batch:
             have = state.get(paper.id)
             if have is None or have[1] != model_id or have[2] != digests[paper.id]:
-                ix._pending[paper.id] = _day(paper)
+                pending[paper.id] = _day(paper)
             else:
-                ix._pending.pop(paper.id, None)
+                pending.pop(paper.id, None)
             pos = vset.position_of(paper.id)
             if pos is not None:  # categories, code or date may have changed without the text
                 moved[0].append(pos)
                 moved[1].append(Facets.of(paper))
-        with ix._data:
+        with guard:
             vset.facets.update(*moved)
         batch.clear()
 
@@ -110,14 +100,17 @@ def scan(ix: VectorIndex, store: Store, model_id: str, after: int) -> None:
         flush()
 
 def embed_pending(
-    ix: VectorIndex, store: Store, embedder: Embeds, limit: int | None, newest_first: bool, progress: Progress | None
+    vset: VectorSet, pending: Pending, guard: Guard, store: Store, embedder: Embeds, limit: int | None,
+    newest_first: bool, progress: Progress | None, *, mark_dirty: Callable[[], None], save: Callable[[], float],
+    save_seconds: float,
 ) -> int:
-    """Embed queued papers (newest published first unless told otherwise, at most ``limit``); returns how many."""
-    vset = ix._set
-    assert vset is not None
-    queue = list(ix._pending)  # scan order: change order
+    """Embed queued papers (newest published first unless told otherwise, at most ``limit``); returns how many.
+
+    ``mark_dirty`` is called before the store gets vectors the saved index lacks; ``save`` saves a generation
+    and returns the seconds it took (``save_seconds``: what the last one took)."""
+    queue = list(pending)  # scan order: change order
     if newest_first:
-        queue.sort(key=lambda pid: (-ix._pending[pid], pid))
+        queue.sort(key=lambda pid: (-pending[pid], pid))
     if limit is not None:
         queue = queue[: max(limit, 0)]
     done = 0
@@ -135,11 +128,11 @@ def embed_pending(
         ]
         if todo:
             vectors = np.asarray(embedder.embed([texts[pid] for pid in todo]), dtype=np.float32)
-            (ix.path / "DIRTY").touch()
+            mark_dirty()
             rows = [(pid, embedder.model_id, digests[pid], vectors[i].astype("<f4").tobytes())
                     for i, pid in enumerate(todo)]
             labels = store.put_embeddings(rows)
-            with ix._data:
+            with guard:
                 vset.add(np.array([labels[pid] for pid in todo], dtype=np.int64), todo,
                          np.array([hash64(digests[pid]) for pid in todo], dtype=np.uint64), vectors,
                          [Facets.of(by_id[pid]) for pid in todo])
@@ -147,10 +140,10 @@ def embed_pending(
             if progress:
                 progress(done)
         for pid in chunk:
-            ix._pending.pop(pid, None)
+            pending.pop(pid, None)
         # Save now and then so other processes see progress, but never spend over ~10 % of the time saving
         # (a save rewrites the whole graph: seconds for a million vectors).
-        if time.monotonic() - saved > max(SAVE_EVERY_S, 10 * ix._save_seconds):
-            ix._save()
+        if time.monotonic() - saved > max(SAVE_EVERY_S, 10 * save_seconds):
+            save_seconds = save()
             saved = time.monotonic()
     return done

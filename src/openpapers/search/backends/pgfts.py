@@ -21,7 +21,6 @@ an advisory lock: two workers syncing at once take turns and the second finds no
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -30,8 +29,11 @@ from sqlalchemy import Engine
 from openpapers.core.records import author_id, org_id
 from openpapers.papers.store import Store
 from openpapers.search import highlight as hl
-from openpapers.search.backends.tantivy import SearchInfo, checked_request
-from openpapers.search.backends.tantivy_schema import _nfc, category_terms, days
+from openpapers.search.backends.keyword_base import Found, KeywordSearch, SearchInfo, checked_request
+from openpapers.search.backends.sql_filters import SqlParams, filter_conditions
+from openpapers.search.backends.tantivy_schema import category_terms, days
+from openpapers.search.normalize import nfc
+from openpapers.search.protocols import Progress
 from openpapers.search.query import Clause, ParsedQuery, Term
 from openpapers.search.types import Filters, Hit
 
@@ -54,7 +56,6 @@ NORMALIZATION = 0
 # See docs/search.md, "On PostgreSQL".
 PRESCORE = "ts_rank"
 RANK_CANDIDATES = 2000
-Progress = Callable[[int], None]
 # For the search transaction only. psycopg prepares a statement once its text has run 5 times, and every query
 # of one shape (say two free words) has the same text; after a few runs PostgreSQL then switches to a generic
 # plan, where the phraseto_tsquery(...) calls over bound parameters are no longer folded into constants and are
@@ -78,24 +79,9 @@ ON CONFLICT (paper_id) DO UPDATE SET seq = EXCLUDED.seq, published = EXCLUDED.pu
 """
 
 
-class _Sql:
-    """Collects named parameters while a query is compiled (``%(p0)s``, ``%(p1)s`` ...)."""
-
-    def __init__(self) -> None:
-        self.params: dict[str, Any] = {}
-
-    def bind(self, value: Any) -> str:
-        name = f"p{len(self.params)}"
-        self.params[name] = value
-        return f"%({name})s"
-
-    def tsq(self, config: str, text: str, weights: str) -> str:
-        return f"op_weighted(phraseto_tsquery('{config}', {self.bind(text)}), '{weights}')"
-
-
-def _term(sql: _Sql, term: Term) -> tuple[str | None, str | None]:
+def _term(sql: SqlParams, term: Term) -> tuple[str | None, str | None]:
     """(tsquery expression, other SQL condition) for one term; either may be None."""
-    text, field = _nfc(term.text), term.field
+    text, field = nfc(term.text), term.field
     if field is None:  # title/abstract words, or author names
         return f"({sql.tsq('op_en', text, 'AB')} || {sql.tsq('op_name', text, 'C')})", None
     if field == "title":
@@ -113,7 +99,7 @@ def _term(sql: _Sql, term: Term) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _clause(sql: _Sql, clause: Clause) -> tuple[str | None, str | None]:
+def _clause(sql: SqlParams, clause: Clause) -> tuple[str | None, str | None]:
     """A clause as a pure tsquery (when every alternative is one) or as one SQL condition."""
     parts = [_term(sql, t) for t in clause.alternatives]
     queries = [q for q, _ in parts if q]
@@ -126,36 +112,18 @@ def _clause(sql: _Sql, clause: Clause) -> tuple[str | None, str | None]:
     return None, "(" + " OR ".join(conds) + ")"
 
 
-def _filters(sql: _Sql, filters: Filters) -> list[str]:
-    out: list[str] = []
-    if filters.date_from:
-        out.append(f"published >= {sql.bind(filters.date_from.isoformat())}")
-    if filters.date_to:
-        out.append(f"published <= {sql.bind(filters.date_to.isoformat())}")
-    if filters.categories:
-        cats = sorted({t for c in filters.categories for t in category_terms(c)[:1]})
-        out.append(f"categories && {sql.bind(cats)}::text[]")
-    if filters.authors:
-        out.append(f"author_ids && {sql.bind(sorted({author_id(a) for a in filters.authors}))}::text[]")
-    if filters.orgs:
-        out.append(f"org_ids && {sql.bind(sorted({org_id(o) for o in filters.orgs}))}::text[]")
-    if filters.has_code is not None:
-        out.append(f"has_code = {sql.bind(bool(filters.has_code))}")
-    return out
-
-
 def _is_free(clause: Clause) -> bool:
     return all(t.field is None for t in clause.alternatives)
 
 
-def compile_search(parsed: ParsedQuery, filters: Filters, *, require_all: bool) -> tuple[str, str, str, _Sql]:
+def compile_search(parsed: ParsedQuery, filters: Filters, *, require_all: bool) -> tuple[str, str, str, SqlParams]:
     """(WHERE, rank expression, all-words sort key or "", parameters) for one search.
 
     Mirrors :func:`openpapers.search.backends.tantivy_schema.compile_query`: free clauses are all required when
     ``require_all``, else any one suffices (papers matching all of them still rank first); prefixed clauses
     and filters are always required; exclusions always exclude.
     """
-    sql = _Sql()
+    sql = SqlParams()
     required_q: list[str] = []
     optional_q: list[str] = []
     where: list[str] = []
@@ -177,7 +145,7 @@ def compile_search(parsed: ParsedQuery, filters: Filters, *, require_all: bool) 
         where.append(f"tsv @@ ({' || '.join(optional_q)})")
     if parsed.positive and not where:
         where.append("FALSE")  # nothing searchable in any clause (e.g. only an over-long token)
-    where.extend(_filters(sql, filters))
+    where.extend(filter_conditions(sql, filters))
     for clause in parsed.negative:
         query, cond = _clause(sql, clause)
         if query:
@@ -191,8 +159,9 @@ def compile_search(parsed: ParsedQuery, filters: Filters, *, require_all: bool) 
     return " AND ".join(where) or "TRUE", rank, every, sql
 
 
-class PgKeywordIndex:
-    """Keyword search over ``search_docs`` of a PostgreSQL store; same interface as ``KeywordIndex``."""
+class PgKeywordIndex(KeywordSearch):
+    """Keyword search over ``search_docs`` of a PostgreSQL store; same interface as ``KeywordIndex``. Hits are
+    highlighted (when asked) from the store's papers: ``search_docs`` keeps no text."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -256,8 +225,8 @@ class PgKeywordIndex:
                 paper.id, head, paper.published.isoformat() if paper.published else None, bool(paper.has_code),
                 list(dict.fromkeys(t for c in paper.categories for t in category_terms(c))),
                 list(dict.fromkeys(paper.author_ids)), list(dict.fromkeys(paper.org_ids)),
-                text_hash(paper_text(paper)), _nfc(paper.title or ""), _nfc(paper.abstract or ""),
-                _nfc(_GAP.join(paper.authors)), _nfc(_GAP.join(paper.orgs)),
+                text_hash(paper_text(paper)), nfc(paper.title or ""), nfc(paper.abstract or ""),
+                nfc(_GAP.join(paper.authors)), nfc(_GAP.join(paper.orgs)),
             ))
             done += 1
             if len(rows) >= batch:
@@ -280,15 +249,8 @@ class PgKeywordIndex:
             return int(res.rowcount or 0)
 
     # -- searching -------------------------------------------------------------------------------------------
-    def search(
-        self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
-    ) -> tuple[list[Hit], int]:
-        hits, total, _ = self.search_with_info(query, filters, limit, offset, highlight=highlight)
-        return hits, total
-
-    def search_with_info(
-        self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
-    ) -> tuple[list[Hit], int, SearchInfo]:
+    def find(self, query: str, filters: Filters | None, limit: int, offset: int, *, texts: bool) -> Found:
+        """The raw page (see :class:`KeywordSearch`); ``texts`` are read from the store's papers."""
         filters, parsed = checked_request(query, filters, limit, offset)
         ranked = parsed.is_ranked()
         mode = "all" if ranked else "newest"
@@ -300,15 +262,8 @@ class PgKeywordIndex:
                 if any_total > total:
                     found, total, mode = any_found, any_total, "any"
         hits = [Hit(paper_id=pid, score=float(score or 0.0)) for pid, score in found]
-        if highlight and hits:
-            stems = hl.query_stems(parsed.highlight_terms())
-            papers = {p.id: p for p in self.store.get_papers([h.paper_id for h in hits])}
-            for hit in hits:
-                paper = papers.get(hit.paper_id)
-                if paper is not None:
-                    hit.title_html = hl.mark(paper.title or "", stems)
-                    hit.snippet_html = hl.snippet(paper.abstract, stems) if paper.abstract else None
-        return hits, total, SearchInfo(mode, total, parsed)
+        stored = hl.hit_texts(self.store.get_papers([h.paper_id for h in hits])) if texts and hits else {}
+        return Found(hits, total, SearchInfo(mode, total, parsed), stored)
 
     def _run(self, conn: Any, parsed: ParsedQuery, filters: Filters, limit: int, offset: int, *,
              require_all: bool, newest: bool = False) -> tuple[list[tuple[str, float]], int]:

@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from pgvector import Vector
 from sqlalchemy import Engine
 
 from openpapers.papers.store import Store
 from openpapers.search.backends.faiss_set import EF_SEARCH
-from openpapers.search.backends.faiss_sync import Embeds, Progress
-from openpapers.search.backends.pgfts import _filters, _Sql
+from openpapers.search.backends.sql_filters import SqlParams, filter_conditions
+from openpapers.search.protocols import Embeds, Progress
 from openpapers.search.types import Filters
 
 BATCH = 64  # papers claimed and embedded per transaction
@@ -43,8 +44,13 @@ ON CONFLICT (paper_id) DO UPDATE SET model = EXCLUDED.model, text_hash = EXCLUDE
 
 
 def vector_literal(vector: np.ndarray) -> str:
-    """pgvector's text form (``[0.1,0.2,...]``): no client-side extension package needed."""
-    return "[" + ",".join(repr(float(x)) for x in np.asarray(vector, dtype=np.float32).reshape(-1)) + "]"
+    """pgvector's text form (``[0.1,0.2,...]``), written by the ``pgvector`` package, for ``%s::vector``."""
+    return Vector(np.asarray(vector, dtype=np.float32).reshape(-1)).to_text()
+
+
+def parse_vector(text: str) -> np.ndarray:
+    """A vector read back as ``embedding::text``, as float32."""
+    return Vector.from_text(text).to_numpy()
 
 
 class PgVectorIndex:
@@ -152,7 +158,7 @@ class PgVectorIndex:
         return done
 
     # -- searching -------------------------------------------------------------------------------------------
-    def _nearest(self, vector: np.ndarray, k: int, where: list[str], sql: _Sql) -> list[tuple[str, float]]:
+    def _nearest(self, vector: np.ndarray, k: int, where: list[str], sql: SqlParams) -> list[tuple[str, float]]:
         if k <= 0:
             return []
         q = sql.bind(vector_literal(vector))
@@ -178,13 +184,13 @@ class PgVectorIndex:
                                         ).scalar():
                 return []
         vector = query()
-        sql = _Sql()
-        where = [f"d.{cond}" for cond in _filters(sql, filters)]  # names become ids there
+        sql = SqlParams()
+        where = [f"d.{cond}" for cond in filter_conditions(sql, filters)]  # names become ids there
         return self._nearest(vector, k, where, sql)
 
     def search(self, vector: np.ndarray, k: int, *, allowed_labels: Sequence[int] | np.ndarray | None = None
                ) -> list[tuple[str, float]]:
-        sql = _Sql()
+        sql = SqlParams()
         where = [] if allowed_labels is None else [
             f"e.label = ANY({sql.bind([int(x) for x in np.asarray(allowed_labels).tolist()])})"]
         return self._nearest(vector, k, where, sql)
@@ -201,21 +207,21 @@ class PgVectorIndex:
                 raise FileNotFoundError("no vectors in the database yet: run `openpapers index` first")
         if row is None or k <= 0:
             return []
-        vector = np.asarray([float(x) for x in row[0].strip("[]").split(",")], dtype=np.float32)
-        sql = _Sql()
+        vector = parse_vector(row[0])
+        sql = SqlParams()
         where = [f"e.paper_id <> {sql.bind(paper_id)}", f"e.text_hash <> {sql.bind(row[1])}"]
         found = self._nearest(vector, k + 8, where, sql)
         return [(pid, s) for pid, s in found if s < DUPLICATE_COSINE][:k]
 
     def labels_for(self, store: Store, filters: Filters) -> list[int]:
         """Labels of the embedded papers passing ``filters`` (interface parity with ``VectorIndex``)."""
-        sql = _Sql()
-        where = " AND ".join(["e.embedding IS NOT NULL", *(f"d.{c}" for c in _filters(sql, filters))])
+        sql = SqlParams()
+        where = " AND ".join(["e.embedding IS NOT NULL", *(f"d.{c}" for c in filter_conditions(sql, filters))])
         with self.engine.connect() as conn:
             return [int(r[0]) for r in conn.exec_driver_sql(
                 f"SELECT e.label FROM embeddings e JOIN search_docs d ON d.paper_id = e.paper_id WHERE {where}",
                 sql.params)]
 
 
-__all__ = ["PgVectorIndex", "vector_literal"]
+__all__ = ["PgVectorIndex", "parse_vector", "vector_literal"]
 

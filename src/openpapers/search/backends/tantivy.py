@@ -18,12 +18,8 @@ any process keep serving the last commit and pick up a new one on their own, or 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,69 +27,23 @@ import orjson
 import tantivy
 
 from openpapers.core.errors import OpenPapersError
-from openpapers.db import checkpoints
 from openpapers.papers.store import Store
-from openpapers.search import highlight as hl
 from openpapers.search.backends import tantivy_schema as ks
-from openpapers.search.query import ParsedQuery, parse_query
-from openpapers.search.types import Filters, Hit, QueryError
+from openpapers.search.backends.fingerprint import store_fingerprint
+from openpapers.search.backends.keyword_base import Found, KeywordSearch, SearchInfo, checked_request
+from openpapers.search.protocols import Progress
+from openpapers.search.types import Filters, Hit
 
 WRITER_HEAP = 128_000_000
-MAX_RESULT_WINDOW = 10_000  # offset + limit beyond this is refused: deep pages cost much and nobody reads them
-Progress = Callable[[int], None]
 
 
 class IndexBusyError(OpenPapersError):
     """Another process is writing the keyword index (one writer at a time)."""
 
 
-def checked_request(
-    query: str, filters: Filters | None, limit: int, offset: int
-) -> tuple[Filters, ParsedQuery]:
-    """Validate a keyword search request the same way on every backend: the page window, then the query.
-
-    Raises :class:`QueryError` with a message for the reader (bad paging, a page past
-    :data:`MAX_RESULT_WINDOW`, a query of only exclusions and no filters).
-    """
-    filters = filters or Filters()
-    if limit < 1 or offset < 0:
-        raise QueryError("limit must be at least 1 and offset at least 0")
-    if offset + limit > MAX_RESULT_WINDOW:
-        raise QueryError(f"results are available up to number {MAX_RESULT_WINDOW}: narrow the search")
-    parsed = parse_query(query or "", allow_empty=not filters.is_empty())
-    if not parsed.positive and filters.is_empty():
-        raise QueryError("add a word to search for: a query of only -exclusions would match almost everything")
-    return filters, parsed
-
-
-@dataclass(slots=True)
-class SearchInfo:
-    """How a search ran: ``mode`` is "all" (every word matched), "any" (the fallback) or "newest" (nothing to
-    rank by: filters or ``au:``/``cat:``/``org:`` only, listed newest first, ``Hit.score`` = days since 1970)."""
-
-    mode: str
-    total: int
-    query: ParsedQuery
-
-
-STORE_ID_KEY = "search:store-id"  # a server database's own id (a derived-state row: `db copy` leaves it behind)
-
-
-def store_fingerprint(store: Store) -> str:
-    """Which database index files were built from. An SQLite file is its URL (path); a server database has an id
-    of its own, kept in it, so the same database reached by another URL (host name, port, a rotated password)
-    is recognised and its files are not rebuilt for nothing. A hash either way: URLs may carry passwords and
-    the state file is plain text."""
-    if not store.db.is_postgres:
-        return hashlib.sha256(store.url.encode()).hexdigest()[:16]
-    # Created once in the database's life; the first process to ask creates it (ours, or the one that won).
-    state = checkpoints.get(store.db, STORE_ID_KEY) or checkpoints.put_if_missing(
-        store.db, STORE_ID_KEY, {"id": uuid.uuid4().hex})
-    return hashlib.sha256(state["id"].encode()).hexdigest()[:16]
-
-
-class KeywordIndex:
-    """The keyword index at ``path`` (created when missing). Cheap to keep open; thread-safe for searching."""
+class KeywordIndex(KeywordSearch):
+    """The keyword index at ``path`` (created when missing). Cheap to keep open; thread-safe for searching.
+    ``search``/``search_with_info`` come from :class:`KeywordSearch`; highlights from the stored fields."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -230,23 +180,8 @@ class KeywordIndex:
         return done
 
     # -- searching ---------------------------------------------------------------------------------------------
-    def search(
-        self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
-    ) -> tuple[list[Hit], int]:
-        """The best ``limit`` papers after ``offset`` for ``query`` within ``filters``, and the total count.
-
-        ``query`` uses the syntax of :mod:`openpapers.search.query`. An empty query is allowed when filters
-        are given and lists the filtered papers newest first. ``highlight=False`` leaves ``title_html`` and
-        ``snippet_html`` None (for deep candidate lists that are fused and cut before display). Raises only
-        :class:`QueryError`.
-        """
-        hits, total, _ = self.search_with_info(query, filters, limit, offset, highlight=highlight)
-        return hits, total
-
-    def search_with_info(
-        self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
-    ) -> tuple[list[Hit], int, SearchInfo]:
-        """:meth:`search`, also saying how it ran (which mode, the parsed query) for the UI and benchmarks."""
+    def find(self, query: str, filters: Filters | None, limit: int, offset: int, *, texts: bool) -> Found:
+        """The raw page (see :class:`KeywordSearch`); ``texts`` come from the stored title and abstract."""
         filters, parsed = checked_request(query, filters, limit, offset)
         searcher = self._index.searcher()  # one snapshot for the whole search, even if a commit lands meanwhile
         ranked = parsed.is_ranked()
@@ -258,8 +193,15 @@ class KeywordIndex:
                                             offset)
             if any_total > total:
                 hits, total, mode = any_hits, any_total, "any"
-        stems = hl.query_stems(parsed.highlight_terms()) if highlight else None
-        return [self._hit(searcher, score, addr, stems) for score, addr in hits], total, SearchInfo(mode, total, parsed)
+        page: list[Hit] = []
+        stored: dict[str, tuple[str, str | None]] = {}
+        for score, addr in hits:
+            doc = searcher.doc(addr)
+            paper_id = str(doc.get_first("id"))  # every document has its id
+            page.append(Hit(paper_id=paper_id, score=float(score or 0.0)))
+            if texts:  # as indexed: composed (see tantivy_schema.paper_document)
+                stored[paper_id] = (doc.get_first("title") or "", doc.get_first("abstract"))
+        return Found(page, total, SearchInfo(mode, total, parsed), stored)
 
     def _run(
         self, searcher: tantivy.Searcher, query: tantivy.Query | None, limit: int, offset: int, *, newest: bool = False
@@ -271,17 +213,6 @@ class KeywordIndex:
         else:
             result = searcher.search(query, limit, count=True, offset=offset)
         return list(result.hits), int(result.count or 0)
-
-    def _hit(
-        self, searcher: tantivy.Searcher, score: Any, addr: tantivy.DocAddress, stems: frozenset[str] | None
-    ) -> Hit:
-        doc = searcher.doc(addr)
-        hit = Hit(paper_id=doc.get_first("id"), score=float(score or 0.0))
-        if stems is not None:
-            hit.title_html = hl.mark(doc.get_first("title") or "", stems)
-            abstract = doc.get_first("abstract")
-            hit.snippet_html = hl.snippet(abstract, stems) if abstract else None
-        return hit
 
 
 def default_path(data_dir: str | Path) -> Path:

@@ -7,12 +7,12 @@ schema or the analyzers means bumping :data:`SCHEMA_VERSION`: an index built wit
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 import tantivy
 
 from openpapers.core.records import Paper, author_id, org_id
+from openpapers.search.normalize import nfc
 from openpapers.search.query import Clause, ParsedQuery, Term
 from openpapers.search.types import Filters
 
@@ -87,24 +87,18 @@ def category_terms(category: str) -> list[str]:
     return [code] if archive == code else [code, archive]
 
 
-def _nfc(text: str) -> str:
-    """Composed accents, so "é" written as e + combining accent is one letter to the tokenizer (which would
-    otherwise split the word there); NFC, not NFKC, since the stored text is also what pages display."""
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
-
-
 def paper_document(paper: Paper) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("id", paper.id)
-    doc.add_text("title", _nfc(paper.title or ""))
+    doc.add_text("title", nfc(paper.title or ""))
     if paper.abstract:
-        doc.add_text("abstract", _nfc(paper.abstract))
+        doc.add_text("abstract", nfc(paper.abstract))
     for name in paper.authors:
-        doc.add_text("authors", _nfc(name))
+        doc.add_text("authors", nfc(name))
     for aid in dict.fromkeys(paper.author_ids):
         doc.add_text("author_ids", aid)
     for org in paper.orgs:
-        doc.add_text("orgs", _nfc(org))
+        doc.add_text("orgs", nfc(org))
     for oid in dict.fromkeys(paper.org_ids):
         doc.add_text("org_ids", oid)
     for term in dict.fromkeys(t for c in paper.categories for t in category_terms(c)):
