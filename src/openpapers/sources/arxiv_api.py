@@ -14,7 +14,7 @@ only for v1 (published) and vN (updated); the ones in between exist but their da
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -32,7 +32,7 @@ from openpapers.sources.arxiv_common import (
     text_of,
     today_utc,
 )
-from openpapers.sources.base import Page, Source, register
+from openpapers.sources.base import Page, Source
 from openpapers.sources.http import HttpStatusError, PoliteClient
 
 NS = {
@@ -44,7 +44,6 @@ _ID_VERSION = re.compile(r"v(\d+)$")
 DEFAULT_BASE_URL = "https://export.arxiv.org/api/query"
 
 
-@register
 class ArxivApiSource(Source):
     """Harvest one arXiv API query (``search_query`` and/or ``id_list``) page by page."""
 
@@ -77,6 +76,14 @@ class ArxivApiSource(Source):
         self.base_url = base_url
         self.client = client
         self.observed = observed
+
+    @classmethod
+    def from_command(cls, values: Mapping[str, Any]) -> Iterator[tuple[Source, dict[str, Any]]]:
+        """``harvest arxiv --via api --query Q / --ids A,B [--max-results N]``."""
+        extra = {"base_url": values["base_url"]} if values.get("base_url") else {}
+        source = cls(search_query=values["query"], id_list=values["ids"], max_results=values["max_results"],
+                     client=values["client"], **extra)
+        yield source, {"via": values["via"], "query": values["query"], "set": values.get("set_spec")}
 
     @property
     def checkpoint_key(self) -> str:

@@ -20,7 +20,7 @@ the ``withdrawn`` field in the merge.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -39,7 +39,7 @@ from openpapers.sources.arxiv_common import (
     text_of,
     today_utc,
 )
-from openpapers.sources.base import Page, Source, register
+from openpapers.sources.base import Page, Source
 from openpapers.sources.http import PoliteClient
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -55,7 +55,6 @@ _EXTRA_FIELDS = {
 }
 
 
-@register
 class ArxivOaiSource(Source):
     """Harvest ``ListRecords`` for one (base URL, set, metadata prefix), resumably and incrementally."""
 
@@ -80,6 +79,14 @@ class ArxivOaiSource(Source):
         self.base_url = base_url
         self.client = client
         self.observed = observed
+
+    @classmethod
+    def from_command(cls, values: Mapping[str, Any]) -> Iterator[tuple[Source, dict[str, Any]]]:
+        """``harvest arxiv --via oai [--set S] [--from D] [--until D] [--prefix P]``."""
+        extra = {"base_url": values["base_url"]} if values.get("base_url") else {}
+        source = cls(metadata_prefix=values["prefix"], set_spec=values["set_spec"], from_date=values["from_date"],
+                     until=values["until"], client=values["client"], **extra)
+        yield source, {"via": values["via"], "query": values.get("query"), "set": values["set_spec"]}
 
     @property
     def checkpoint_key(self) -> str:

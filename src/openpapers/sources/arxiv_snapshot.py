@@ -9,7 +9,7 @@ Parsing is on the hot path of a 2.5M-paper backfill, hence orjson and a hand-rol
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ import orjson
 
 from openpapers.core.errors import SourceError
 from openpapers.core.records import PaperRecord, Version, clean_text, normalize_arxiv_id
-from openpapers.sources.base import Page, Source, register
+from openpapers.sources.base import Page, Source
 
 _MONTHS = {
     m: i
@@ -140,7 +140,6 @@ class _FieldError(Exception):
         self.message = message
 
 
-@register
 class ArxivSnapshotSource(Source):
     """Stream ``arxiv-metadata-oai-snapshot.json`` (or any file in its format) in resumable pages."""
 
@@ -154,6 +153,11 @@ class ArxivSnapshotSource(Source):
         self.total_bytes = st.st_size
         self._key = f"{self.name}:{self.path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
         self.page_size = page_size
+
+    @classmethod
+    def from_command(cls, values: Mapping[str, Any]) -> Iterator[tuple[Source, dict[str, Any]]]:
+        """``import arxiv-snapshot FILE [--batch-size N]``."""
+        yield cls(values["file"], page_size=values["batch_size"]), {"file": str(values["file"])}
 
     @property
     def checkpoint_key(self) -> str:
