@@ -11,9 +11,9 @@ import pytest
 
 from openpapers.core.errors import FetchError, SourceError
 from openpapers.core.records import Version
-from openpapers.sources import base
 from openpapers.sources.arxiv_api import ArxivApiSource
 from openpapers.sources.http import PoliteClient
+from openpapers.sources.registry import get_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 OBSERVED = date(2024, 3, 5)
@@ -82,8 +82,7 @@ def source(server: Any, client: PoliteClient, **kw: Any) -> ArxivApiSource:
 
 
 def test_registered_under_its_name() -> None:
-    # The registry itself (get_source also imports the sibling sources, which are not this test's concern).
-    assert base._REGISTRY["arxiv-api"] is ArxivApiSource
+    assert get_source("arxiv-api") is ArxivApiSource
 
 
 def test_parses_every_field_of_a_real_shaped_feed(server: Any, client: PoliteClient) -> None:

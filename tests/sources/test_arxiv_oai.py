@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from openpapers.core.errors import FetchError, SourceError
-from openpapers.sources import base
 from openpapers.sources.arxiv_common import decode_tex_accents
 from openpapers.sources.arxiv_oai import ArxivOaiSource, split_author_string
 from openpapers.sources.http import PoliteClient
+from openpapers.sources.registry import get_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 OBSERVED = date(2024, 3, 5)
@@ -84,7 +84,7 @@ def keys(pages: list[Any]) -> list[str]:
 
 
 def test_registered_under_its_name() -> None:
-    assert base._REGISTRY["arxiv-oai"] is ArxivOaiSource
+    assert get_source("arxiv-oai") is ArxivOaiSource
 
 
 def test_resumption_token_paging(server: Any, client: PoliteClient) -> None:

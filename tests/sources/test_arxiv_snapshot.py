@@ -15,7 +15,8 @@ import pytest
 
 from openpapers.core.errors import SourceError
 from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource, parse_rfc2822
-from openpapers.sources.base import Page, get_source
+from openpapers.sources.base import Page
+from openpapers.sources.registry import get_source
 
 
 def entry(arxiv_id: str = "0704.0001", **overrides: Any) -> dict[str, Any]:
