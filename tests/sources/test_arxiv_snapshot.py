@@ -14,7 +14,8 @@ import orjson
 import pytest
 
 from openpapers.core.errors import SourceError
-from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource, parse_rfc2822
+from openpapers.sources.arxiv_record import parse_rfc2822
+from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
 from openpapers.sources.base import Page
 from openpapers.sources.registry import get_source
 

@@ -23,7 +23,6 @@ from lxml import etree
 from openpapers.core.errors import FetchError, SourceError
 from openpapers.core.records import PaperRecord, Version, normalize_arxiv_id
 from openpapers.sources.arxiv_common import (
-    is_withdrawn,
     node_text,
     owned_client,
     parse_iso_datetime,
@@ -32,6 +31,7 @@ from openpapers.sources.arxiv_common import (
     text_of,
     today_utc,
 )
+from openpapers.sources.arxiv_record import arxiv_record
 from openpapers.sources.base import Page, Source
 from openpapers.sources.http import HttpStatusError, PoliteClient
 
@@ -205,21 +205,17 @@ def parse_entry(entry: etree._Element, url: str, observed: date) -> PaperRecord:
     if latest is not None:
         extra["latest_version"] = latest
 
-    return PaperRecord(
-        source=ArxivApiSource.name,
-        source_key=arxiv_id,
+    return arxiv_record(
+        ArxivApiSource.name,
+        arxiv_id,
         observed=observed,
-        arxiv_id=arxiv_id,
         title=title,
         authors=authors,
-        authors_complete=bool(authors),
-        author_count=len(authors) if authors else None,
         abstract=abstract,
         categories=categories,
         published=published_dt.date() if published_dt else None,
         updated=updated_dt.date() if updated_dt else None,
         versions=_versions(latest, published_dt, updated_dt),
-        withdrawn=is_withdrawn(comments, abstract),
         doi=text_of(entry, "arxiv:doi", NS),
         journal_ref=text_of(entry, "arxiv:journal_ref", NS),
         comments=comments,
