@@ -69,13 +69,6 @@ def paging_handler(server: Any, all_ids: list[str]) -> Any:
     return handler
 
 
-@pytest.fixture
-def client() -> Any:
-    with PoliteClient(min_interval=0.01, backoff_initial=0.01, backoff_max=0.05, max_retries=2,
-                      timeout=5.0) as c:
-        yield c
-
-
 def source(server: Any, client: PoliteClient, **kw: Any) -> ArxivApiSource:
     kw.setdefault("search_query", "cat:cs.LG")
     return ArxivApiSource(base_url=server.url + "/api/query", client=client, observed=OBSERVED, **kw)

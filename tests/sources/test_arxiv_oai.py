@@ -68,13 +68,6 @@ def paging_handler(server: Any, n: int = 5, per_page: int = 2, prefix: str = "ar
     return handler
 
 
-@pytest.fixture
-def client() -> Any:
-    with PoliteClient(min_interval=0.01, backoff_initial=0.01, backoff_max=0.05, max_retries=2,
-                      timeout=5.0) as c:
-        yield c
-
-
 def source(server: Any, client: PoliteClient, **kw: Any) -> ArxivOaiSource:
     return ArxivOaiSource(base_url=server.url + "/oai", client=client, observed=OBSERVED, **kw)
 

@@ -196,19 +196,19 @@ def _harvest_command(entries: list[SourceEntry]) -> Callable[..., None]:
     return command
 
 
-def _add_source_commands() -> None:
+def add_source_commands(imports: typer.Typer, harvests: typer.Typer) -> None:
     """One command per registry command: ``import <name>`` for files, ``harvest <name>`` for services."""
     for name, entries in commands("import"):
-        import_app.command(name, help=_help(entries))(_import_command(entries[0]))
+        imports.command(name, help=_help(entries))(_import_command(entries[0]))
     for name, entries in commands("harvest"):
-        harvest_app.command(name, help=_help(entries))(_harvest_command(entries))
+        harvests.command(name, help=_help(entries))(_harvest_command(entries))
 
 
 def _help(entries: list[SourceEntry]) -> str | None:
     return entries[0].command.help if entries[0].command else None
 
 
-_add_source_commands()
+add_source_commands(import_app, harvest_app)
 
 
 @import_app.command("demo")

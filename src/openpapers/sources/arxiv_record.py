@@ -34,7 +34,7 @@ def parse_rfc2822(text: str) -> datetime:
     """
     try:
         dt = parsedate_to_datetime(text)
-    except (TypeError, AttributeError, IndexError):
+    except (TypeError, ValueError, AttributeError, IndexError):
         raise ValueError(f"not an RFC 2822 GMT date: {text!r}") from None
     if dt.utcoffset() != timedelta(0):  # None (no zone, or "-0000") or another zone
         raise ValueError(f"not an RFC 2822 GMT date: {text!r}")

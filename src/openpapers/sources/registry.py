@@ -136,9 +136,17 @@ def source_names() -> list[str]:
 
 
 def commands(group: str) -> Iterator[tuple[str, list[SourceEntry]]]:
-    """The commands of one CLI group in registry order, each with the sources it runs (several: ``--via``)."""
+    """The commands of one CLI group in registry order, each with the sources it runs (several: ``--via``).
+
+    Sources may share a command only as harvests that each name a different ``via``.
+    """
     grouped: dict[str, list[SourceEntry]] = {}
     for entry in SOURCES:
         if entry.command is not None and entry.command.group == group:
             grouped.setdefault(entry.command.name, []).append(entry)
+    for name, entries in grouped.items():
+        vias = [e.command.via for e in entries if e.command]
+        if len(entries) > 1 and (group != "harvest" or None in vias or len(set(vias)) < len(vias)):
+            raise ValueError(f"sources {', '.join(e.name for e in entries)} share `{group} {name}` "
+                             "without each naming its own via")
     yield from grouped.items()
