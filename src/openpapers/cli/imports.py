@@ -183,7 +183,7 @@ def _harvest_command(entries: list[SourceEntry]) -> Callable[..., None]:
                                      param_hint="--interval")
         try:
             with PoliteClient(min_interval=interval) as client:
-                entry = by_via.get(values.get("via")) if len(entries) > 1 else entries[0]
+                entry = by_via.get(values["via"]) if len(entries) > 1 else entries[0]
                 if entry is None:
                     raise typer.BadParameter(f"must be {choices}", param_hint="--via")
                 parsed = _parse_dates(entry, {**values, "base_url": base_url, "client": client})
