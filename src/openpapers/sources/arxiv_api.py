@@ -83,7 +83,7 @@ class ArxivApiSource(Source):
         extra = {"base_url": values["base_url"]} if values.get("base_url") else {}
         source = cls(search_query=values["query"], id_list=values["ids"], max_results=values["max_results"],
                      client=values["client"], **extra)
-        yield source, {"via": values["via"], "query": values["query"], "set": values.get("set_spec")}
+        yield source, {"via": values.get("via"), "query": values["query"], "set": values.get("set_spec")}
 
     @property
     def checkpoint_key(self) -> str:

@@ -86,7 +86,7 @@ class ArxivOaiSource(Source):
         extra = {"base_url": values["base_url"]} if values.get("base_url") else {}
         source = cls(metadata_prefix=values["prefix"], set_spec=values["set_spec"], from_date=values["from_date"],
                      until=values["until"], client=values["client"], **extra)
-        yield source, {"via": values["via"], "query": values.get("query"), "set": values["set_spec"]}
+        yield source, {"via": values.get("via"), "query": values.get("query"), "set": values["set_spec"]}
 
     @property
     def checkpoint_key(self) -> str:
