@@ -3,7 +3,8 @@
 Each test installs a handler (a function from the recorded request to a :class:`Reply`); the server records
 every request it sees (path, query, arrival time on the monotonic clock, client port, headers) so tests can
 check what the client asked for and how the requests were spaced. HTTP/1.1 keep-alive is on, so a test can
-also see whether the client reused its single connection.
+also see whether the client reused its single connection. ``client`` is the fast PoliteClient the network
+sources are tested with (short interval and backoff, so retries take milliseconds).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from openpapers.sources.http import PoliteClient
 
 
 @dataclass
@@ -111,3 +114,10 @@ def server() -> Iterator[LoopbackServer]:
     finally:
         srv.close()
 
+
+
+@pytest.fixture
+def client() -> Iterator[PoliteClient]:
+    with PoliteClient(min_interval=0.01, backoff_initial=0.01, backoff_max=0.05, max_retries=2,
+                      timeout=5.0) as c:
+        yield c

@@ -11,9 +11,9 @@ import pytest
 
 from openpapers.core.errors import FetchError, SourceError
 from openpapers.core.records import Version
-from openpapers.sources import base
 from openpapers.sources.arxiv_api import ArxivApiSource
 from openpapers.sources.http import PoliteClient
+from openpapers.sources.registry import get_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 OBSERVED = date(2024, 3, 5)
@@ -69,21 +69,13 @@ def paging_handler(server: Any, all_ids: list[str]) -> Any:
     return handler
 
 
-@pytest.fixture
-def client() -> Any:
-    with PoliteClient(min_interval=0.01, backoff_initial=0.01, backoff_max=0.05, max_retries=2,
-                      timeout=5.0) as c:
-        yield c
-
-
 def source(server: Any, client: PoliteClient, **kw: Any) -> ArxivApiSource:
     kw.setdefault("search_query", "cat:cs.LG")
     return ArxivApiSource(base_url=server.url + "/api/query", client=client, observed=OBSERVED, **kw)
 
 
 def test_registered_under_its_name() -> None:
-    # The registry itself (get_source also imports the sibling sources, which are not this test's concern).
-    assert base._REGISTRY["arxiv-api"] is ArxivApiSource
+    assert get_source("arxiv-api") is ArxivApiSource
 
 
 def test_parses_every_field_of_a_real_shaped_feed(server: Any, client: PoliteClient) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from openpapers.core.errors import FetchError, SourceError
-from openpapers.sources import base
 from openpapers.sources.arxiv_common import decode_tex_accents
 from openpapers.sources.arxiv_oai import ArxivOaiSource, split_author_string
 from openpapers.sources.http import PoliteClient
+from openpapers.sources.registry import get_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 OBSERVED = date(2024, 3, 5)
@@ -68,13 +68,6 @@ def paging_handler(server: Any, n: int = 5, per_page: int = 2, prefix: str = "ar
     return handler
 
 
-@pytest.fixture
-def client() -> Any:
-    with PoliteClient(min_interval=0.01, backoff_initial=0.01, backoff_max=0.05, max_retries=2,
-                      timeout=5.0) as c:
-        yield c
-
-
 def source(server: Any, client: PoliteClient, **kw: Any) -> ArxivOaiSource:
     return ArxivOaiSource(base_url=server.url + "/oai", client=client, observed=OBSERVED, **kw)
 
@@ -84,7 +77,7 @@ def keys(pages: list[Any]) -> list[str]:
 
 
 def test_registered_under_its_name() -> None:
-    assert base._REGISTRY["arxiv-oai"] is ArxivOaiSource
+    assert get_source("arxiv-oai") is ArxivOaiSource
 
 
 def test_resumption_token_paging(server: Any, client: PoliteClient) -> None:

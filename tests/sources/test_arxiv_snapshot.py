@@ -14,8 +14,10 @@ import orjson
 import pytest
 
 from openpapers.core.errors import SourceError
-from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource, parse_rfc2822
-from openpapers.sources.base import Page, get_source
+from openpapers.sources.arxiv_record import parse_rfc2822
+from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
+from openpapers.sources.base import Page
+from openpapers.sources.registry import get_source
 
 
 def entry(arxiv_id: str = "0704.0001", **overrides: Any) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from openpapers.core.errors import SourceError
 from openpapers.core.records import PaperRecord, paper_id_for
-from openpapers.sources.base import get_source
 from openpapers.sources.hf_daily import HfDailySource, parse_daily_papers, value_offsets
+from openpapers.sources.registry import get_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hf"
 OBSERVED = date(2025, 1, 10)

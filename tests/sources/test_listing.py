@@ -24,11 +24,11 @@ from helpers.seeds import seeds_dir
 from openpapers.core.errors import SourceError
 from openpapers.core.records import PaperRecord, name_key
 from openpapers.core.taxonomy import CATEGORIES, canonical_category, category_name, chip_to_category
-from openpapers.sources.base import _REGISTRY
 from openpapers.sources.listing import ListingSource
 from openpapers.sources.listing_dates import PageDate, resolve_date
 from openpapers.sources.listing_names import name_cost
 from openpapers.sources.listing_split import peel_orgs, split_title_authors
+from openpapers.sources.registry import get_source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "listing"
 AUTHOR_SEED = "000_e02ea1ad3dd5f609.txt"
@@ -249,7 +249,7 @@ def test_checkpoint_key_state_and_registry(tmp_path: Path) -> None:
     assert source.checkpoint_key == f"listing:{(FIXTURES / 'author_tricky.txt').resolve()}:{source.sha}"
     assert len(source.sha) == 64
     assert list(source.pages({"done": True})) == []
-    assert _REGISTRY["listing"] is ListingSource and ListingSource.name == "listing"
+    assert get_source("listing") is ListingSource and ListingSource.name == "listing"
 
 
 def test_captured_defaults_to_file_mtime(tmp_path: Path) -> None:

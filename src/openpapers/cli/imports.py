@@ -1,9 +1,16 @@
-"""``openpapers import …`` and ``openpapers harvest …``: run a source into the store with a progress bar."""
+"""``openpapers import …`` and ``openpapers harvest …``: run a source into the store with a progress bar.
+
+The source commands are built from ``sources/registry.py`` (one command per registry command, its options
+from the entry's parameters), so adding a source there adds its command here without editing this file.
+``import demo`` is not a source and stays written out.
+"""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from contextlib import nullcontext
-from pathlib import Path
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -13,6 +20,8 @@ from openpapers.cli.common import NoIndex, Quiet, SkipBad, app, err, fail, open_
 from openpapers.core.errors import OpenPapersError
 from openpapers.papers.ingest import ImportReport, run_import
 from openpapers.sources.base import Source
+from openpapers.sources.http import PoliteClient
+from openpapers.sources.registry import Param, SourceEntry, commands
 
 import_app = typer.Typer(help="Import papers from files.", no_args_is_help=True)
 harvest_app = typer.Typer(help="Harvest papers from remote services (polite: ≤ 1 request / 3 s).", no_args_is_help=True)
@@ -88,66 +97,116 @@ def _print_report(report: ImportReport, quiet: bool) -> None:
         err.print(f"  … and {len(report.skipped) - 50} more (see `openpapers imports`)")
 
 
-@import_app.command("listing")
-def import_listing(
-    files: Annotated[list[Path], typer.Argument(help="Saved listing pages (author, search or large search).")],
-    captured: Annotated[
-        str | None,
-        typer.Option(help="Capture date YYYY-MM-DD for year-less dates [default: each file's modification date]."),
-    ] = None,
-    owner: Annotated[str | None, typer.Option(help="Owner of an author page [default: inferred].")] = None,
-    kind: Annotated[str | None, typer.Option(help="author | search | large [default: detected].")] = None,
-    skip_bad: SkipBad = False,
-    quiet: Quiet = False,
-    no_index: NoIndex = False,
-) -> None:
-    """Import saved Hugging Face-style listing pages."""
-    from openpapers.sources.listing import ListingSource
-
-    when = parse_date(captured, "--captured")
-    for f in files:
-        source = ListingSource(f, captured=when, owner=owner, kind=kind)
-        _run(source, skip_bad=skip_bad, quiet=quiet, detail={"file": str(f), "owner": owner}, index=not no_index)
+def _typer_parameter(param: Param) -> inspect.Parameter:
+    """A registry parameter as the annotated function parameter Typer reads its option or argument from."""
+    hint: Any = str if param.kind is date else param.kind  # dates are typed as text, parsed by parse_date
+    if param.many:
+        hint = list[hint]
+    info: Any
+    if param.argument:
+        info = typer.Argument(help=param.help)
+    else:
+        info = typer.Option(*([param.flag] if param.flag else []), help=param.help, min=param.min)
+    required = param.argument and param.default is None
+    if not required and param.default is None:
+        hint = hint | None
+    default = inspect.Parameter.empty if required else param.default
+    return inspect.Parameter(param.name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=Annotated[hint, info])
 
 
-@import_app.command("arxiv-snapshot")
-def import_snapshot(
-    file: Annotated[Path, typer.Argument(help="arXiv metadata snapshot (JSON lines).")],
-    batch_size: Annotated[int, typer.Option(min=1, help="Lines per transaction (and per checkpoint)")] = 5000,
-    skip_bad: SkipBad = False,
-    quiet: Quiet = False,
-    no_index: NoIndex = False,
-) -> None:
-    """Import the arXiv bulk metadata snapshot, streamed and resumable."""
-    from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
-
-    _run(
-        ArxivSnapshotSource(file, page_size=batch_size),
-        skip_bad=skip_bad,
-        quiet=quiet,
-        detail={"file": str(file)},
-        index=not no_index,
-    )
+_COMMON = [
+    inspect.Parameter("skip_bad", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=SkipBad),
+    inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Quiet),
+    inspect.Parameter("no_index", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=NoIndex),
+]
+_NETWORK = [
+    inspect.Parameter("base_url", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        str | None, typer.Option(help="Service URL (for mirrors and tests)")]),
+    inspect.Parameter("interval", inspect.Parameter.KEYWORD_ONLY, default=3.0, annotation=Annotated[
+        float, typer.Option(help="Seconds between requests (arXiv asks for ≥ 3)")]),
+]
 
 
-@import_app.command("hf-daily")
-def import_hf_daily(
-    file: Annotated[Path, typer.Argument(help="JSON from Hugging Face /api/daily_papers.")],
-    observed: Annotated[str | None, typer.Option(help="When the file was fetched [default: file mtime].")] = None,
-    skip_bad: SkipBad = False,
-    quiet: Quiet = False,
-    no_index: NoIndex = False,
-) -> None:
-    """Import a Hugging Face daily-papers JSON file."""
-    from openpapers.sources.hf_daily import HfDailySource
+def _via_parameter(entries: list[SourceEntry]) -> inspect.Parameter:
+    vias = [(e.command.via, e.command.via_help, e.command.default_via) for e in entries if e.command]
+    default = next((v for v, _, is_default in vias if is_default), vias[0][0])
+    help_text = " or ".join(f"{v} ({h})" for v, h, _ in vias)
+    return inspect.Parameter("via", inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=Annotated[str, typer.Option(help=help_text)])
 
-    _run(
-        HfDailySource(file, observed=parse_date(observed, "--observed")),
-        skip_bad=skip_bad,
-        quiet=quiet,
-        detail={"file": str(file)},
-        index=not no_index,
-    )
+
+def _command_parameters(entries: list[SourceEntry], network: bool) -> list[inspect.Parameter]:
+    """The command's parameters: ``--via`` when sources share it, theirs in registry order, then the common ones."""
+    params: list[inspect.Parameter] = [_via_parameter(entries)] if len(entries) > 1 else []
+    seen: set[str] = set()
+    for entry in entries:
+        for param in entry.command.params if entry.command else ():
+            if param.name not in seen:
+                seen.add(param.name)
+                params.append(_typer_parameter(param))
+    return [*params, *(_NETWORK if network else []), *_COMMON]
+
+
+def _parse_dates(entry: SourceEntry, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the chosen source's date parameters parsed (a bad one names its option)."""
+    out = dict(values)
+    for param in entry.command.params if entry.command else ():
+        if param.kind is date:
+            out[param.name] = parse_date(values[param.name], param.flag or "--" + param.name.replace("_", "-"))
+    return out
+
+
+def _import_command(entry: SourceEntry) -> Callable[..., None]:
+    def command(*, skip_bad: bool, quiet: bool, no_index: bool, **values: Any) -> None:
+        parsed = _parse_dates(entry, values)
+        for source, detail in entry.load().from_command(parsed):
+            _run(source, skip_bad=skip_bad, quiet=quiet, detail=detail, index=not no_index)
+
+    # Typer reads the parameters from the signature, so the options are exactly the entry's.
+    command.__dict__["__signature__"] = inspect.Signature(_command_parameters([entry], network=False))
+    return command
+
+
+def _harvest_command(entries: list[SourceEntry]) -> Callable[..., None]:
+    by_via = {e.command.via: e for e in entries if e.command and e.command.via}
+    names = list(by_via)
+    choices = " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
+
+    def command(
+        *, base_url: str | None, interval: float, skip_bad: bool, quiet: bool, no_index: bool, **values: Any
+    ) -> None:
+        if interval < 3.0 and base_url is None:
+            raise typer.BadParameter("arXiv's terms allow at most one request every 3 seconds",
+                                     param_hint="--interval")
+        try:
+            with PoliteClient(min_interval=interval) as client:
+                entry = by_via.get(values["via"]) if len(entries) > 1 else entries[0]
+                if entry is None:
+                    raise typer.BadParameter(f"must be {choices}", param_hint="--via")
+                parsed = _parse_dates(entry, {**values, "base_url": base_url, "client": client})
+                for source, detail in entry.load().from_command(parsed):
+                    _run(source, skip_bad=skip_bad, quiet=quiet, detail=detail, index=not no_index)
+        except (OpenPapersError, ValueError) as exc:
+            fail(exc)
+
+    command.__dict__["__signature__"] = inspect.Signature(_command_parameters(entries, network=True))
+    return command
+
+
+def add_source_commands(imports: typer.Typer, harvests: typer.Typer) -> None:
+    """One command per registry command: ``import <name>`` for files, ``harvest <name>`` for services."""
+    for name, entries in commands("import"):
+        imports.command(name, help=_help(entries))(_import_command(entries[0]))
+    for name, entries in commands("harvest"):
+        harvests.command(name, help=_help(entries))(_harvest_command(entries))
+
+
+def _help(entries: list[SourceEntry]) -> str | None:
+    return entries[0].command.help if entries[0].command else None
+
+
+add_source_commands(import_app, harvest_app)
 
 
 @import_app.command("demo")
@@ -160,58 +219,3 @@ def import_demo(quiet: Quiet = False, no_index: NoIndex = False) -> None:
         _print_report(report, quiet)
         if not no_index:
             update_indexes(store, quiet=quiet)
-
-
-@harvest_app.command("arxiv")
-def harvest_arxiv(
-    via: Annotated[str, typer.Option(help="api (search queries) or oai (incremental OAI-PMH)")] = "oai",
-    query: Annotated[str | None, typer.Option(help="API search_query, e.g. 'cat:cs.LG AND ti:diffusion'")] = None,
-    ids: Annotated[str | None, typer.Option(help="API id_list, comma-separated arXiv ids")] = None,
-    max_results: Annotated[int | None, typer.Option(help="API: stop after this many results")] = None,
-    set_spec: Annotated[str | None, typer.Option("--set", help="OAI set, e.g. cs or physics:hep-th")] = None,
-    from_date: Annotated[
-        str | None, typer.Option("--from", help="OAI from date [default: where the last harvest of this set ended]")
-    ] = None,
-    until: Annotated[str | None, typer.Option(help="OAI until date")] = None,
-    prefix: Annotated[str, typer.Option(help="OAI metadataPrefix: arXiv or arXivRaw")] = "arXiv",
-    base_url: Annotated[str | None, typer.Option(help="Service URL (for mirrors and tests)")] = None,
-    interval: Annotated[float, typer.Option(help="Seconds between requests (arXiv asks for ≥ 3)")] = 3.0,
-    skip_bad: SkipBad = False,
-    quiet: Quiet = False,
-    no_index: NoIndex = False,
-) -> None:
-    """Harvest arXiv through its API or OAI-PMH; resumes an interrupted harvest from its checkpoint."""
-    from openpapers.sources.arxiv_api import ArxivApiSource
-    from openpapers.sources.arxiv_oai import ArxivOaiSource
-    from openpapers.sources.http import PoliteClient
-
-    if interval < 3.0 and base_url is None:
-        raise typer.BadParameter("arXiv's terms allow at most one request every 3 seconds", param_hint="--interval")
-    extra = {"base_url": base_url} if base_url else {}
-    try:
-        with PoliteClient(min_interval=interval) as client:
-            source: Source
-            if via == "api":
-                source = ArxivApiSource(
-                    search_query=query, id_list=ids, max_results=max_results, client=client, **extra
-                )
-            elif via == "oai":
-                source = ArxivOaiSource(
-                    metadata_prefix=prefix,
-                    set_spec=set_spec,
-                    from_date=parse_date(from_date, "--from"),
-                    until=parse_date(until, "--until"),
-                    client=client,
-                    **extra,
-                )
-            else:
-                raise typer.BadParameter("must be api or oai", param_hint="--via")
-            _run(
-                source,
-                skip_bad=skip_bad,
-                quiet=quiet,
-                detail={"via": via, "query": query, "set": set_spec},
-                index=not no_index,
-            )
-    except (OpenPapersError, ValueError) as exc:
-        fail(exc)

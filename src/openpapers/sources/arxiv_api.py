@@ -14,7 +14,7 @@ only for v1 (published) and vN (updated); the ones in between exist but their da
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -23,7 +23,6 @@ from lxml import etree
 from openpapers.core.errors import FetchError, SourceError
 from openpapers.core.records import PaperRecord, Version, normalize_arxiv_id
 from openpapers.sources.arxiv_common import (
-    is_withdrawn,
     node_text,
     owned_client,
     parse_iso_datetime,
@@ -32,7 +31,8 @@ from openpapers.sources.arxiv_common import (
     text_of,
     today_utc,
 )
-from openpapers.sources.base import Page, Source, register
+from openpapers.sources.arxiv_record import arxiv_record
+from openpapers.sources.base import Page, Source
 from openpapers.sources.http import HttpStatusError, PoliteClient
 
 NS = {
@@ -44,7 +44,6 @@ _ID_VERSION = re.compile(r"v(\d+)$")
 DEFAULT_BASE_URL = "https://export.arxiv.org/api/query"
 
 
-@register
 class ArxivApiSource(Source):
     """Harvest one arXiv API query (``search_query`` and/or ``id_list``) page by page."""
 
@@ -77,6 +76,14 @@ class ArxivApiSource(Source):
         self.base_url = base_url
         self.client = client
         self.observed = observed
+
+    @classmethod
+    def from_command(cls, values: Mapping[str, Any]) -> Iterator[tuple[Source, dict[str, Any]]]:
+        """``harvest arxiv --via api --query Q / --ids A,B [--max-results N]``."""
+        extra = {"base_url": values["base_url"]} if values.get("base_url") else {}
+        source = cls(search_query=values["query"], id_list=values["ids"], max_results=values["max_results"],
+                     client=values["client"], **extra)
+        yield source, {"via": values.get("via"), "query": values["query"], "set": values.get("set_spec")}
 
     @property
     def checkpoint_key(self) -> str:
@@ -198,21 +205,17 @@ def parse_entry(entry: etree._Element, url: str, observed: date) -> PaperRecord:
     if latest is not None:
         extra["latest_version"] = latest
 
-    return PaperRecord(
-        source=ArxivApiSource.name,
-        source_key=arxiv_id,
+    return arxiv_record(
+        ArxivApiSource.name,
+        arxiv_id,
         observed=observed,
-        arxiv_id=arxiv_id,
         title=title,
         authors=authors,
-        authors_complete=bool(authors),
-        author_count=len(authors) if authors else None,
         abstract=abstract,
         categories=categories,
         published=published_dt.date() if published_dt else None,
         updated=updated_dt.date() if updated_dt else None,
         versions=_versions(latest, published_dt, updated_dt),
-        withdrawn=is_withdrawn(comments, abstract),
         doi=text_of(entry, "arxiv:doi", NS),
         journal_ref=text_of(entry, "arxiv:journal_ref", NS),
         comments=comments,

@@ -1,8 +1,9 @@
 """Helpers shared by the two arXiv network sources (API and OAI-PMH).
 
-Both services send XML that we parse with lxml in a locked-down mode (no network, no entity expansion), both
-spell versions, dates and withdrawals in their own ways, and both need the same error reporting: a broken
-document is a :class:`SourceError` naming the URL and line, never a bare lxml traceback.
+Both services send XML that we parse with lxml in a locked-down mode (no network, no entity expansion), and
+both need the same error reporting: a broken document is a :class:`SourceError` naming the URL and line, never
+a bare lxml traceback. What a claim *says* (withdrawal, version dates) is decided by ``arxiv_record``, shared
+with the snapshot source.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
@@ -65,35 +65,6 @@ def parse_iso_date(value: str | None) -> date | None:
         return date.fromisoformat(text[:10])
     except ValueError:
         return None
-
-
-def parse_rfc2822(value: str | None) -> datetime | None:
-    """arXivRaw version dates (``Mon, 2 Apr 2007 19:18:42 GMT``) → aware datetime; None when unparsable."""
-    if not value:
-        return None
-    try:
-        dt = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
-# arXiv marks a withdrawal by submitting a new version whose comment (and often abstract) says so.
-_WITHDRAWN_COMMENT = re.compile(
-    r"\bwithdrawn\b|\bwithdraw(?:s|ing)? (?:this|the) (?:paper|article|submission)", re.IGNORECASE)
-_WITHDRAWN_ABSTRACT = re.compile(
-    r"^\W*(?:this|the) (?:paper|article|submission|manuscript) (?:has been|was|is) withdrawn", re.IGNORECASE)
-
-
-def is_withdrawn(comments: str | None, abstract: str | None) -> bool:
-    """True when the latest version's comment (or abstract opening) says the paper was withdrawn.
-
-    Both arXiv services describe the *latest* version, which is exactly where arXiv records a withdrawal, so a
-    comment without the word means "not withdrawn" rather than "unknown".
-    """
-    if comments and _WITHDRAWN_COMMENT.search(comments):
-        return True
-    return bool(abstract and _WITHDRAWN_ABSTRACT.search(abstract))
 
 
 def today_utc() -> date:

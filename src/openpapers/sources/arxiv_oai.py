@@ -20,7 +20,8 @@ the ``withdrawn`` field in the merge.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 
@@ -30,16 +31,15 @@ from openpapers.core.errors import FetchError, SourceError
 from openpapers.core.records import PaperRecord, Version, normalize_arxiv_id
 from openpapers.sources.arxiv_common import (
     decode_tex_accents,
-    is_withdrawn,
     node_text,
     owned_client,
     parse_iso_date,
-    parse_rfc2822,
     parse_xml,
     text_of,
     today_utc,
 )
-from openpapers.sources.base import Page, Source, register
+from openpapers.sources.arxiv_record import arxiv_record, parse_rfc2822
+from openpapers.sources.base import Page, Source
 from openpapers.sources.http import PoliteClient
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
@@ -55,7 +55,6 @@ _EXTRA_FIELDS = {
 }
 
 
-@register
 class ArxivOaiSource(Source):
     """Harvest ``ListRecords`` for one (base URL, set, metadata prefix), resumably and incrementally."""
 
@@ -80,6 +79,14 @@ class ArxivOaiSource(Source):
         self.base_url = base_url
         self.client = client
         self.observed = observed
+
+    @classmethod
+    def from_command(cls, values: Mapping[str, Any]) -> Iterator[tuple[Source, dict[str, Any]]]:
+        """``harvest arxiv --via oai [--set S] [--from D] [--until D] [--prefix P]``."""
+        extra = {"base_url": values["base_url"]} if values.get("base_url") else {}
+        source = cls(metadata_prefix=values["prefix"], set_spec=values["set_spec"], from_date=values["from_date"],
+                     until=values["until"], client=values["client"], **extra)
+        yield source, {"via": values.get("via"), "query": values.get("query"), "set": values["set_spec"]}
 
     @property
     def checkpoint_key(self) -> str:
@@ -201,76 +208,90 @@ class ArxivOaiSource(Source):
             value = text_of(meta, f"{ns}:{element}", NS)
             if value:
                 extra[key] = value
-        rec = PaperRecord(
-            source=self.name,
-            source_key=arxiv_id,
+        parts = _arxiv_parts(meta) if self.metadata_prefix == "arXiv" else _raw_parts(meta, url)
+        return arxiv_record(
+            self.name,
+            arxiv_id,
             observed=observed,
-            arxiv_id=arxiv_id,
             title=text_of(meta, f"{ns}:title", NS),
             abstract=abstract,
             comments=comments,
+            authors=parts.authors,
+            authors_cut_short=parts.cut_short,
             categories=(text_of(meta, f"{ns}:categories", NS) or "").split(),
-            withdrawn=is_withdrawn(comments, abstract),
+            versions=parts.versions,
+            published=parts.published,
+            updated=parts.updated,
             doi=text_of(meta, f"{ns}:doi", NS),
             journal_ref=text_of(meta, f"{ns}:journal-ref", NS),
             license=text_of(meta, f"{ns}:license", NS),
             location=f"{url}:{line}",
-            extra=extra,
+            extra={**extra, **parts.extra},
         )
-        if self.metadata_prefix == "arXiv":
-            _fill_arxiv(rec, meta)
-        else:
-            _fill_raw(rec, meta, url, line)
-        return rec
 
 
-def _fill_arxiv(rec: PaperRecord, meta: etree._Element) -> None:
+@dataclass(slots=True)
+class _Parts:
+    """What the two metadata formats spell differently: authors, versions and dates, format-only extras."""
+
+    authors: list[str] = field(default_factory=list)
+    cut_short: bool = False
+    versions: list[Version] = field(default_factory=list)
+    published: date | None = None
+    updated: date | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _arxiv_parts(meta: etree._Element) -> _Parts:
     """``arXiv`` format: created = v1 date, updated = latest version date (absent for v1-only papers).
 
     This format does not say how many versions exist, so ``versions`` stays empty rather than guessing.
     """
-    rec.published = parse_iso_date(text_of(meta, "arx:created", NS))
-    rec.updated = parse_iso_date(text_of(meta, "arx:updated", NS))
+    parts = _Parts(published=parse_iso_date(text_of(meta, "arx:created", NS)),
+                   updated=parse_iso_date(text_of(meta, "arx:updated", NS)))
     affiliations: list[list[str]] = []
     for author in meta.findall("arx:authors/arx:author", NS):
-        parts = [text_of(author, f"arx:{p}", NS) for p in ("forenames", "keyname", "suffix")]
-        name = " ".join(decode_tex_accents(p) for p in parts if p)
+        names = [text_of(author, f"arx:{p}", NS) for p in ("forenames", "keyname", "suffix")]
+        name = " ".join(decode_tex_accents(p) for p in names if p)
         if name:
-            rec.authors.append(name)
+            parts.authors.append(name)
             affs = (node_text(n) for n in author.findall("arx:affiliation", NS))
             affiliations.append([a for a in affs if a])
     if any(affiliations):
-        rec.extra["affiliations"] = affiliations
-    rec.authors_complete = bool(rec.authors)
-    rec.author_count = len(rec.authors) or None
+        parts.extra["affiliations"] = affiliations
+    return parts
 
 
-def _fill_raw(rec: PaperRecord, meta: etree._Element, url: str, line: int | None) -> None:
+def _raw_parts(meta: etree._Element, url: str) -> _Parts:
     """``arXivRaw`` format: every version with its date, and the author list as one TeX string."""
+    parts = _Parts()
     sizes: dict[str, str] = {}
     for node in meta.findall("raw:version", NS):
         label = node.get("version", "")
         m = re.fullmatch(r"v(\d+)", label.strip())
         if not m:
             raise SourceError(f"version label {label!r} is not vN", file=url, line=node.sourceline, field="version")
-        rec.versions.append(Version(int(m.group(1)), parse_rfc2822(text_of(node, "raw:date", NS))))
+        when = text_of(node, "raw:date", NS)
+        try:
+            created = parse_rfc2822(when) if when else None
+        except ValueError as exc:
+            raise SourceError(f"version {label}: {exc}", file=url, line=node.sourceline, field="version") from None
+        parts.versions.append(Version(int(m.group(1)), created))
         size = text_of(node, "raw:size", NS)
         if size:
             sizes[label] = size
-    rec.versions.sort(key=lambda v: v.version)
-    if rec.versions:
-        first, last = rec.versions[0], rec.versions[-1]
-        rec.published = first.created.date() if first.version == 1 and first.created else None
-        rec.updated = last.created.date() if last.version > 1 and last.created else None
+    parts.versions.sort(key=lambda v: v.version)
+    if parts.versions:
+        first, last = parts.versions[0], parts.versions[-1]
+        parts.published = first.created.date() if first.version == 1 and first.created else None
+        parts.updated = last.created.date() if last.version > 1 and last.created else None
     if sizes:
-        rec.extra["version_sizes"] = sizes
+        parts.extra["version_sizes"] = sizes
     raw_authors = text_of(meta, "raw:authors", NS)
     if raw_authors:
-        rec.extra["authors_raw"] = raw_authors
-        names, truncated = split_author_string(raw_authors)
-        rec.authors = names
-        rec.authors_complete = bool(names) and not truncated
-        rec.author_count = len(names) if rec.authors_complete else None
+        parts.extra["authors_raw"] = raw_authors
+        parts.authors, parts.cut_short = split_author_string(raw_authors)
+    return parts
 
 
 _ET_AL = re.compile(r"\bet\.? al\.?$|\bothers$", re.IGNORECASE)
@@ -283,7 +304,8 @@ def split_author_string(text: str) -> tuple[list[str], bool]:
     "et al." marks the list as incomplete.
     """
     parts: list[str] = []
-    depth, current = 0, []
+    depth = 0
+    current: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]

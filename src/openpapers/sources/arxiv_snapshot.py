@@ -2,15 +2,16 @@
 
 The file is streamed in pages of ``page_size`` lines and never loaded whole; each page's state is the byte
 offset after its last line, so a killed import resumes exactly where its last committed page ended.
-Parsing is on the hot path of a 2.5M-paper backfill, hence orjson and a hand-rolled RFC 2822 date parser
-(``email.utils`` is ~10x slower and the snapshot only ever uses one fixed format).
+Parsing is on the hot path of a 2.5M-paper backfill, hence orjson. This module only reads the format; the
+claim itself (withdrawal, version dates, author completeness) is built by ``arxiv_record`` exactly as for the
+API and OAI-PMH sources.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +19,10 @@ import orjson
 
 from openpapers.core.errors import SourceError
 from openpapers.core.records import PaperRecord, Version, clean_text, normalize_arxiv_id
-from openpapers.sources.base import Page, Source, register
+from openpapers.sources.arxiv_record import arxiv_record, parse_rfc2822
+from openpapers.sources.base import Page, Source
 
-_MONTHS = {
-    m: i
-    for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)
-}
 _SPACES = re.compile(r"\s+")
-_WITHDRAWN = re.compile(r"\bwithdrawn\b", re.IGNORECASE)
-
-
-def parse_rfc2822(text: str) -> datetime:
-    """``Mon, 2 Apr 2007 19:18:42 GMT`` → aware datetime. Raises ValueError on anything else."""
-    parts = text.split()
-    if len(parts) != 6 or parts[5] not in ("GMT", "UTC", "+0000"):
-        raise ValueError(f"not an RFC 2822 GMT date: {text!r}")
-    hh, mm, ss = parts[4].split(":")
-    return datetime(int(parts[3]), _MONTHS[parts[2]], int(parts[1]), int(hh), int(mm), int(ss), tzinfo=UTC)
 
 
 def _text(obj: dict[str, Any], key: str) -> str | None:
@@ -100,7 +88,7 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise _FieldError("versions", f"bad version entry {v!r}: {exc}") from None
         versions.append(Version(num, created))
-    versions.sort(key=lambda v: v.version)
+    versions.sort(key=lambda v: v.version)  # first and last below; arxiv_record keeps this order
     update_date = obj.get("update_date")
     try:
         observed = date.fromisoformat(update_date) if update_date else None
@@ -109,21 +97,17 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
     comments = _text(obj, "comments")
     first = versions[0].created if versions else None
     last = versions[-1].created if versions else None
-    return PaperRecord(
-        source="arxiv-snapshot",
-        source_key=arxiv_id,
+    return arxiv_record(
+        ArxivSnapshotSource.name,
+        arxiv_id,
         observed=observed,
-        arxiv_id=arxiv_id,
         title=title,
         authors=authors,
-        authors_complete=bool(authors),
-        author_count=len(authors) or None,
         abstract=_text(obj, "abstract"),
         categories=cats.split() if cats else [],
         published=first.date() if first else observed,
         updated=last.date() if last else observed,
         versions=versions,
-        withdrawn=bool(comments and _WITHDRAWN.search(comments)),
         doi=_text(obj, "doi"),
         journal_ref=_text(obj, "journal-ref"),
         comments=comments,
@@ -140,7 +124,6 @@ class _FieldError(Exception):
         self.message = message
 
 
-@register
 class ArxivSnapshotSource(Source):
     """Stream ``arxiv-metadata-oai-snapshot.json`` (or any file in its format) in resumable pages."""
 
@@ -154,6 +137,11 @@ class ArxivSnapshotSource(Source):
         self.total_bytes = st.st_size
         self._key = f"{self.name}:{self.path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
         self.page_size = page_size
+
+    @classmethod
+    def from_command(cls, values: Mapping[str, Any]) -> Iterator[tuple[Source, dict[str, Any]]]:
+        """``import arxiv-snapshot FILE [--batch-size N]``."""
+        yield cls(values["file"], page_size=values["batch_size"]), {"file": str(values["file"])}
 
     @property
     def checkpoint_key(self) -> str:

@@ -1,4 +1,4 @@
-"""The one interface every source implements, and the registry that finds sources by name.
+"""The one interface every source implements (the registry that finds sources by name is ``registry.py``).
 
 A source turns some input (a file, an HTTP API) into *pages*: a list of :class:`PaperRecord` claims, the
 :class:`SourceError` s met while reading them, and a JSON-serialisable ``state`` that lets the source resume
@@ -9,7 +9,7 @@ what makes every import resumable and safe to kill at any moment.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -44,34 +44,13 @@ class Source(ABC):
     def pages(self, state: dict[str, Any] | None = None) -> Iterator[Page]:
         """Yield pages in order, starting after ``state`` (a state from an earlier page) when given."""
 
-
-_REGISTRY: dict[str, type[Source]] = {}
-
-
-def register(cls: type[Source]) -> type[Source]:
-    """Class decorator: make a source available by its ``name`` (used by the CLI)."""
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise ValueError(f"two sources named {cls.name!r}")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def get_source(name: str) -> type[Source]:
-    _load_builtin()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown source {name!r}; known: {', '.join(sorted(_REGISTRY))}") from None
-
-
-def source_names() -> list[str]:
-    _load_builtin()
-    return sorted(_REGISTRY)
-
-
-def _load_builtin() -> None:
-    # Importing the modules runs their @register decorators.
-    from openpapers.sources import arxiv_api, arxiv_oai, arxiv_snapshot, hf_daily, listing  # noqa: F401
+    @classmethod
+    def from_command(cls, values: Mapping[str, Any]) -> Iterator[tuple[Source, dict[str, Any]]]:
+        """The configured sources one run of this source's CLI command stands for, each with the ``detail``
+        the import log keeps. ``values`` holds the command's parameters by name (see ``registry.Param``),
+        dates already parsed; harvest commands add ``client`` (the shared PoliteClient) and ``base_url``.
+        """
+        raise NotImplementedError(f"source {cls.name!r} has no command")
 
 
 ProgressCallback = Callable[[int], None]

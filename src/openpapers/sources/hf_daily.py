@@ -24,14 +24,14 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from openpapers.core.errors import SourceError
 from openpapers.core.records import PaperRecord, clean_text, normalize_arxiv_id, paper_id_for
-from openpapers.sources.base import Page, Source, register
+from openpapers.sources.base import Page, Source
 
 JsonPath = tuple[str | int, ...]
 
@@ -313,7 +313,6 @@ def parse_daily_papers(text: str, fname: str, observed: date | None) -> tuple[li
     return list(by_key.values()), errors
 
 
-@register
 class HfDailySource(Source):
     """A saved ``/api/daily_papers`` response (one JSON array), yielded as a single page."""
 
@@ -329,6 +328,11 @@ class HfDailySource(Source):
             raise SourceError("not a regular file", file=str(self.path))
         self._key = f"{self.name}:{self.path.resolve()}:{st.st_size}:{st.st_mtime_ns}"
         self.observed = observed or datetime.fromtimestamp(st.st_mtime, tz=UTC).date()
+
+    @classmethod
+    def from_command(cls, values: Mapping[str, Any]) -> Iterator[tuple[Source, dict[str, Any]]]:
+        """``import hf-daily FILE [--observed D]``."""
+        yield cls(values["file"], observed=values["observed"]), {"file": str(values["file"])}
 
     @property
     def checkpoint_key(self) -> str:

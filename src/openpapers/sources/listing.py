@@ -28,7 +28,7 @@ import hashlib
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from typing import Any
 from openpapers.core.errors import SourceError
 from openpapers.core.records import PaperRecord, clean_text, name_key, title_key
 from openpapers.core.taxonomy import chip_to_category
-from openpapers.sources.base import Page, Source, register
+from openpapers.sources.base import Page, Source
 from openpapers.sources.listing_dates import resolve_date
 from openpapers.sources.listing_formats import (
     AUTHOR,
@@ -71,7 +71,6 @@ def _parse_captured(value: date | datetime | str | None, fname: str) -> date | N
         raise SourceError(f"capture date {value!r} is not YYYY-MM-DD", file=fname, field="captured") from None
 
 
-@register
 class ListingSource(Source):
     """One saved listing page. ``kind`` forces a layout (``author``/``search``/``large``); default: detect."""
 
@@ -102,6 +101,13 @@ class ListingSource(Source):
         else:
             self.captured = parsed
             self.captured_from = "option"
+
+    @classmethod
+    def from_command(cls, values: Mapping[str, Any]) -> Iterator[tuple[Source, dict[str, Any]]]:
+        """``import listing FILE...``: one source (and one import) per file."""
+        for f in values["files"]:
+            source = cls(f, captured=values["captured"], owner=values["owner"], kind=values["kind"])
+            yield source, {"file": str(f), "owner": values["owner"]}
 
     @property
     def checkpoint_key(self) -> str:

@@ -1,0 +1,109 @@
+"""One builder for the claims of the three arXiv sources (bulk snapshot, search API, OAI-PMH).
+
+The snapshot, the API and OAI-PMH describe the same papers in three formats. Each source only *reads* its
+format; the rules that decide what a claim says live here, once, so that one paper gets the same claim from
+whichever source saw it:
+
+* **withdrawal**: arXiv withdraws a paper by accepting a new version whose comment (and usually abstract)
+  says "This paper has been withdrawn …"; all three formats carry that latest comment and abstract, so all
+  three apply :func:`is_withdrawn` to them (the snapshot used to look at the comment only, with another
+  pattern);
+* **dates**: version dates are RFC 2822 (``Mon, 2 Apr 2007 19:18:42 GMT``) in the snapshot and in
+  ``arXivRaw``; :func:`parse_rfc2822` reads them with :mod:`email.utils` and has one contract: a date, or
+  ValueError (each source turns that into a SourceError naming its field);
+* **authors**: an author list is complete unless the source says otherwise, and ``author_count`` is only
+  known for a complete list; versions are kept in version order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from openpapers.core.records import PaperRecord, Version
+
+
+def parse_rfc2822(text: str) -> datetime:
+    """``Mon, 2 Apr 2007 19:18:42 GMT`` → aware UTC datetime; ValueError for anything else.
+
+    arXiv writes every version date in GMT, so a date in another zone (or none) is refused rather than
+    silently shifted: it means the input is not what we think it is.
+    """
+    try:
+        dt = parsedate_to_datetime(text)
+    except (TypeError, ValueError, AttributeError, IndexError):
+        raise ValueError(f"not an RFC 2822 GMT date: {text!r}") from None
+    if dt.utcoffset() != timedelta(0):  # None (no zone, or "-0000") or another zone
+        raise ValueError(f"not an RFC 2822 GMT date: {text!r}")
+    return dt.replace(tzinfo=UTC)
+
+
+# arXiv marks a withdrawal by submitting a new version whose comment (and often abstract) says so.
+_WITHDRAWN_COMMENT = re.compile(
+    r"\bwithdrawn\b|\bwithdraw(?:s|ing)? (?:this|the) (?:paper|article|submission)", re.IGNORECASE)
+_WITHDRAWN_ABSTRACT = re.compile(
+    r"^\W*(?:this|the) (?:paper|article|submission|manuscript) (?:has been|was|is) withdrawn", re.IGNORECASE)
+
+
+def is_withdrawn(comments: str | None, abstract: str | None) -> bool:
+    """True when the latest version's comment (or abstract opening) says the paper was withdrawn.
+
+    Every arXiv format describes the *latest* version, which is exactly where arXiv records a withdrawal, so
+    a comment without the word means "not withdrawn" rather than "unknown".
+    """
+    if comments and _WITHDRAWN_COMMENT.search(comments):
+        return True
+    return bool(abstract and _WITHDRAWN_ABSTRACT.search(abstract))
+
+
+def arxiv_record(
+    source: str,
+    arxiv_id: str,
+    *,
+    observed: date | None,
+    location: str,
+    title: str | None,
+    abstract: str | None,
+    comments: str | None,
+    authors: list[str],
+    categories: list[str],
+    authors_cut_short: bool = False,
+    versions: Iterable[Version] = (),
+    published: date | None = None,
+    updated: date | None = None,
+    doi: str | None = None,
+    journal_ref: str | None = None,
+    license: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> PaperRecord:
+    """The claim one arXiv source makes about one paper, keyed by its version-less id.
+
+    The author list is complete when it is not empty and the source did not mark it as cut short ("et al.").
+    Dates are the source's own reading (each format dates versions differently).
+    """
+    complete = bool(authors) and not authors_cut_short
+    return PaperRecord(
+        source=source,
+        source_key=arxiv_id,
+        observed=observed,
+        arxiv_id=arxiv_id,
+        title=title,
+        authors=authors,
+        authors_complete=complete,
+        author_count=len(authors) if complete else None,
+        abstract=abstract,
+        categories=categories,
+        published=published,
+        updated=updated,
+        versions=sorted(versions, key=lambda v: v.version),
+        withdrawn=is_withdrawn(comments, abstract),
+        doi=doi,
+        journal_ref=journal_ref,
+        comments=comments,
+        license=license,
+        location=location,
+        extra=extra if extra is not None else {},
+    )
