@@ -283,7 +283,8 @@ def split_author_string(text: str) -> tuple[list[str], bool]:
     "et al." marks the list as incomplete.
     """
     parts: list[str] = []
-    depth, current = 0, []
+    depth = 0
+    current: list[str] = []
     i = 0
     while i < len(text):
         ch = text[i]
