@@ -21,15 +21,17 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
 from openpapers.core.records import Paper, fold
 from openpapers.papers.interface import Store
 from openpapers.signals import ranking_queries as q
+
+if TYPE_CHECKING:  # imported where used: scikit-learn and scipy take seconds to import, most processes never do
+    from scipy import sparse
 
 CAP = 20_000  # newest papers of a window considered: bounds memory (30 MB of vectors) and scoring time
 CACHED_WINDOWS = 8
@@ -71,6 +73,9 @@ class KeywordFeatures:
 
     @classmethod
     def build(cls, texts: list[list[str]]) -> KeywordFeatures:
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         if not any(texts):  # the vectorizer refuses an empty vocabulary
             empty = sparse.csc_matrix((len(texts), 0), dtype=np.float32)
             return cls(len(texts), {}, np.empty(0, dtype=np.float64), empty)
@@ -97,6 +102,8 @@ class KeywordFeatures:
 
     def scores(self, profiles: list[dict[str, float]]) -> np.ndarray:
         """Cosine of every paper with every profile: ``(size, len(profiles))``."""
+        from scipy import sparse
+
         cols: list[int] = []
         which: list[int] = []
         weights: list[float] = []
