@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
-from openpapers.digests import smtp as mail
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 from helpers.accountkit import Mailbox, free_port
+from openpapers.digests import smtp as mail
 
 
 class CountingMailbox(Mailbox):

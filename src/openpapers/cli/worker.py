@@ -5,7 +5,8 @@ Schedule (flags, or the environment for containers: ``Settings.schedule``; a fla
 * digests: daily at ``--digest-time`` / ``OPENPAPERS_DIGEST_TIME`` (``HH:MM``, default 07:00), weekly on
   ``--weekly-day`` / ``OPENPAPERS_DIGEST_WEEKDAY`` (mon … sun, default mon) at the same time, in
   ``--timezone`` / ``OPENPAPERS_TIMEZONE`` (default UTC). A run at day D sends the digests of reference day D − 1
-  (digests/periods.py says which periods that means).
+  (digests/periods.py says which periods that means; digests/schedule.py computes the due runs from the same
+  cron triggers the scheduler fires).
 * harvests: ``openpapers harvest arxiv --via oai --set S`` for each ``--harvest-set`` /
   ``OPENPAPERS_HARVEST_SETS`` (comma-separated, e.g. ``cs,math``) at each ``--harvest-time`` /
   ``OPENPAPERS_HARVEST_TIME`` (comma-separated ``HH:MM``, default 05:00), in a child process.
@@ -29,18 +30,21 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime
 from datetime import time as dtime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
 from openpapers.cli.common import app, state
 from openpapers.core.settings import Settings
+from openpapers.digests.schedule import WEEKDAYS, cron, due_reference
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 log = logging.getLogger("openpapers.worker")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HARVEST_LOCK_TTL_S = 6 * 3600.0
 
 
@@ -82,37 +86,26 @@ def make_config(digest_time: str, weekly_day: str, timezone: str, catch_up: int,
     return WorkerConfig(parse_hhmm(digest_time, "--digest-time"), day, timezone, catch_up, sets, times, digests)
 
 
-# -- when --------------------------------------------------------------------------------------------------------
-def last_fire(now: datetime, at: dtime, weekday: str | None = None) -> datetime:
-    """The latest scheduled moment at or before ``now`` (aware, in ``now``'s zone): daily at ``at``, or weekly on
-    ``weekday`` at ``at``."""
-    fire = now.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
-    if fire > now:
-        fire -= timedelta(days=1)
-    if weekday is not None:
-        fire -= timedelta(days=(fire.weekday() - WEEKDAYS.index(weekday)) % 7)
-    return fire
+# -- when (the arithmetic is digests/schedule.py) -----------------------------------------------------------------
+def digest_trigger(config: WorkerConfig, frequency: str) -> CronTrigger:
+    """The cron trigger of the ``frequency`` digest (daily | weekly)."""
+    return cron(config.digest_time, config.tz, config.weekly_day if frequency == "weekly" else None)
 
 
-def digest_reference(frequency: str, now: datetime, config: WorkerConfig) -> Any:
+def digest_reference(frequency: str, now: datetime, config: WorkerConfig) -> date:
     """The reference day of the latest digest run due at ``now``: the day before its scheduled run."""
-    fire = last_fire(now, config.digest_time, config.weekly_day if frequency == "weekly" else None)
-    return fire.date() - timedelta(days=1)
+    return due_reference(digest_trigger(config, frequency), now)
 
 
-def triggers(config: WorkerConfig) -> dict[str, Any]:
+def triggers(config: WorkerConfig) -> dict[str, CronTrigger]:
     """The cron triggers of every job, by job id."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    tz = config.tz
-    out: dict[str, Any] = {}
+    out: dict[str, CronTrigger] = {}
     if config.digests:
-        at = config.digest_time
-        out["digest-daily"] = CronTrigger(hour=at.hour, minute=at.minute, timezone=tz)
-        out["digest-weekly"] = CronTrigger(day_of_week=config.weekly_day, hour=at.hour, minute=at.minute, timezone=tz)
+        out["digest-daily"] = digest_trigger(config, "daily")
+        out["digest-weekly"] = digest_trigger(config, "weekly")
     for s in config.harvest_sets:
         for at in config.harvest_times:
-            out[f"harvest-{s}-{at:%H%M}"] = CronTrigger(hour=at.hour, minute=at.minute, timezone=tz)
+            out[f"harvest-{s}-{at:%H%M}"] = cron(at, config.tz)
     return out
 
 

@@ -167,7 +167,7 @@ def compose(digest: Digest, ctx: MailContext, cache: dict[str, dict[str, object]
     if ctx.mailto:
         unsub_header += f", <mailto:{ctx.mailto}?subject=unsubscribe%20{period.frequency}%20{user.id}>"
     name = _clean(user.display_name)[:100]
-    headers = [
+    headers: list[tuple[str, str | tuple[str, str]]] = [
         ("From", ctx.mail_from),
         ("To", (name, user.email)),
         ("Subject", subject),

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -213,7 +214,14 @@ def delete_user(bind: Bind, user_id: int) -> int:
         return int(conn.execute(delete(o).where(o.c.user_id == user_id)).rowcount)
 
 
-def recipients(bind: Bind, frequency: str) -> list[dict[str, object]]:
+class RecipientRow(TypedDict):
+    id: int
+    email: str
+    display_name: str
+    digest_sections: str
+
+
+def recipients(bind: Bind, frequency: str) -> list[RecipientRow]:
     """Users whose digest frequency is ``frequency``, in id order: ``{id, email, display_name, digest_sections}``.
 
     (A read of ``users`` that only digests need; accounts.py owns writing it.)
@@ -222,7 +230,8 @@ def recipients(bind: Bind, frequency: str) -> list[dict[str, object]]:
     stmt = select(u.c.id, u.c.email, u.c.display_name, u.c.digest_sections).where(
         u.c.digest_frequency == frequency).order_by(u.c.id)
     with tx(bind) as conn:
-        return [dict(r) for r in conn.execute(stmt).mappings()]
+        return [RecipientRow(id=r["id"], email=r["email"], display_name=r["display_name"],
+                             digest_sections=r["digest_sections"]) for r in conn.execute(stmt).mappings()]
 
 
 def unsubscribe(bind: Bind, user_id: int, list_name: str) -> bool:

@@ -8,9 +8,9 @@ SQL beyond the user's own signals. Windows are cached per (store, window start) 
 tiny query
 checks on every use; every worker process keeps its own read-only copy.
 
-:class:`KeywordFeatures` (TF-IDF postings over title and abstract) is built lazily, only when some paper lacks a
-vector (a store indexed for keyword search only, or papers still waiting to be embedded) or a saved search must be
-matched without the search service.
+:class:`KeywordFeatures` (TF-IDF over title and abstract, fitted by scikit-learn) is built lazily, only when some
+paper lacks a vector (a store indexed for keyword search only, or papers still waiting to be embedded) or a saved
+search must be matched without the search service.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -28,6 +29,9 @@ from threadpoolctl import threadpool_limits
 from openpapers.core.records import Paper, fold
 from openpapers.papers.store import Store
 from openpapers.signals import ranking_queries as q
+
+if TYPE_CHECKING:  # imported where used: scikit-learn and scipy take seconds to import, most processes never do
+    from scipy import sparse
 
 CAP = 20_000  # newest papers of a window considered: bounds memory (30 MB of vectors) and scoring time
 CACHED_WINDOWS = 8
@@ -51,56 +55,81 @@ def paper_words(paper: Paper) -> list[str]:
     return tokens(f"{paper.title} {paper.title} {paper.abstract or ''}")  # the title counts twice
 
 
+def _given(words: list[str]) -> list[str]:
+    """The analyzer of :class:`KeywordFeatures`' vectorizer: texts arrive already tokenised by :func:`tokens`."""
+    return words
+
+
 @dataclass(slots=True)
 class KeywordFeatures:
-    """TF-IDF (sublinear tf, L2-normalised) of the window's papers as postings: word -> (rows, weights)."""
+    """TF-IDF (sublinear tf, smoothed idf, L2-normalised) of the window's papers, fitted by scikit-learn's
+    ``TfidfVectorizer``, kept as a sparse (papers × words) matrix in CSC form, so that a word's column is its
+    postings (the rows holding it, with their weights)."""
 
     size: int
-    idf: dict[str, float]
-    postings: dict[str, tuple[np.ndarray, np.ndarray]]
+    vocabulary: dict[str, int]  # word -> column
+    idf: np.ndarray  # per column: ln((1 + n) / (1 + df)) + 1
+    matrix: sparse.csc_matrix  # (size, len(vocabulary)) float32, rows L2-normalised, row indices sorted
 
     @classmethod
     def build(cls, texts: list[list[str]]) -> KeywordFeatures:
-        df: Counter[str] = Counter()
-        counts = [Counter(words) for words in texts]
-        for c in counts:
-            df.update(c.keys())
-        n = len(texts)
-        idf = {w: math.log((n + 1) / (d + 1)) + 1.0 for w, d in df.items()}
-        rows: dict[str, list[int]] = defaultdict(list)
-        weights: dict[str, list[float]] = defaultdict(list)
-        for row, c in enumerate(counts):
-            vec = {w: (1.0 + math.log(k)) * idf[w] for w, k in c.items()}
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            for w, v in vec.items():
-                rows[w].append(row)
-                weights[w].append(v / norm)
-        postings = {w: (np.asarray(rows[w], dtype=np.int64), np.asarray(weights[w], dtype=np.float32)) for w in rows}
-        return cls(n, idf, postings)
+        from scipy import sparse
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if not any(texts):  # the vectorizer refuses an empty vocabulary
+            empty = sparse.csc_matrix((len(texts), 0), dtype=np.float32)
+            return cls(len(texts), {}, np.empty(0, dtype=np.float64), empty)
+        vectorizer = TfidfVectorizer(analyzer=_given, lowercase=False, sublinear_tf=True, smooth_idf=True,
+                                     norm="l2", dtype=np.float64)
+        matrix = sparse.csc_matrix(vectorizer.fit_transform(texts), dtype=np.float32)
+        matrix.sort_indices()
+        vocabulary = {str(w): int(i) for w, i in vectorizer.vocabulary_.items()}
+        return cls(len(texts), vocabulary, np.asarray(vectorizer.idf_, dtype=np.float64), matrix)
 
     def profile(self, words: list[str], top: int = KEYWORDS_PER_PAPER) -> dict[str, float]:
-        """The TF-IDF vector of a text in this window's vocabulary, cut to its ``top`` heaviest words."""
+        """The TF-IDF vector of a text in this window's vocabulary, cut to its ``top`` heaviest words.
+
+        Not ``vectorizer.transform``: that drops words the window lacks, while here they weigh in the norm (with
+        the idf of a word no paper holds), so that a text mostly about something else scores lower."""
         unseen = math.log(self.size + 1) + 1.0
-        vec = {w: (1.0 + math.log(k)) * self.idf.get(w, unseen) for w, k in Counter(words).items()}
+        vec: dict[str, float] = {}
+        for w, k in Counter(words).items():
+            col = self.vocabulary.get(w)
+            vec[w] = (1.0 + math.log(k)) * (float(self.idf[col]) if col is not None else unseen)
         best = sorted(vec.items(), key=lambda kv: -kv[1])[:top]
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {w: v / norm for w, v in best}
 
     def scores(self, profiles: list[dict[str, float]]) -> np.ndarray:
         """Cosine of every paper with every profile: ``(size, len(profiles))``."""
-        out = np.zeros((self.size, len(profiles)), dtype=np.float32)
-        for col, prof in enumerate(profiles):
+        from scipy import sparse
+
+        cols: list[int] = []
+        which: list[int] = []
+        weights: list[float] = []
+        for i, prof in enumerate(profiles):
             for w, v in prof.items():
-                hit = self.postings.get(w)
-                if hit is not None:
-                    out[hit[0], col] += v * hit[1]  # rows are unique within one word's postings
-        return out
+                col = self.vocabulary.get(w)
+                if col is not None:
+                    cols.append(col)
+                    which.append(i)
+                    weights.append(v)
+        wanted = sparse.csc_matrix((np.asarray(weights, dtype=np.float32), (cols, which)),
+                                   shape=(len(self.vocabulary), len(profiles)))
+        return np.asarray((self.matrix @ wanted).toarray(), dtype=np.float32)
+
+    def rows_of(self, word: str) -> np.ndarray:
+        """The rows whose text holds ``word``, ascending."""
+        col = self.vocabulary.get(word)
+        if col is None:
+            return np.empty(0, dtype=np.int64)
+        return self.matrix.indices[self.matrix.indptr[col] : self.matrix.indptr[col + 1]].astype(np.int64)
 
     def containing_all(self, words: list[str]) -> np.ndarray:
         """Rows whose text holds every word (a saved search matched without the search service)."""
         found: np.ndarray | None = None
         for w in words:
-            rows = self.postings.get(w, (np.empty(0, dtype=np.int64), None))[0]
+            rows = self.rows_of(w)
             found = rows if found is None else np.intersect1d(found, rows, assume_unique=True)
         return found if found is not None else np.empty(0, dtype=np.int64)
 

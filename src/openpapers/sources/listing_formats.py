@@ -255,8 +255,8 @@ def parse_search_layout(lines: list[Line], fname: str) -> Layout:
     while start < len(paras) and all(_is_header(s) for s in paras[start].lines):
         start += 1
     page_date = None
-    for para in paras[:start]:
-        page_date = page_date or _date_only(_strip_bullets(para.text))
+    for head in paras[:start]:
+        page_date = page_date or _date_only(_strip_bullets(head.text))
     body = paras[start:]
     if body:
         first = _SUBSCRIBE_GLUE.sub("", body[0].lines[0].strip(), count=1)
