@@ -39,6 +39,7 @@ from openpapers.search import routes as search
 from openpapers.signals import action_routes as actions
 from openpapers.signals import foryou_routes as foryou
 from openpapers.signals import library_routes as library
+from openpapers.signals import me_routes as signals_api
 from openpapers.signals import trending_routes as trending
 from openpapers.web.context import STATIC_DIR, Web, is_api, json
 from openpapers.web.middleware import Guard, configure_access_log
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app.state.web = state
     for module in (daily, paper, search, entities, atom, trending, foryou):
         app.include_router(module.router)
-    for module in (account, actions, library, me_api):  # accounts and what signed-in readers do
+    for module in (account, actions, library, me_api, signals_api):  # accounts and what signed-in readers do
         app.include_router(module.router)
     app.include_router(unsubscribe_routes.router)  # RFC 8058 one-click unsubscribe (digest emails)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
