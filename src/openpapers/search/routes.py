@@ -1,4 +1,5 @@
-"""The search page ``/search``, its JSON twin ``/api/search``, and the parameter reading both share.
+"""The search page ``/search``, its JSON twin ``/api/search`` (one :mod:`openpapers.web.pages` page), and the
+parameter reading both share.
 
 Parameters arrive as plain strings (an HTML form sends ``from=`` when a field is left empty) and are read here
 with messages a person can act on; a bad value is a 400 with that message, in the page or as JSON. Semantic and
@@ -11,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,7 +22,8 @@ from openpapers.papers import views
 from openpapers.papers.schemas import ErrorOut, SearchFilters, SearchHitOut, SearchPage
 from openpapers.search.service import SearchResult
 from openpapers.search.types import Filters, QueryError
-from openpapers.web.context import ERRORS, Web, json, web
+from openpapers.web import pages
+from openpapers.web.context import Web, is_api, json, web
 
 log = logging.getLogger("openpapers.web")
 router = APIRouter()
@@ -162,26 +164,27 @@ def build(w: Web, params: SearchParams) -> SearchPage:
     )
 
 
-@router.get("/search", include_in_schema=False)
-def search_page(request: Request, params: Params) -> Response:
-    w = web(request)
-    context = {"params": params, "nav": "search", "view": None, "error": None}
-    blank = not params.q and params.filters.is_empty() and not params.error
-    if not blank:
-        try:
-            view = build(w, params)
-            context.update(view=view, feed_url=view.feed_url, feed_title=f"openpapers search: {params.q}",
-                           api_url="/api/search?" + params.query_string())
-        except QueryError as exc:
-            context["error"] = str(exc)
-            return w.render("search.html", status=400, **context)
-    return w.render("search.html", **context)
+def _context(_request: Request, view: SearchPage, args: dict[str, Any]) -> dict[str, Any]:
+    params: SearchParams = args["params"]
+    return {"params": params, "nav": "search", "error": None, "feed_url": view.feed_url,
+            "feed_title": f"openpapers search: {params.q}", "api_url": "/api/search?" + params.query_string()}
 
 
-@router.get("/api/search", response_model=SearchPage, responses=ERRORS, tags=["search"],
+@pages.page(router, "/search", template="search.html", context=_context, tags=["search"],
             summary="Search papers (the search page as JSON)")
-def api_search(request: Request, params: Params) -> Response:
+def search_page(request: Request, params: Params) -> SearchPage | Response:
+    """Bad input is a 400: the twin's JSON error, or the page again with the message. The page without a query
+    or filter is the empty search form (the twin has nothing to search for: 400)."""
+    w = web(request)
+    if is_api(request.url.path):
+        try:
+            return build(w, params)
+        except QueryError as exc:
+            return json(ErrorOut(error=str(exc), status=400), status=400)
+    context = {"params": params, "nav": "search", "view": None, "error": None}
+    if not params.q and params.filters.is_empty() and not params.error:
+        return w.render("search.html", **context)
     try:
-        return json(build(web(request), params))
+        return build(w, params)
     except QueryError as exc:
-        return json(ErrorOut(error=str(exc), status=400), status=400)
+        return w.render("search.html", status=400, **{**context, "error": str(exc)})
