@@ -1,5 +1,6 @@
 """``/trending`` and its twin ``/api/trending`` (:mod:`openpapers.web.pages`): papers ranked by the decayed score
-of :mod:`openpapers.signals.trending`, each with its reasons. The page is the same for everyone (no per-visitor data), so shared caches may keep it."""
+of :mod:`openpapers.signals.trending`, each with its reasons. The page is the same for everyone (no per-visitor
+data), so shared caches may keep it."""
 
 from __future__ import annotations
 

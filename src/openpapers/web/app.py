@@ -12,13 +12,11 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -43,6 +41,7 @@ from openpapers.signals import me_routes as signals_api
 from openpapers.signals import trending_routes as trending
 from openpapers.web.context import STATIC_DIR, Web, is_api, json
 from openpapers.web.middleware import Guard, configure_access_log
+from openpapers.web.pages import api_routes
 
 DESCRIPTION = """Every HTML page of openpapers has a JSON twin under `/api/…` (same path, same query
 parameters), described here, plus Atom feeds under `/feeds/…`. See docs/web.md."""
@@ -95,7 +94,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
             response.headers[name] = value
         if exc.status_code == 405:  # Starlette lists the first matching route's methods only; a path like
             # /api/me/follows has one route per method, so list them all
-            methods = {m for r in _api_routes(app.routes) if r.matches(request.scope)[0] != Match.NONE
+            methods = {m for r in api_routes(app.routes) if r.matches(request.scope)[0] != Match.NONE
                        for m in r.methods if m != "HEAD"}
             if methods:
                 response.headers["Allow"] = ", ".join(sorted(methods))
@@ -123,14 +122,3 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     auth.install(app)  # inside Guard: its headers and log line cover what the auth layer answers
     app.add_middleware(Guard, error_response=crashed)
     return app
-
-
-def _api_routes(routes: list[Any]) -> list[APIRoute]:
-    """Every APIRoute of the app, looking inside included routers (FastAPI wraps them)."""
-    out: list[APIRoute] = []
-    for route in routes:
-        if isinstance(route, APIRoute):
-            out.append(route)
-        elif hasattr(route, "original_router"):
-            out.extend(_api_routes(route.original_router.routes))
-    return out

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from openpapers.accounts.auth import PRIVATE
@@ -125,3 +126,14 @@ def _model_of(annotation: Any, builder: Callable[..., Any]) -> type[BaseModel]:
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
             return candidate
     raise TypeError(f"{builder.__name__}: a page builder returns a pydantic model")
+
+
+def api_routes(routes: Sequence[Any]) -> list[APIRoute]:
+    """Every APIRoute of an app (``app.routes``), looking inside included routers (FastAPI wraps them)."""
+    out: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            out.append(route)
+        elif hasattr(route, "original_router"):
+            out.extend(api_routes(route.original_router.routes))
+    return out
