@@ -50,7 +50,7 @@ def json_routes(app: FastAPI) -> dict[tuple[str, str], Any]:
     out: dict[tuple[str, str], Any] = {}
     for route in api_routes(app.routes):
         if route.path.startswith("/api") or route.path == "/healthz":  # hidden from the spec or not
-            for method in route.methods - {"HEAD"}:
+            for method in (route.methods or set()) - {"HEAD"}:
                 out[(spec_path(route.path), method.lower())] = route.response_model
     return out
 

@@ -101,9 +101,12 @@ def _context(request: Request, view: FeedPage, _args: dict[str, Any]) -> dict[st
             summary="Papers of the latest day that has papers (the home page)")
 def home(request: Request, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage | Response:
     w = web(request)
-    if w.store.latest_day() is None and not is_api(request.url.path):
+    latest = w.store.latest_day()
+    if latest is None:
+        if is_api(request.url.path):
+            raise not_found("No paper")
         return w.render("empty_store.html", nav="day")
-    return build(w, _latest(w), sort, page)
+    return build(w, period_of("day", latest), sort, page)
 
 
 @pages.page(router, "/day/{day}", template="period.html", context=_context, tags=["feed"],

@@ -181,7 +181,7 @@ def search_page(request: Request, params: Params) -> SearchPage | Response:
             return build(w, params)
         except QueryError as exc:
             return json(ErrorOut(error=str(exc), status=400), status=400)
-    context = {"params": params, "nav": "search", "view": None, "error": None}
+    context: dict[str, Any] = {"params": params, "nav": "search", "view": None, "error": None}
     if not params.q and params.filters.is_empty() and not params.error:
         return w.render("search.html", **context)
     try:
