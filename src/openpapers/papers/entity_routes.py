@@ -1,30 +1,29 @@
 """Author, organisation and category pages and their JSON twins (:mod:`openpapers.web.pages`): papers newest
 first, plus who and what recurs.
 
-Ids are validated against the slug pattern before any lookup (anything else cannot exist: a clear 422 for the
-JSON route, a friendly 400 page for the HTML one). Facets (co-authors, active authors, organisations, categories)
-are counted over the newest 5000 papers of the page, which keeps a page fast on a corpus of any size.
+Ids are validated against the slug pattern before any lookup (:mod:`openpapers.papers.entity_params`, shared
+with the feeds; anything else cannot exist: a clear 422 for the JSON route, a friendly 400 page for the HTML one).
+Facets (co-authors, active authors, organisations, categories) are counted over the newest 5000 papers of the
+page, which keeps a page fast on a corpus of any size.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from openpapers.core.taxonomy import canonical_category, category_name
+from openpapers.core.taxonomy import category_name
 from openpapers.papers import views
+from openpapers.papers.entity_params import AuthorId, CategoryCode, OrgId, normalize_category
 from openpapers.papers.interface import PaperScope
 from openpapers.papers.schemas import AuthorPage, CategoryPage, FacetOut, OrgPage, PaperSummary
 from openpapers.web import pages
-from openpapers.web.context import CATEGORY, SLUG, PageParam, Web, is_api, not_found, web
+from openpapers.web.context import PageParam, Web, is_api, not_found, web
 
 router = APIRouter()
 PER_PAGE = 30
-AuthorId = Path(pattern=SLUG, description="Author id (slug of the name, e.g. qi-meng)")
-OrgId = Path(pattern=SLUG, description="Organisation id (slug, e.g. microsoft-research)")
-CategoryCode = Path(pattern=CATEGORY, description="arXiv category (cs.LG) or archive (cs)")
 
 
 def _listing(w: Web, scope: PaperScope, page: int) -> tuple[list[PaperSummary], int]:
@@ -60,11 +59,6 @@ def build_org(w: Web, oid: str, page: int) -> OrgPage:
         papers=papers, top_authors=_facets(w, scope, "author", 20), categories=_facets(w, scope, "category"),
         feed_url=f"/feeds/org/{oid}.atom",
     )
-
-
-def normalize_category(code: str) -> str:
-    """``CS.lg`` → ``cs.LG`` (arXiv's aliases folded); unknown but well-formed codes are kept as typed."""
-    return canonical_category(code) or (code.lower() if views.is_archive(code.lower()) else code)
 
 
 def build_category(w: Web, code: str, page: int) -> CategoryPage:
