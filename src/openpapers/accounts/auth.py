@@ -28,14 +28,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openpapers.accounts import csrf
 from openpapers.accounts import service as accounts
+from openpapers.accounts.cookies import SESSION_COOKIE, request_cookies, set_cookie, set_cookie_headers
 from openpapers.accounts.repository import get_secret
 from openpapers.accounts.service import Session, User
 from openpapers.db.database import Database
+from openpapers.papers.schemas import ErrorOut
 from openpapers.signals import repository as signals
-from openpapers.web.context import is_api
+from openpapers.web.context import ERRORS, is_api
 
-SESSION_COOKIE = "op_session"
 PRIVATE = "private, no-store"
+# Error bodies of the routes that need a signed-in reader, for the spec.
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    401: {"model": ErrorOut, "description": "Not logged in, or a bad API token"},
+    403: {"model": ErrorOut, "description": "CSRF check failed (cookie sessions) or not allowed"},
+}
 # One-click unsubscribe (RFC 8058) is POSTed by mail providers' servers with a signed token, never with a cookie.
 _ORIGIN_EXEMPT = ("/unsubscribe",)
 
@@ -53,7 +60,7 @@ class Viewer:
     clear_cookie: bool = False
     private: bool = False
     anon_nonce: str | None = None
-    set_cookies: list[str] = field(default_factory=list)
+    set_cookies: list[tuple[str, str, int | None]] = field(default_factory=list)  # (name, value, max_age)
 
 
 _viewer: ContextVar[Viewer | None] = ContextVar("openpapers_viewer", default=None)
@@ -80,30 +87,6 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in _headers(scope).get("cookie", "").split(";"):
-        name, _, value = part.strip().partition("=")
-        if name and name not in out:
-            out[name] = value
-    return out
-
-
-def secure_cookies(scope: Scope) -> bool:
-    """Cookies are ``Secure`` when the site's public URL (OPENPAPERS_BASE_URL) or the request is https."""
-    base = scope["app"].state.web.settings.base_url or ""
-    return base.startswith("https://") or scope.get("scheme") == "https"
-
-
-def cookie_header(scope: Scope, name: str, value: str, *, max_age: int | None) -> str:
-    parts = [f"{name}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
-    if max_age is not None:
-        parts.append(f"Max-Age={max_age}")
-    if secure_cookies(scope):
-        parts.append("Secure")
-    return "; ".join(parts)
-
-
 def _viewer_of(scope: Scope) -> Viewer:
     state = scope.setdefault("state", {})
     viewer = state.get("op_viewer")
@@ -125,7 +108,7 @@ def _resolve(v: Viewer) -> Viewer:
             v.bad_token = True
         v.user, v.via = user, "token" if user else None
         return v
-    cookie = _cookies(v.scope).get(SESSION_COOKIE)
+    cookie = request_cookies(v.scope).get(SESSION_COOKIE)
     if cookie:
         session = accounts.session_for(database, cookie)
         if session is None:
@@ -158,10 +141,10 @@ def csrf_token(request: Request | None = None) -> str:
         return v.session.csrf_token
     if v.anon_nonce is None:
         secret = _secret(v.scope, "csrf")
-        nonce = csrf.anonymous_nonce(secret, _cookies(v.scope).get(csrf.ANON_COOKIE))
+        nonce = csrf.anonymous_nonce(secret, request_cookies(v.scope).get(csrf.ANON_COOKIE))
         if nonce is None:
             cookie, nonce = csrf.new_anonymous(secret)
-            v.set_cookies.append(cookie_header(v.scope, csrf.ANON_COOKIE, cookie, max_age=None))
+            v.set_cookies.append((csrf.ANON_COOKIE, cookie, None))
         v.anon_nonce = nonce
     return v.anon_nonce
 
@@ -182,15 +165,25 @@ def start_session(request: Request, response: Response, session: Session) -> Non
         accounts.logout(_database(request.scope), old.id)
     v = _viewer_of(request.scope)
     v.clear_cookie = False
-    response.headers.append("set-cookie", cookie_header(request.scope, SESSION_COOKIE, session.token or "",
-                                                        max_age=accounts.SESSION_DAYS * 86400))
+    set_cookie(response, request.scope, SESSION_COOKIE, session.token or "", max_age=accounts.SESSION_DAYS * 86400)
 
 
 def end_session(request: Request, response: Response) -> None:
     session = current_session(request)
     if session is not None:
         accounts.logout(_database(request.scope), session.id)
-    response.headers.append("set-cookie", cookie_header(request.scope, SESSION_COOKIE, "", max_age=0))
+    clear_session_cookie(request, response)
+
+
+def clear_session_cookie(request: Request, response: Response) -> None:
+    """Tell the browser to drop its session cookie (logout, a deleted account)."""
+    set_cookie(response, request.scope, SESSION_COOKIE, "", max_age=0)
+
+
+def private(response: Response) -> Response:
+    """Mark a personal answer ``Cache-Control: private, no-store`` (no shared cache may keep it)."""
+    response.headers["Cache-Control"] = PRIVATE
+    return response
 
 
 def forget(request: Request) -> None:
@@ -279,7 +272,7 @@ class ViewerMiddleware:
         viewer = Viewer(scope)
         scope.setdefault("state", {})["op_viewer"] = viewer
         headers = _headers(scope)
-        credentialed = SESSION_COOKIE in _cookies(scope) or "authorization" in headers
+        credentialed = SESSION_COOKIE in request_cookies(scope) or "authorization" in headers
         if scope["method"] not in csrf.SAFE_METHODS and "authorization" not in headers \
                 and not scope["path"].startswith(_ORIGIN_EXEMPT) and not self._same_origin(scope, headers):
             await _forbidden(scope)(scope, receive, send)
@@ -291,10 +284,9 @@ class ViewerMiddleware:
                 if (credentialed or viewer.private) and not scope["path"].startswith("/static/"):
                     out["Cache-Control"] = PRIVATE
                     out.append("Vary", "Cookie, Authorization")
-                for cookie in viewer.set_cookies:
-                    out.append("set-cookie", cookie)
-                if viewer.clear_cookie:
-                    out.append("set-cookie", cookie_header(scope, SESSION_COOKIE, "", max_age=0))
+                pending = viewer.set_cookies + ([(SESSION_COOKIE, "", 0)] if viewer.clear_cookie else [])
+                for line in set_cookie_headers(scope, pending):
+                    out.append("set-cookie", line)
             await send(message)
 
         token = _viewer.set(viewer)

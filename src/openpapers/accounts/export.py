@@ -3,6 +3,7 @@
 The JSON is what the account holds about its owner: profile and digest settings, library (with tags and
 notes), votes, "not interested" marks and follows, each paper with its title and link so the file is readable
 on its own. BibTeX entries are written by :mod:`openpapers.papers.export`, the same code as ``openpapers export``.
+``export_response`` answers both doors to it (``/settings/export`` and ``/api/me/export``) the same way.
 """
 
 from __future__ import annotations
@@ -12,12 +13,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from fastapi import Request
+from fastapi.responses import Response
 
 from openpapers.accounts import repository as db
+from openpapers.accounts.auth import PRIVATE
 from openpapers.accounts.service import User
 from openpapers.papers.export import write_bibtex
 from openpapers.papers.store import Store
 from openpapers.signals import repository as signals
+from openpapers.web.context import web
 
 
 def export_json(store: Store, user: User, *, base_url: str = "") -> dict[str, Any]:
@@ -59,3 +64,19 @@ def export_bibtex(store: Store, user: User) -> bytes:
     out = io.BytesIO()
     write_bibtex(store.get_papers([r["paper_id"] for r in library]), out)
     return out.getvalue()
+
+
+def site_url(request: Request) -> str:
+    """Absolute links in emails come from OPENPAPERS_BASE_URL, never from the request's Host header (which a
+    client chooses: trusting it would let anyone mail reset links pointing at their own site)."""
+    return web(request).settings.public_url
+
+
+def export_response(request: Request, user: User, format: str) -> Response:
+    store = web(request).store
+    if format == "bibtex":
+        body, media, ext = export_bibtex(store, user), "application/x-bibtex; charset=utf-8", "bib"
+    else:
+        body, media, ext = export_json_bytes(store, user, base_url=site_url(request)), "application/json", "json"
+    return Response(body, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="openpapers-{user.id}.{ext}"', "Cache-Control": PRIVATE})

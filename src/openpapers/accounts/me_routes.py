@@ -1,31 +1,22 @@
-"""The account JSON API under ``/api/me``: profile, settings, votes, library, dismissals, follows, tokens,
-export and deletion, plus the admins' ``/api/featured``.
+"""The account JSON API under ``/api/me``: profile, settings, tokens, export and deletion (what readers do to
+papers, ``/api/me/votes`` and the rest, is :mod:`openpapers.signals.me_routes`).
 
 Authentication is the session cookie (then state-changing calls need the ``X-CSRF-Token`` header) or an API
-token (``Authorization: Bearer op_…``, no CSRF token needed). Unauthenticated calls get 401 JSON. Paper ids in
-paths accept every spelling the rest of the API does, including old-style ids with a slash.
+token (``Authorization: Bearer op_…``, no CSRF token needed). Unauthenticated calls get 401 JSON.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
-from openpapers.accounts import auth
+from openpapers.accounts import auth, export
 from openpapers.accounts import repository as db
-from openpapers.accounts import routes as account
 from openpapers.accounts import service as accounts
 from openpapers.accounts.me_schemas import (
-    DismissalOut,
-    FeatureOut,
-    FollowIn,
-    FollowOut,
-    FollowsOut,
-    LibraryIn,
-    LibraryItemOut,
-    LibraryOut,
     MeOut,
     OkOut,
     PasswordIn,
@@ -34,37 +25,22 @@ from openpapers.accounts.me_schemas import (
     TokenCreated,
     TokenIn,
     TokenOut,
-    VoteOut,
 )
 from openpapers.accounts.service import AccountError, User
-from openpapers.papers import views
-from openpapers.papers.schemas import ErrorOut
+from openpapers.db.database import Database
 from openpapers.signals import repository as signals
-from openpapers.signals.action_routes import (
-    database,
-    find_paper,
-    follow_target,
-    follow_url,
-    parse_day,
-    parse_tags,
-    vote_total,
-)
-from openpapers.web.context import ERRORS, json, web
+from openpapers.web.context import json, web
 
-AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
-    **ERRORS,
-    401: {"model": ErrorOut, "description": "Not logged in, or a bad API token"},
-    403: {"model": ErrorOut, "description": "CSRF check failed (cookie sessions) or not allowed"},
-}
-router = APIRouter(prefix="/api", responses=AUTH_ERRORS, dependencies=[Depends(auth.csrf_protect)])
+router = APIRouter(prefix="/api", responses=auth.AUTH_ERRORS, dependencies=[Depends(auth.csrf_protect)])
 Me = Annotated[User, Depends(auth.require_user)]
-PaperPath = Annotated[str, Path(min_length=1, max_length=200, description="Paper id (any arXiv spelling)")]
 
 
-def _private(model: Any, status: int = 200) -> Response:
-    response = json(model, status)
-    response.headers["Cache-Control"] = auth.PRIVATE
-    return response
+def database(request: Request) -> Database:
+    return web(request).store.db
+
+
+def _private(model: BaseModel, status: int = 200) -> Response:
+    return auth.private(json(model, status))
 
 
 # -- profile and settings ---------------------------------------------------------------------------------------
@@ -107,7 +83,7 @@ def delete_me(request: Request, user: Me, body: PasswordIn) -> Response:
     except AccountError as exc:
         raise HTTPException(400, str(exc)) from None
     response = _private(OkOut(message="account deleted"))
-    response.headers.append("set-cookie", auth.cookie_header(request.scope, auth.SESSION_COOKIE, "", max_age=0))
+    auth.clear_session_cookie(request, response)
     return response
 
 
@@ -116,7 +92,7 @@ def delete_me(request: Request, user: Me, body: PasswordIn) -> Response:
 def export_me(request: Request, user: Me,
               format: Annotated[str, Query(pattern="^(json|bibtex)$", description="json or bibtex")] = "json"
               ) -> Response:
-    return account.export_response(request, user, format)
+    return export.export_response(request, user, format)
 
 
 # -- API tokens -------------------------------------------------------------------------------------------------
@@ -144,142 +120,3 @@ def revoke_token(request: Request, user: Me, token_id: Annotated[int, Path(ge=1,
     if not db.delete_api_token(database(request), user.id, token_id):
         raise HTTPException(404, "no such token")
     return _private(OkOut(message="token revoked"))
-
-
-# -- votes ------------------------------------------------------------------------------------------------------
-@router.post("/me/votes/{paper_id:path}", response_model=VoteOut, tags=["me"], summary="Upvote a paper (once)")
-def vote(request: Request, user: Me, paper_id: PaperPath) -> Response:
-    paper = find_paper(request, paper_id)
-    signals.add_vote(database(request), user.id, paper.id)
-    return _private(VoteOut(paper_id=paper.id, voted=True, upvotes=vote_total(request, paper)))
-
-
-@router.delete("/me/votes/{paper_id:path}", response_model=VoteOut, tags=["me"], summary="Remove your upvote")
-def unvote(request: Request, user: Me, paper_id: PaperPath) -> Response:
-    paper = find_paper(request, paper_id)
-    signals.remove_vote(database(request), user.id, paper.id)
-    return _private(VoteOut(paper_id=paper.id, voted=False, upvotes=vote_total(request, paper)))
-
-
-# -- library ----------------------------------------------------------------------------------------------------
-def library_view(request: Request, user: User, tag: str | None = None) -> LibraryOut:
-    rows = signals.list_library(database(request), user.id)
-    tags = sorted({t for r in rows for t in r["tags"]}, key=lambda t: (t.lower(), t))  # stable: "PDE" before "pde"
-    if tag:
-        rows = [r for r in rows if tag in r["tags"]]
-    papers = {p.id: p for p in web(request).store.get_papers([r["paper_id"] for r in rows])}
-    cards = {c.id: c for c in views.summaries(web(request).store, list(papers.values()))}
-    items = [LibraryItemOut(paper_id=r["paper_id"], tags=r["tags"], note=r["note"], saved_at=r["created_at"],
-                            updated_at=r["updated_at"], paper=cards.get(r["paper_id"])) for r in rows]
-    return LibraryOut(total=len(items), tags=tags, items=items)
-
-
-@router.get("/me/library", response_model=LibraryOut, tags=["me"], summary="Your saved papers, newest first")
-def get_library(request: Request, user: Me,
-                tag: Annotated[str | None, Query(max_length=40, description="only papers with this tag")] = None
-                ) -> Response:
-    return _private(library_view(request, user, tag))
-
-
-def _item(request: Request, user: User, paper_id: str) -> LibraryItemOut:
-    paper = find_paper(request, paper_id)
-    row = signals.library_item(database(request), user.id, paper.id)
-    if row is None:
-        raise HTTPException(404, "this paper is not in your library")
-    return LibraryItemOut(paper_id=paper.id, tags=row["tags"], note=row["note"], saved_at=row["created_at"],
-                          updated_at=row["updated_at"], paper=views.summaries(web(request).store, [paper])[0])
-
-
-@router.get("/me/library/{paper_id:path}", response_model=LibraryItemOut, tags=["me"],
-            summary="One saved paper with its tags and note")
-def get_library_item(request: Request, user: Me, paper_id: PaperPath) -> Response:
-    return _private(_item(request, user, paper_id))
-
-
-@router.put("/me/library/{paper_id:path}", response_model=LibraryItemOut, tags=["me"],
-            summary="Save a paper, or change its tags/note")
-def put_library_item(request: Request, user: Me, paper_id: PaperPath, body: LibraryIn | None = None) -> Response:
-    paper = find_paper(request, paper_id)
-    body = body or LibraryIn()
-    tags = parse_tags(body.tags) if body.tags is not None else None
-    signals.save_to_library(database(request), user.id, paper.id, tags=tags, note=body.note)
-    return _private(_item(request, user, paper.id))
-
-
-@router.delete("/me/library/{paper_id:path}", response_model=OkOut, tags=["me"], summary="Remove a saved paper")
-def delete_library_item(request: Request, user: Me, paper_id: PaperPath) -> Response:
-    paper = find_paper(request, paper_id)
-    if not signals.remove_from_library(database(request), user.id, paper.id):
-        raise HTTPException(404, "this paper is not in your library")
-    return _private(OkOut(message="removed from your library"))
-
-
-# -- dismissals -------------------------------------------------------------------------------------------------
-@router.post("/me/dismissals/{paper_id:path}", response_model=DismissalOut, tags=["me"],
-             summary='Mark a paper "not interested" (it leaves your personal feed)')
-def dismiss(request: Request, user: Me, paper_id: PaperPath) -> Response:
-    paper = find_paper(request, paper_id)
-    signals.dismiss(database(request), user.id, paper.id)
-    return _private(DismissalOut(paper_id=paper.id, dismissed=True))
-
-
-@router.delete("/me/dismissals/{paper_id:path}", response_model=DismissalOut, tags=["me"],
-               summary='Undo "not interested"')
-def undismiss(request: Request, user: Me, paper_id: PaperPath) -> Response:
-    paper = find_paper(request, paper_id)
-    signals.undismiss(database(request), user.id, paper.id)
-    return _private(DismissalOut(paper_id=paper.id, dismissed=False))
-
-
-# -- follows ----------------------------------------------------------------------------------------------------
-def _follows(request: Request, user: User) -> FollowsOut:
-    rows = signals.list_follows(database(request), user.id)
-    return FollowsOut(follows=[FollowOut(**r, url=follow_url(r["kind"], r["target"])) for r in rows])
-
-
-@router.get("/me/follows", response_model=FollowsOut, tags=["me"], summary="What you follow")
-def get_follows(request: Request, user: Me) -> Response:
-    return _private(_follows(request, user))
-
-
-@router.post("/me/follows", response_model=FollowOut, status_code=201, tags=["me"],
-             summary="Follow an author, organisation, category or search (query + filters)")
-def post_follow(request: Request, user: Me, body: FollowIn) -> Response:
-    spec = {"q": body.q, "category": body.category, "author": body.author, "org": body.org,
-            "has_code": body.has_code}
-    target, label = follow_target(request, body.kind, body.target, spec)
-    follow_id, added = signals.add_follow(database(request), user.id, body.kind, target, label)
-    row = next(r for r in signals.list_follows(database(request), user.id) if r["id"] == follow_id)
-    return _private(FollowOut(**row, url=follow_url(body.kind, target)), 201 if added else 200)
-
-
-@router.delete("/me/follows", response_model=OkOut, tags=["me"],
-               summary="Unfollow, by follow id or by kind and target")
-def delete_follow(request: Request, user: Me,
-                  id: Annotated[int | None, Query(ge=1, le=2**62, description="follow id")] = None,
-                  kind: Annotated[str | None, Query(pattern="^(author|org|category|search)$")] = None,
-                  target: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
-    if id is None and (kind is None or target is None):
-        raise HTTPException(400, "give the follow's id, or kind and target")
-    if not signals.remove_follow(database(request), user.id, follow_id=id, kind=kind, target=target):
-        raise HTTPException(404, "you do not follow that")
-    return _private(OkOut(message="unfollowed"))
-
-
-# -- admin: featured papers -------------------------------------------------------------------------------------
-@router.post("/featured/{day}/{paper_id:path}", response_model=FeatureOut, tags=["account"],
-             summary="Admins: feature a paper at the top of a day's feed")
-def feature(request: Request, user: Annotated[User, Depends(auth.require_admin)],
-            day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")], paper_id: PaperPath) -> Response:
-    paper, when = find_paper(request, paper_id), parse_day(day)
-    signals.feature(database(request), when, paper.id, user.id)
-    return _private(FeatureOut(paper_id=paper.id, day=when, featured=True))
-
-
-@router.delete("/featured/{day}/{paper_id:path}", response_model=FeatureOut, tags=["account"],
-               summary="Admins: stop featuring a paper on a day")
-def unfeature(request: Request, _user: Annotated[User, Depends(auth.require_admin)],
-              day: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")], paper_id: PaperPath) -> Response:
-    paper, when = find_paper(request, paper_id), parse_day(day)
-    signals.unfeature(database(request), when, paper.id)
-    return _private(FeatureOut(paper_id=paper.id, day=when, featured=False))

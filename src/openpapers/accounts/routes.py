@@ -3,7 +3,7 @@
 HTML forms that work without JavaScript; every POST checks the CSRF token (:func:`auth.csrf_protect`) and
 answers a mistake with the same form, the message and a 4xx status. Pages showing a form or anything personal
 are ``Cache-Control: private, no-store`` (set by the viewer middleware). The JSON twins are in
-:mod:`openpapers.web.account_api`.
+:mod:`openpapers.accounts.me_routes`.
 """
 
 from __future__ import annotations
@@ -43,12 +43,6 @@ def client_ip(request: Request) -> str:
 
 def database(request: Request) -> Database:
     return web(request).store.db
-
-
-def site_url(request: Request) -> str:
-    """Absolute links in emails come from OPENPAPERS_BASE_URL, never from the request's Host header (which a
-    client chooses: trusting it would let anyone mail reset links pointing at their own site)."""
-    return web(request).settings.public_url
 
 
 def _back_to(request: Request, next_url: str | None, session: accounts.Session, default: str = "/") -> Response:
@@ -127,7 +121,7 @@ def reset_request(request: Request, background: BackgroundTasks, email: Text) ->
         return response
     if started is not None:  # mailed after the response: the answer's timing does not tell the address exists
         user, token = started
-        background.add_task(send_reset_mail, user, f"{site_url(request)}/reset/{token}")
+        background.add_task(send_reset_mail, user, f"{export.site_url(request)}/reset/{token}")
     return page(request, "reset_request.html", title="Reset your password", error=None, sent=RESET_SENT, email="")
 
 
@@ -226,17 +220,7 @@ def revoke_token(request: Request, user: Annotated[User, Depends(auth.require_us
 @router.get("/settings/export")
 def export_file(request: Request, user: Annotated[User, Depends(auth.require_user)],
                 format: Annotated[str, Query(pattern="^(json|bibtex)$")] = "json") -> Response:
-    return export_response(request, user, format)
-
-
-def export_response(request: Request, user: User, format: str) -> Response:
-    store = web(request).store
-    if format == "bibtex":
-        body, media, ext = export.export_bibtex(store, user), "application/x-bibtex; charset=utf-8", "bib"
-    else:
-        body, media, ext = export.export_json_bytes(store, user, base_url=site_url(request)), "application/json", "json"
-    return Response(body, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="openpapers-{user.id}.{ext}"', "Cache-Control": auth.PRIVATE})
+    return export.export_response(request, user, format)
 
 
 @router.post("/settings/delete", dependencies=CSRF)
@@ -248,5 +232,5 @@ def delete_account(request: Request, user: Annotated[User, Depends(auth.require_
     auth.forget(request)
     response = page(request, "message.html", title="Account deleted",
                     message="Your account and everything it held (library, votes, follows, tokens) are deleted.")
-    response.headers.append("set-cookie", auth.cookie_header(request.scope, auth.SESSION_COOKIE, "", max_age=0))
+    auth.clear_session_cookie(request, response)
     return response

@@ -17,12 +17,12 @@ from feedgen.feed import FeedGenerator
 from openpapers.core.records import Paper
 from openpapers.core.taxonomy import category_name
 from openpapers.papers import views
-from openpapers.papers.entity_routes import AuthorId, CategoryCode, OrgId, normalize_category
+from openpapers.papers.entity_params import AuthorId, CategoryCode, OrgId, normalize_category
 from openpapers.papers.schemas import ErrorOut
 from openpapers.papers.types import PaperScope
-from openpapers.search.routes import Params
-from openpapers.search.routes import run as run_search
 from openpapers.search.types import QueryError
+from openpapers.search.web_query import Params
+from openpapers.search.web_query import run as run_search
 from openpapers.web.context import ERRORS, Web, json, not_found, web
 from openpapers.web.textfmt import xml_text
 

@@ -1,4 +1,5 @@
-"""The daily feed: home (latest day with papers), ``/day/…``, ``/week/…``, ``/month/…`` and their JSON twins.
+"""The daily feed: home (latest day with papers), ``/day/…``, ``/week/…``, ``/month/…`` and their JSON twins
+(``/api/``, also at ``/api/latest``; ``/api/day/…``, …), registered as pages (:mod:`openpapers.web.pages`).
 
 A period lists papers *published* in it or *featured* (Hugging Face daily) in it, most upvoted first. Prev/next
 jump to the nearest period of the same kind that has papers, so arXiv's empty weekends never strand a reader; an
@@ -6,6 +7,8 @@ empty period (typed into the URL) says so and links the nearest days that have p
 """
 
 from __future__ import annotations
+
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -15,7 +18,8 @@ from openpapers.papers.feed_periods import Period, PeriodError, parse_period, pe
 from openpapers.papers.schemas import FeedPage, PaperSummary
 from openpapers.papers.types import PaperScope
 from openpapers.signals import repository as signals
-from openpapers.web.context import ERRORS, PageParam, SortParam, Web, bad_request, json, not_found, web
+from openpapers.web import pages
+from openpapers.web.context import PageParam, SortParam, Web, bad_request, is_api, not_found, web
 
 router = APIRouter()
 PER_PAGE = 50
@@ -79,41 +83,48 @@ def _latest(w: Web) -> Period:
 
 
 _RELATED = {"day": ("week", "month"), "week": ("month",), "month": ()}
+DayKey = Annotated[str, Path(description="YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")]
+WeekKey = Annotated[str, Path(description="YYYY-Www, e.g. 2025-W50", pattern=r"^\d{4}-[Ww]\d{1,2}$")]
+MonthKey = Annotated[str, Path(description="YYYY-MM", pattern=r"^\d{4}-\d{2}$")]
 
 
-def _page(w: Web, view: FeedPage, *, home: bool = False) -> Response:
+def _context(request: Request, view: FeedPage, _args: dict[str, Any]) -> dict[str, Any]:
     related = [views.period_ref(period_of(kind, view.start)) for kind in _RELATED[view.period.kind]]
-    return w.render(
-        "period.html", view=view, home=home, related=related, nav=view.period.kind, api_url=view.period.api_url,
-        canonical=view.period.url, feed_url=view.feed_url, feed_title="openpapers: daily papers",
-    )
+    return {"home": request.url.path == "/", "related": related, "nav": view.period.kind,
+            "api_url": view.period.api_url, "canonical": view.period.url, "feed_url": view.feed_url,
+            "feed_title": "openpapers: daily papers"}
 
 
-@router.get("/", include_in_schema=False)
-def home(request: Request, sort: SortParam = "upvotes", page: PageParam = 1) -> Response:
+# Each period page and its JSON twin (/api/day/…); the twin's path patterns are in the spec, the pages explain a
+# malformed key in words instead (400).
+@pages.page(router, "/", template="period.html", context=_context, tags=["feed"], aliases=("/api/latest",),
+            summary="Papers of the latest day that has papers (the home page)")
+def home(request: Request, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage | Response:
     w = web(request)
     latest = w.store.latest_day()
     if latest is None:
+        if is_api(request.url.path):
+            raise not_found("No paper")
         return w.render("empty_store.html", nav="day")
-    return _page(w, build(w, period_of("day", latest), sort, page), home=True)
+    return build(w, period_of("day", latest), sort, page)
 
 
-@router.get("/day/{day}", include_in_schema=False)
-def day_page(request: Request, day: str, sort: SortParam = "upvotes", page: PageParam = 1) -> Response:
-    w = web(request)
-    return _page(w, build(w, _period("day", day), sort, page))
+@pages.page(router, "/day/{day}", template="period.html", context=_context, tags=["feed"],
+            summary="Papers of one day", api_params={"day": DayKey})
+def day_page(request: Request, day: str, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage:
+    return build(web(request), _period("day", day), sort, page)
 
 
-@router.get("/week/{week}", include_in_schema=False)
-def week_page(request: Request, week: str, sort: SortParam = "upvotes", page: PageParam = 1) -> Response:
-    w = web(request)
-    return _page(w, build(w, _period("week", week), sort, page))
+@pages.page(router, "/week/{week}", template="period.html", context=_context, tags=["feed"],
+            summary="Papers of one ISO week", api_params={"week": WeekKey})
+def week_page(request: Request, week: str, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage:
+    return build(web(request), _period("week", week), sort, page)
 
 
-@router.get("/month/{month}", include_in_schema=False)
-def month_page(request: Request, month: str, sort: SortParam = "upvotes", page: PageParam = 1) -> Response:
-    w = web(request)
-    return _page(w, build(w, _period("month", month), sort, page))
+@pages.page(router, "/month/{month}", template="period.html", context=_context, tags=["feed"],
+            summary="Papers of one month", api_params={"month": MonthKey})
+def month_page(request: Request, month: str, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage:
+    return build(web(request), _period("month", month), sort, page)
 
 
 @router.get("/week", include_in_schema=False)
@@ -125,32 +136,3 @@ def current_period(request: Request) -> Response:
     kind = request.url.path.strip("/")
     period = period_of(kind, _latest(w).start)
     return Response(status_code=307, headers={"Location": period.path})
-
-
-# -- JSON twins -------------------------------------------------------------------------------------------------
-@router.get("/api/latest", response_model=FeedPage, responses=ERRORS, tags=["feed"],
-            summary="Papers of the latest day that has papers (the home page)")
-def api_latest(request: Request, sort: SortParam = "upvotes", page: PageParam = 1) -> Response:
-    w = web(request)
-    return json(build(w, _latest(w), sort, page))
-
-
-@router.get("/api/day/{day}", response_model=FeedPage, responses=ERRORS, tags=["feed"],
-            summary="Papers of one day")
-def api_day(request: Request, day: str = Path(description="YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$"),
-            sort: SortParam = "upvotes", page: PageParam = 1) -> Response:
-    return json(build(web(request), _period("day", day), sort, page))
-
-
-@router.get("/api/week/{week}", response_model=FeedPage, responses=ERRORS, tags=["feed"],
-            summary="Papers of one ISO week")
-def api_week(request: Request, week: str = Path(description="YYYY-Www, e.g. 2025-W50", pattern=r"^\d{4}-[Ww]\d{1,2}$"),
-             sort: SortParam = "upvotes", page: PageParam = 1) -> Response:
-    return json(build(web(request), _period("week", week), sort, page))
-
-
-@router.get("/api/month/{month}", response_model=FeedPage, responses=ERRORS, tags=["feed"],
-            summary="Papers of one month")
-def api_month(request: Request, month: str = Path(description="YYYY-MM", pattern=r"^\d{4}-\d{2}$"),
-              sort: SortParam = "upvotes", page: PageParam = 1) -> Response:
-    return json(build(web(request), _period("month", month), sort, page))

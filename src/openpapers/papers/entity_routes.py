@@ -1,26 +1,29 @@
-"""Author, organisation and category pages and their JSON twins: papers newest first, plus who and what recurs.
+"""Author, organisation and category pages and their JSON twins (:mod:`openpapers.web.pages`): papers newest
+first, plus who and what recurs.
 
-Ids are validated against the slug pattern before any lookup (anything else cannot exist: a clear 422 for the
-JSON route, a friendly 400 page for the HTML one). Facets (co-authors, active authors, organisations, categories)
-are counted over the newest 5000 papers of the page, which keeps a page fast on a corpus of any size.
+Ids are validated against the slug pattern before any lookup (:mod:`openpapers.papers.entity_params`, shared
+with the feeds; anything else cannot exist: a clear 422 for the JSON route, a friendly 400 page for the HTML one).
+Facets (co-authors, active authors, organisations, categories) are counted over the newest 5000 papers of the
+page, which keeps a page fast on a corpus of any size.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path, Request
+from typing import Any
+
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from openpapers.core.taxonomy import canonical_category, category_name
+from openpapers.core.taxonomy import category_name
 from openpapers.papers import views
+from openpapers.papers.entity_params import AuthorId, CategoryCode, OrgId, normalize_category
 from openpapers.papers.schemas import AuthorPage, CategoryPage, FacetOut, OrgPage, PaperSummary
 from openpapers.papers.types import PaperScope
-from openpapers.web.context import CATEGORY, ERRORS, SLUG, PageParam, Web, json, not_found, web
+from openpapers.web import pages
+from openpapers.web.context import PageParam, Web, is_api, not_found, web
 
 router = APIRouter()
 PER_PAGE = 30
-AuthorId = Path(pattern=SLUG, description="Author id (slug of the name, e.g. qi-meng)")
-OrgId = Path(pattern=SLUG, description="Organisation id (slug, e.g. microsoft-research)")
-CategoryCode = Path(pattern=CATEGORY, description="arXiv category (cs.LG) or archive (cs)")
 
 
 def _listing(w: Web, scope: PaperScope, page: int) -> tuple[list[PaperSummary], int]:
@@ -58,11 +61,6 @@ def build_org(w: Web, oid: str, page: int) -> OrgPage:
     )
 
 
-def normalize_category(code: str) -> str:
-    """``CS.lg`` → ``cs.LG`` (arXiv's aliases folded); unknown but well-formed codes are kept as typed."""
-    return canonical_category(code) or (code.lower() if views.is_archive(code.lower()) else code)
-
-
 def build_category(w: Web, code: str, page: int) -> CategoryPage:
     scope = PaperScope(category=code)
     papers, total = _listing(w, scope, page)
@@ -77,48 +75,39 @@ def build_category(w: Web, code: str, page: int) -> CategoryPage:
     )
 
 
-def _render(w: Web, template: str, view: AuthorPage | OrgPage | CategoryPage, url: str, title: str) -> Response:
-    return w.render(template, view=view, api_url=views.api(url), canonical=url, feed_url=view.feed_url,
-                    feed_title=f"openpapers: {title}")
+def _links(url: str, feed_url: str, title: str) -> dict[str, Any]:
+    return {"api_url": views.api(url), "canonical": url, "feed_url": feed_url, "feed_title": f"openpapers: {title}"}
 
 
-@router.get("/author/{author_id}", include_in_schema=False)
-def author_page(request: Request, author_id: str = AuthorId, page: PageParam = 1) -> Response:
-    w = web(request)
-    view = build_author(w, author_id, page)
-    return _render(w, "author.html", view, views.author_url(author_id), view.name)
+def _author_context(_request: Request, view: AuthorPage, args: dict[str, Any]) -> dict[str, Any]:
+    return _links(views.author_url(args["author_id"]), view.feed_url, view.name)
 
 
-@router.get("/org/{org_id}", include_in_schema=False)
-def org_page(request: Request, org_id: str = OrgId, page: PageParam = 1) -> Response:
-    w = web(request)
-    view = build_org(w, org_id, page)
-    return _render(w, "org.html", view, views.org_url(org_id), view.name)
+def _org_context(_request: Request, view: OrgPage, args: dict[str, Any]) -> dict[str, Any]:
+    return _links(views.org_url(args["org_id"]), view.feed_url, view.name)
 
 
-@router.get("/category/{code}", include_in_schema=False)
-def category_page(request: Request, code: str = CategoryCode, page: PageParam = 1) -> Response:
-    w = web(request)
-    canonical = normalize_category(code)
-    if canonical != code:
-        return Response(status_code=301, headers={"Location": views.category_url(canonical)})
-    view = build_category(w, code, page)
-    return _render(w, "category.html", view, views.category_url(code), view.name or code)
+def _category_context(_request: Request, view: CategoryPage, _args: dict[str, Any]) -> dict[str, Any]:
+    return _links(views.category_url(view.code), view.feed_url, view.name or view.code)
 
 
-@router.get("/api/author/{author_id}", response_model=AuthorPage, responses=ERRORS, tags=["browse"],
+@pages.page(router, "/author/{author_id}", template="author.html", context=_author_context, tags=["browse"],
             summary="An author: papers newest first, co-authors, organisations, categories")
-def api_author(request: Request, author_id: str = AuthorId, page: PageParam = 1) -> Response:
-    return json(build_author(web(request), author_id, page))
+def author_page(request: Request, author_id: str = AuthorId, page: PageParam = 1) -> AuthorPage:
+    return build_author(web(request), author_id, page)
 
 
-@router.get("/api/org/{org_id}", response_model=OrgPage, responses=ERRORS, tags=["browse"],
+@pages.page(router, "/org/{org_id}", template="org.html", context=_org_context, tags=["browse"],
             summary="An organisation: papers newest first and its most active authors")
-def api_org(request: Request, org_id: str = OrgId, page: PageParam = 1) -> Response:
-    return json(build_org(web(request), org_id, page))
+def org_page(request: Request, org_id: str = OrgId, page: PageParam = 1) -> OrgPage:
+    return build_org(web(request), org_id, page)
 
 
-@router.get("/api/category/{code}", response_model=CategoryPage, responses=ERRORS, tags=["browse"],
+@pages.page(router, "/category/{code}", template="category.html", context=_category_context, tags=["browse"],
             summary="A category (or a whole archive): papers newest first and its most active authors")
-def api_category(request: Request, code: str = CategoryCode, page: PageParam = 1) -> Response:
-    return json(build_category(web(request), normalize_category(code), page))
+def category_page(request: Request, code: str = CategoryCode, page: PageParam = 1) -> CategoryPage | Response:
+    """The page redirects another spelling (``CS.lg``) to the canonical code's URL; the twin answers it."""
+    canonical = normalize_category(code)
+    if canonical != code and not is_api(request.url.path):
+        return Response(status_code=301, headers={"Location": views.category_url(canonical)})
+    return build_category(web(request), canonical, page)

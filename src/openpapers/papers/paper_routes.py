@@ -1,4 +1,5 @@
-"""The paper page ``/paper/{id}``, its JSON twin and its BibTeX.
+"""The paper page ``/paper/{id}``, its JSON twin ``/api/paper/{id}`` (one :mod:`openpapers.web.pages` page) and
+its BibTeX.
 
 ``{id}`` is a paper id, a merged-away alias or an arXiv id in any spelling (``arXiv:2301.12345v2``); the HTML
 page redirects those to the canonical URL. Similar papers come from the vector index; without one they come
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Annotated, Any
 
 import bibtexparser
 from fastapi import APIRouter, Path, Request
@@ -19,7 +21,8 @@ from openpapers.papers import views
 from openpapers.papers.export import bibtex_entry, bibtex_key
 from openpapers.papers.schemas import PaperDetail, PaperLinks, PaperSummary, VersionOut
 from openpapers.search.types import QueryError
-from openpapers.web.context import ERRORS, Web, json, not_found, web
+from openpapers.web import pages
+from openpapers.web.context import ERRORS, Web, is_api, not_found, web
 from openpapers.web.textfmt import path_part, safe_url
 
 log = logging.getLogger("openpapers.web")
@@ -28,7 +31,8 @@ SIMILAR = 6
 _WORD = re.compile(r"[^\W_]{3,}")
 _STOP = frozenset({"the", "and", "for", "with", "from", "via", "towards", "toward", "using", "based", "into",
                    "over", "under", "its", "their", "our", "new"})
-RefParam = Path(max_length=200, description="Paper id, or arXiv id in any spelling (with or without version)")
+RefPath = Annotated[str, Path(max_length=200, description="Paper id, or arXiv id in any spelling (with or without "
+                                                         "version)")]
 
 
 def bibtex(paper: Paper) -> str:
@@ -92,26 +96,24 @@ def _find(w: Web, ref: str) -> Paper:
     return paper
 
 
-@router.get("/paper/{ref:path}", include_in_schema=False)
-def paper_page(request: Request, ref: str) -> Response:
+def _context(_request: Request, view: PaperDetail, _args: dict[str, Any]) -> dict[str, Any]:
+    return {"api_url": view.api_url, "canonical": view.url}
+
+
+@pages.page(router, "/paper/{ref:path}", template="paper.html", context=_context, tags=["papers"],
+            api_params={"ref": RefPath}, summary="One paper with abstract, links, BibTeX and similar papers")
+def paper_page(request: Request, ref: str) -> PaperDetail | Response:
+    """The page answers another spelling of the id with a redirect to the canonical URL; the twin answers it."""
     w = web(request)
     paper = _find(w, ref)
-    if ref != paper.id:
+    if ref != paper.id and not is_api(request.url.path):
         return RedirectResponse(views.paper_url(paper.id), status_code=301)
-    view = build(w, paper)
-    return w.render("paper.html", view=view, api_url=view.api_url, canonical=view.url)
-
-
-@router.get("/api/paper/{ref:path}", response_model=PaperDetail, responses=ERRORS, tags=["papers"],
-            summary="One paper with abstract, links, BibTeX and similar papers")
-def api_paper(request: Request, ref: str = RefParam) -> Response:
-    w = web(request)
-    return json(build(w, _find(w, ref)))
+    return build(w, paper)
 
 
 @router.get("/bibtex/{ref:path}", responses={**ERRORS, 200: {"content": {"application/x-bibtex": {}}}},
             response_class=Response, tags=["papers"], summary="BibTeX entry of a paper")
-def paper_bibtex(request: Request, ref: str = RefParam) -> Response:
+def paper_bibtex(request: Request, ref: RefPath) -> Response:
     paper = _find(web(request), ref)
     return Response(bibtex(paper), media_type="application/x-bibtex; charset=utf-8",
                     headers={"Content-Disposition": f'inline; filename="{bibtex_key(paper)}.bib"'})

@@ -1,144 +1,26 @@
-"""The search page ``/search``, its JSON twin ``/api/search``, and the parameter reading both share.
+"""The search page ``/search`` and its JSON twin ``/api/search`` (one :mod:`openpapers.web.pages` page).
 
-Parameters arrive as plain strings (an HTML form sends ``from=`` when a field is left empty) and are read here
-with messages a person can act on; a bad value is a 400 with that message, in the page or as JSON. Semantic and
-hybrid search need the vector index: without it (not built, or the embedding model missing) the page falls back
-to keyword search and says so, rather than failing.
+The parameters are read by :mod:`openpapers.search.web_query` (shared with the search feed); a bad value is a
+400 with a message a person can act on, in the page or as JSON. Semantic and hybrid search need the vector
+index: without it (not built, or the embedding model missing) the page falls back to keyword search and says
+so, rather than failing.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Annotated
-from urllib.parse import urlencode
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from openpapers.papers import views
 from openpapers.papers.schemas import ErrorOut, SearchFilters, SearchHitOut, SearchPage
-from openpapers.search.service import SearchResult
-from openpapers.search.types import Filters, QueryError
-from openpapers.web.context import ERRORS, Web, json, web
+from openpapers.search.types import QueryError
+from openpapers.search.web_query import MAX_PAGE, PER_PAGE, Params, SearchParams, run
+from openpapers.web import pages
+from openpapers.web.context import Web, is_api, json, web
 
-log = logging.getLogger("openpapers.web")
 router = APIRouter()
-PER_PAGE = 20
-MAX_PAGE = 50  # the search service returns results up to number 1000
-MODES = ("hybrid", "keyword", "semantic")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-@dataclass(slots=True)
-class SearchParams:
-    """A search request as read from the URL; ``error`` is set (and the rest best-effort) when it is bad."""
-
-    q: str = ""
-    mode: str = "hybrid"
-    filters: Filters = field(default_factory=Filters)
-    page: int = 1
-    error: str | None = None
-
-    def query_string(self, **change: object) -> str:
-        """This search's URL query (for pager links and feeds), with some parameters changed."""
-        f = self.filters
-        items: list[tuple[str, object]] = [("q", self.q), ("mode", self.mode)]
-        items += [("category", c) for c in f.categories] + [("author", a) for a in f.authors]
-        items += [("org", o) for o in f.orgs]
-        if f.date_from:
-            items.append(("from", f.date_from.isoformat()))
-        if f.date_to:
-            items.append(("to", f.date_to.isoformat()))
-        if f.has_code is not None:
-            items.append(("has_code", "true" if f.has_code else "false"))
-        items.append(("page", self.page))
-        drop = {k for k, v in change.items() if v is None}
-        items = [(k, change.get(k, v)) for k, v in items if k not in drop]
-        return urlencode([(k, v) for k, v in items if v not in ("", None)])
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if not value or not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise QueryError(f"{name}: {value.strip()[:40]!r} is not a date (use YYYY-MM-DD)") from None
-
-
-def _values(values: list[str] | None) -> list[str]:
-    return [v.strip() for v in values or [] if v and v.strip()]
-
-
-def search_params(
-    q: Annotated[str, Query(max_length=4096, description="Query: words, \"phrases\", -exclusions, "
-                                                       "OR, ti: abs: au: cat: org: prefixes")] = "",
-    mode: Annotated[str, Query(max_length=20, description="hybrid (default) | keyword | semantic")] = "hybrid",
-    category: Annotated[list[str] | None, Query(description="Category code or archive (cs.LG, cs); repeatable")]
-    = None,
-    date_from: Annotated[str | None, Query(alias="from", max_length=40, description="Published on or after "
-                                                                                      "YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, Query(alias="to", max_length=40, description="Published on or before "
-                                                                                "YYYY-MM-DD")] = None,
-    author: Annotated[list[str] | None, Query(description="Author name or id; repeatable")] = None,
-    org: Annotated[list[str] | None, Query(description="Organisation name or id; repeatable")] = None,
-    has_code: Annotated[str | None, Query(max_length=10, description="true: with code; false: without")] = None,
-    page: Annotated[str | None, Query(max_length=10, description=f"1-based page (1–{MAX_PAGE})")] = None,
-) -> SearchParams:
-    params = SearchParams(q=q.strip(), mode=mode.strip().lower() or "hybrid")
-    try:
-        if params.mode not in MODES:
-            params.mode = "hybrid"
-            raise QueryError(f"mode must be one of {', '.join(MODES)}")
-        code = (has_code or "").strip().lower()
-        if code and code not in _TRUE | _FALSE:
-            raise QueryError("has_code must be true or false")
-        params.filters = Filters(
-            date_from=_date(date_from, "from"), date_to=_date(date_to, "to"), categories=_values(category),
-            authors=_values(author), orgs=_values(org), has_code=(code in _TRUE) if code else None,
-        )
-        text = (page or "").strip() or "1"
-        if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
-            raise QueryError(f"page must be a number from 1 to {MAX_PAGE}")
-        params.page = int(text)
-        f = params.filters
-        if f.date_from and f.date_to and f.date_from > f.date_to:
-            raise QueryError("from is after to: no paper can match")
-    except QueryError as exc:
-        params.error = str(exc)
-    return params
-
-
-Params = Annotated[SearchParams, Depends(search_params)]
-
-
-_warned: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    """A missing vector index is a setup fact, not news on every request: say it once per process."""
-    if message not in _warned:
-        _warned.add(message)
-        log.warning("%s", message)
-
-
-def run(w: Web, params: SearchParams, limit: int = PER_PAGE) -> SearchResult:
-    """Search; falls back to keyword (with a note) when the semantic side cannot run. Raises QueryError."""
-    offset = (params.page - 1) * limit
-    try:
-        return w.search.search(params.q, mode=params.mode, filters=params.filters, limit=limit, offset=offset)
-    except QueryError:
-        raise
-    except Exception as exc:  # no vector index or no embedding model: keyword search still works
-        if params.mode == "keyword":
-            raise
-        _warn_once(f"semantic search unavailable, using keyword search: {exc}")
-        result = w.search.search(params.q, mode="keyword", filters=params.filters, limit=limit, offset=offset)
-        result.notes.append("semantic search is not available on this server; these are keyword results")
-        return result
 
 
 def build(w: Web, params: SearchParams) -> SearchPage:
@@ -162,26 +44,27 @@ def build(w: Web, params: SearchParams) -> SearchPage:
     )
 
 
-@router.get("/search", include_in_schema=False)
-def search_page(request: Request, params: Params) -> Response:
-    w = web(request)
-    context = {"params": params, "nav": "search", "view": None, "error": None}
-    blank = not params.q and params.filters.is_empty() and not params.error
-    if not blank:
-        try:
-            view = build(w, params)
-            context.update(view=view, feed_url=view.feed_url, feed_title=f"openpapers search: {params.q}",
-                           api_url="/api/search?" + params.query_string())
-        except QueryError as exc:
-            context["error"] = str(exc)
-            return w.render("search.html", status=400, **context)
-    return w.render("search.html", **context)
+def _context(_request: Request, view: SearchPage, args: dict[str, Any]) -> dict[str, Any]:
+    params: SearchParams = args["params"]
+    return {"params": params, "nav": "search", "error": None, "feed_url": view.feed_url,
+            "feed_title": f"openpapers search: {params.q}", "api_url": "/api/search?" + params.query_string()}
 
 
-@router.get("/api/search", response_model=SearchPage, responses=ERRORS, tags=["search"],
+@pages.page(router, "/search", template="search.html", context=_context, tags=["search"],
             summary="Search papers (the search page as JSON)")
-def api_search(request: Request, params: Params) -> Response:
+def search_page(request: Request, params: Params) -> SearchPage | Response:
+    """Bad input is a 400: the twin's JSON error, or the page again with the message. The page without a query
+    or filter is the empty search form (the twin has nothing to search for: 400)."""
+    w = web(request)
+    if is_api(request.url.path):
+        try:
+            return build(w, params)
+        except QueryError as exc:
+            return json(ErrorOut(error=str(exc), status=400), status=400)
+    context: dict[str, Any] = {"params": params, "nav": "search", "view": None, "error": None}
+    if not params.q and params.filters.is_empty() and not params.error:
+        return w.render("search.html", **context)
     try:
-        return json(build(web(request), params))
+        return build(w, params)
     except QueryError as exc:
-        return json(ErrorOut(error=str(exc), status=400), status=400)
+        return w.render("search.html", status=400, **{**context, "error": str(exc)})

@@ -1,4 +1,5 @@
-"""``/for-you`` and ``/api/for-you``: the signed-in user's personal feed (:mod:`openpapers.signals.recommend`).
+"""``/for-you`` and its twin ``/api/for-you`` (:mod:`openpapers.web.pages`): the signed-in user's personal feed
+(:mod:`openpapers.signals.recommend`).
 
 Login is required (HTML: redirect to /login; API: 401). Every answer is ``Cache-Control: private, no-store``: it
 is one person's view. ``window`` says how far back "new" goes: the last week (default), month or year of the
@@ -8,12 +9,11 @@ corpus, or all papers (useful on a small or static instance such as the demo).
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
 
-from openpapers.accounts.auth import PRIVATE, require_user
+from openpapers.accounts.auth import require_user
 from openpapers.accounts.service import User
 from openpapers.papers import views
 from openpapers.papers.schemas import ErrorOut
@@ -21,7 +21,8 @@ from openpapers.signals import candidates
 from openpapers.signals import ranking_queries as ranking
 from openpapers.signals import recommend as rec
 from openpapers.signals.schemas import ForYouPage, RankedPaper
-from openpapers.web.context import ERRORS, Web, json, web
+from openpapers.web import pages
+from openpapers.web.context import ERRORS, Web, web
 
 router = APIRouter()
 LIMIT = 50
@@ -51,22 +52,13 @@ def build(w: Web, user: User, window: str) -> ForYouPage:
     )
 
 
-def _private(response: Response) -> Response:
-    response.headers["Cache-Control"] = PRIVATE
-    return response
+def _context(_request: Request, _view: ForYouPage, args: dict[str, Any]) -> dict[str, Any]:
+    return {"nav": "for-you", "api_url": f"/api/for-you?window={args['window']}",
+            "windows": ("week", "month", "year", "all")}
 
 
-@router.get("/for-you", include_in_schema=False)
-def for_you_page(request: Request, user: SignedIn, window: WindowParam = "week") -> Response:
-    w = web(request)
-    view = build(w, user, window)
-    return _private(w.render("foryou.html", view=view, nav="for-you", api_url=f"/api/for-you?window={window}",
-                             windows=("week", "month", "year", "all")))
-
-
-@router.get("/api/for-you", response_model=ForYouPage,
+@pages.page(router, "/for-you", template="foryou.html", context=_context, private=True, tags=["people"],
             responses={**ERRORS, 401: {"model": ErrorOut, "description": "Not logged in, or a bad API token"}},
-            tags=["people"],
             summary="The signed-in user's personal feed of new papers, each with its reasons")
-def api_for_you(request: Request, user: SignedIn, window: WindowParam = "week") -> Response:
-    return _private(json(build(web(request), user, window)))
+def for_you_page(request: Request, user: SignedIn, window: WindowParam = "week") -> ForYouPage:
+    return build(web(request), user, window)

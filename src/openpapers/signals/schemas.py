@@ -1,4 +1,6 @@
-"""Response shapes of the trending view and the personal feed (``/api/trending``, ``/api/for-you``)."""
+"""Request and response shapes of what readers do and what it feeds: votes, library, dismissals, follows,
+featured papers (the form actions' JSON answers and ``/api/me/…``), the trending view and the personal feed
+(``/api/trending``, ``/api/for-you``)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pydantic import BaseModel, Field
 from openpapers.papers.schemas import PaperSummary
 
 Window = Literal["week", "month", "year", "all"]
+FollowKind = Literal["author", "org", "category", "search"]
 
 
 class RankedPaper(BaseModel):
@@ -37,3 +40,82 @@ class ForYouPage(BaseModel):
     since: date | None = Field(description="Papers published or featured on/after this day; None: all papers")
     papers: list[RankedPaper]
     has_signals: bool = Field(description="False until the user saves, upvotes or follows something")
+
+
+class VoteOut(BaseModel):
+    paper_id: str
+    voted: bool
+    upvotes: int | None = Field(description="Sources' upvotes plus this site's votes")
+
+
+class LibraryIn(BaseModel):
+    """Fields left out keep their value (a new item starts with no tags and an empty note)."""
+
+    tags: list[str] | None = Field(default=None, max_length=50)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class LibraryItemOut(BaseModel):
+    paper_id: str
+    tags: list[str]
+    note: str
+    saved_at: str
+    updated_at: str
+    paper: PaperSummary | None = Field(description="None when the paper is no longer in the store")
+
+
+class LibraryOut(BaseModel):
+    total: int
+    tags: list[str] = Field(description="Every tag used in the library, sorted")
+    items: list[LibraryItemOut]
+
+
+class SavedOut(BaseModel):
+    """The library form's JSON answer."""
+
+    paper_id: str
+    saved: bool
+
+
+class DismissalOut(BaseModel):
+    paper_id: str
+    dismissed: bool
+
+
+class FollowIn(BaseModel):
+    kind: FollowKind
+    target: str | None = Field(default=None, max_length=200,
+                               description="author id, org id or category code (not for kind=search)")
+    q: str | None = Field(default=None, max_length=1000, description="kind=search: the query")
+    category: list[str] = Field(default_factory=list, max_length=20, description="kind=search: filters")
+    author: list[str] = Field(default_factory=list, max_length=20)
+    org: list[str] = Field(default_factory=list, max_length=20)
+    has_code: bool | None = None
+
+
+class FollowOut(BaseModel):
+    id: int
+    kind: FollowKind
+    target: str
+    label: str
+    url: str = Field(description="The page of what is followed")
+    created_at: str
+
+
+class FollowStateOut(BaseModel):
+    """The follow form's JSON answer (``label`` is left out when an unfollow did not look the target up)."""
+
+    kind: str
+    target: str
+    label: str | None = None
+    following: bool
+
+
+class FollowsOut(BaseModel):
+    follows: list[FollowOut]
+
+
+class FeatureOut(BaseModel):
+    paper_id: str
+    day: str
+    featured: bool

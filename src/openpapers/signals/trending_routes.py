@@ -1,18 +1,19 @@
-"""``/trending`` and ``/api/trending``: papers ranked by the decayed score of :mod:`openpapers.signals.trending`,
-each with its reasons. The page is the same for everyone (no per-visitor data), so shared caches may keep it."""
+"""``/trending`` and its twin ``/api/trending`` (:mod:`openpapers.web.pages`): papers ranked by the decayed score
+of :mod:`openpapers.signals.trending`, each with its reasons. The page is the same for everyone (no per-visitor
+data), so shared caches may keep it."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
 
 from openpapers.papers import views
 from openpapers.signals import trending as tr
 from openpapers.signals.schemas import TrendingPage, TrendingPaperOut
-from openpapers.web.context import ERRORS, Web, bad_request, json, web
+from openpapers.web import pages
+from openpapers.web.context import Web, bad_request, web
 
 router = APIRouter()
 LIMIT = 50
@@ -44,16 +45,14 @@ def build(w: Web, day: date | None, window: int) -> TrendingPage:
     )
 
 
-@router.get("/trending", include_in_schema=False)
-def trending_page(request: Request, day: DayParam = None, window: WindowParam = 7) -> Response:
-    w = web(request)
-    view = build(w, _day(day), window)
+def _context(_request: Request, view: TrendingPage, args: dict[str, Any]) -> dict[str, Any]:
+    day, window = args["day"], args["window"]
     query = f"?day={view.day.isoformat()}&window={window}" if day else ("" if window == 7 else f"?window={window}")
-    return w.render("trending.html", view=view, nav="trending", api_url="/api/trending" + query,
-                    canonical="/trending" + query, windows=(1, 3, 7, 30), window=window, day_given=bool(day))
+    return {"nav": "trending", "api_url": "/api/trending" + query, "canonical": "/trending" + query,
+            "windows": (1, 3, 7, 30), "window": window, "day_given": bool(day)}
 
 
-@router.get("/api/trending", response_model=TrendingPage, responses=ERRORS, tags=["people"],
+@pages.page(router, "/trending", template="trending.html", context=_context, tags=["people"],
             summary="Trending papers: time-decayed upvotes and library saves, with reasons")
-def api_trending(request: Request, day: DayParam = None, window: WindowParam = 7) -> Response:
-    return json(build(web(request), _day(day), window))
+def trending_page(request: Request, day: DayParam = None, window: WindowParam = 7) -> TrendingPage:
+    return build(web(request), _day(day), window)

@@ -11,13 +11,11 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -38,9 +36,11 @@ from openpapers.search import routes as search
 from openpapers.signals import action_routes as actions
 from openpapers.signals import foryou_routes as foryou
 from openpapers.signals import library_routes as library
+from openpapers.signals import me_routes as signals_api
 from openpapers.signals import trending_routes as trending
 from openpapers.web.context import STATIC_DIR, Web, is_api, json
 from openpapers.web.middleware import Guard, configure_access_log
+from openpapers.web.pages import api_routes
 
 DESCRIPTION = """Every HTML page of openpapers has a JSON twin under `/api/…` (same path, same query
 parameters), described here, plus Atom feeds under `/feeds/…`. See docs/web.md."""
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app.state.web = state
     for module in (daily, paper, search, entities, atom, trending, foryou):
         app.include_router(module.router)
-    for module in (account, actions, library, me_api):  # accounts and what signed-in readers do
+    for module in (account, actions, library, me_api, signals_api):  # accounts and what signed-in readers do
         app.include_router(module.router)
     app.include_router(unsubscribe_routes.router)  # RFC 8058 one-click unsubscribe (digest emails)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
             response.headers[name] = value
         if exc.status_code == 405:  # Starlette lists the first matching route's methods only; a path like
             # /api/me/follows has one route per method, so list them all
-            methods = {m for r in _api_routes(app.routes) if r.matches(request.scope)[0] != Match.NONE
+            methods = {m for r in api_routes(app.routes) if r.matches(request.scope)[0] != Match.NONE
                        for m in r.methods if m != "HEAD"}
             if methods:
                 response.headers["Allow"] = ", ".join(sorted(methods))
@@ -127,14 +127,3 @@ def create_worker_app() -> FastAPI:
     """uvicorn's factory for ``serve --workers N``: the app on the settings the ``serve`` command serialised for
     its worker processes (:func:`~openpapers.core.settings.worker_settings`)."""
     return create_app(worker_settings())
-
-
-def _api_routes(routes: list[Any]) -> list[APIRoute]:
-    """Every APIRoute of the app, looking inside included routers (FastAPI wraps them)."""
-    out: list[APIRoute] = []
-    for route in routes:
-        if isinstance(route, APIRoute):
-            out.append(route)
-        elif hasattr(route, "original_router"):
-            out.extend(_api_routes(route.original_router.routes))
-    return out

@@ -45,7 +45,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-SESSION_COOKIE = b"op_session"
+from openpapers.accounts.cookies import SESSION_COOKIE, request_cookies
+
 MAX_ENTRIES = 512
 MAX_BODY = 1_000_000
 VERSION_TTL_S = 1.0  # how stale the data version may be: pages reflect an import within this time
@@ -74,12 +75,9 @@ def cacheable_request(scope: Scope) -> bool:
     """Anonymous GETs of pages and JSON (see the module docstring for what is left out)."""
     if scope.get("method") != "GET" or scope["path"].startswith(_SKIP_PREFIXES):
         return False
-    for key, value in scope.get("headers", ()):
-        if key == b"authorization":
-            return False
-        if key == b"cookie" and any(part.strip().split(b"=", 1)[0] == SESSION_COOKIE for part in value.split(b";")):
-            return False
-    return True
+    if _header(scope, b"authorization") is not None:
+        return False
+    return SESSION_COOKIE not in request_cookies(scope)
 
 
 def _storable(status: int, headers: list[tuple[bytes, bytes]]) -> bool:

@@ -115,3 +115,8 @@ def bad_request(message: str) -> HTTPException:
 def is_api(path: str) -> bool:
     """JSON (and feed) routes answer errors in JSON; pages answer with an HTML page."""
     return path.startswith(("/api/", "/feeds/", "/bibtex/")) or path in ("/api", "/healthz", "/openapi.json")
+
+
+def wants_json(request: Request) -> bool:
+    """A JSON answer is wanted: the request is for an ``/api`` route, or a script asked for JSON (``Accept``)."""
+    return is_api(request.url.path) or "application/json" in request.headers.get("accept", "")

@@ -1,0 +1,137 @@
+"""A search as the web asks for it: the parameters read from the URL, and the search run with its fallback.
+
+Parameters arrive as plain strings (an HTML form sends ``from=`` when a field is left empty) and are read here
+with messages a person can act on (``SearchParams.error``). The search page, its JSON twin and the search feed
+all read them this way, so a URL means the same on each. ``run`` falls back to keyword search (with a note)
+when the semantic side cannot run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import Depends, Query
+
+from openpapers.search.service import SearchResult
+from openpapers.search.types import Filters, QueryError
+from openpapers.web.context import Web
+
+log = logging.getLogger("openpapers.web")
+PER_PAGE = 20
+MAX_PAGE = 50  # the search service returns results up to number 1000
+MODES = ("hybrid", "keyword", "semantic")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@dataclass(slots=True)
+class SearchParams:
+    """A search request as read from the URL; ``error`` is set (and the rest best-effort) when it is bad."""
+
+    q: str = ""
+    mode: str = "hybrid"
+    filters: Filters = field(default_factory=Filters)
+    page: int = 1
+    error: str | None = None
+
+    def query_string(self, **change: object) -> str:
+        """This search's URL query (for pager links and feeds), with some parameters changed."""
+        f = self.filters
+        items: list[tuple[str, object]] = [("q", self.q), ("mode", self.mode)]
+        items += [("category", c) for c in f.categories] + [("author", a) for a in f.authors]
+        items += [("org", o) for o in f.orgs]
+        if f.date_from:
+            items.append(("from", f.date_from.isoformat()))
+        if f.date_to:
+            items.append(("to", f.date_to.isoformat()))
+        if f.has_code is not None:
+            items.append(("has_code", "true" if f.has_code else "false"))
+        items.append(("page", self.page))
+        drop = {k for k, v in change.items() if v is None}
+        items = [(k, change.get(k, v)) for k, v in items if k not in drop]
+        return urlencode([(k, v) for k, v in items if v not in ("", None)])
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise QueryError(f"{name}: {value.strip()[:40]!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _values(values: list[str] | None) -> list[str]:
+    return [v.strip() for v in values or [] if v and v.strip()]
+
+
+def search_params(
+    q: Annotated[str, Query(max_length=4096, description="Query: words, \"phrases\", -exclusions, "
+                                                       "OR, ti: abs: au: cat: org: prefixes")] = "",
+    mode: Annotated[str, Query(max_length=20, description="hybrid (default) | keyword | semantic")] = "hybrid",
+    category: Annotated[list[str] | None, Query(description="Category code or archive (cs.LG, cs); repeatable")]
+    = None,
+    date_from: Annotated[str | None, Query(alias="from", max_length=40, description="Published on or after "
+                                                                                      "YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, Query(alias="to", max_length=40, description="Published on or before "
+                                                                                "YYYY-MM-DD")] = None,
+    author: Annotated[list[str] | None, Query(description="Author name or id; repeatable")] = None,
+    org: Annotated[list[str] | None, Query(description="Organisation name or id; repeatable")] = None,
+    has_code: Annotated[str | None, Query(max_length=10, description="true: with code; false: without")] = None,
+    page: Annotated[str | None, Query(max_length=10, description=f"1-based page (1–{MAX_PAGE})")] = None,
+) -> SearchParams:
+    params = SearchParams(q=q.strip(), mode=mode.strip().lower() or "hybrid")
+    try:
+        if params.mode not in MODES:
+            params.mode = "hybrid"
+            raise QueryError(f"mode must be one of {', '.join(MODES)}")
+        code = (has_code or "").strip().lower()
+        if code and code not in _TRUE | _FALSE:
+            raise QueryError("has_code must be true or false")
+        params.filters = Filters(
+            date_from=_date(date_from, "from"), date_to=_date(date_to, "to"), categories=_values(category),
+            authors=_values(author), orgs=_values(org), has_code=(code in _TRUE) if code else None,
+        )
+        text = (page or "").strip() or "1"
+        if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+            raise QueryError(f"page must be a number from 1 to {MAX_PAGE}")
+        params.page = int(text)
+        f = params.filters
+        if f.date_from and f.date_to and f.date_from > f.date_to:
+            raise QueryError("from is after to: no paper can match")
+    except QueryError as exc:
+        params.error = str(exc)
+    return params
+
+
+Params = Annotated[SearchParams, Depends(search_params)]
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """A missing vector index is a setup fact, not news on every request: say it once per process."""
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
+
+
+def run(w: Web, params: SearchParams, limit: int = PER_PAGE) -> SearchResult:
+    """Search; falls back to keyword (with a note) when the semantic side cannot run. Raises QueryError."""
+    offset = (params.page - 1) * limit
+    try:
+        return w.search.search(params.q, mode=params.mode, filters=params.filters, limit=limit, offset=offset)
+    except QueryError:
+        raise
+    except Exception as exc:  # no vector index or no embedding model: keyword search still works
+        if params.mode == "keyword":
+            raise
+        _warn_once(f"semantic search unavailable, using keyword search: {exc}")
+        result = w.search.search(params.q, mode="keyword", filters=params.filters, limit=limit, offset=offset)
+        result.notes.append("semantic search is not available on this server; these are keyword results")
+        return result
