@@ -22,7 +22,7 @@ from openpapers.db.dialect import insert_ignore
 Bind = Engine | Connection
 
 # Every table that holds rows of a user, by the column naming the user. Account deletion walks this list, so a
-# new per-user table must be added here (tests/accounts/test_service.py checks the list against the schema).
+# new per-user table must be added here (tests/accounts/test_accounts.py checks the list against the schema).
 USER_TABLES = (
     t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured,
     t.digest_outbox,
