@@ -194,7 +194,8 @@ def change_password(request: Request, user: Annotated[User, Depends(auth.require
                     password: Secret) -> Response:
     session = auth.current_session(request)
     try:
-        accounts.change_password(database(request), user, current, password, keep_session=session and session.id)
+        accounts.change_password(database(request), user, current, password,
+                                 keep_session=session.id if session else None)
     except AccountError as exc:
         return settings_page(request, user, 400, error=str(exc))
     return RedirectResponse("/settings?done=password", status_code=303)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, Select, bindparam, func, or_, select
+from sqlalchemy import BindParameter, Engine, Select, bindparam, func, or_, select
 
 from openpapers.core.records import Paper, PaperRecord
 from openpapers.db import schema as t
@@ -112,7 +112,8 @@ def _scope_where(shape: _Shape) -> list[Any]:
             match = or_(match, pc.category.like(bindparam("category_like"), escape="\\"))
         where.append(p.id.in_(select(pc.paper_id).where(match)))
     if days:
-        lo, hi = bindparam("lo"), bindparam("hi")
+        lo: BindParameter[Any] = bindparam("lo")
+        hi: BindParameter[Any] = bindparam("hi")
         where.append(or_(p.published.between(lo, hi), p.featured_on.between(lo, hi)))
     return where
 
@@ -153,7 +154,8 @@ def _facet_sql(shape: _Shape, kind: str) -> Select[Any]:
 
 def _days_sql() -> tuple[Select[Any], Select[Any]]:
     p = t.papers.c
-    start, end = bindparam("start"), bindparam("end")
+    start: BindParameter[Any] = bindparam("start")
+    end: BindParameter[Any] = bindparam("end")
     adjacent = select(*(
         select(agg(c)).where(cmp(c)).scalar_subquery()
         for agg, cmp in ((func.max, lambda c: c < start), (func.min, lambda c: c > end))

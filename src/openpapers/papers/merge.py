@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from openpapers.core.records import Paper, PaperRecord, Provenance, name_key, normalize_arxiv_id, paper_id_for
@@ -58,6 +59,10 @@ def _recency(rec: PaperRecord) -> date:
 
 def _prov(rec: PaperRecord) -> Provenance:
     return Provenance(rec.source, rec.source_key, rec.observed)
+
+
+def _has_value(name: str, record: PaperRecord) -> bool:
+    return getattr(record, name) not in (None, "")
 
 
 def _best(
@@ -102,7 +107,7 @@ def merge_records(records: Sequence[PaperRecord], paper_id: str | None = None) -
     prov: dict[str, Provenance] = {}
     chosen: dict[str, Any] = {}
     for name in _SCALARS:
-        best = _best(records, lambda r, n=name: getattr(r, n) not in (None, ""), _scalar_rank(name))
+        best = _best(records, partial(_has_value, name), _scalar_rank(name))
         chosen[name] = getattr(best, name) if best else None
         if best:
             prov[name] = _prov(best)

@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
         if exc.status_code == 405:  # Starlette lists the first matching route's methods only; a path like
             # /api/me/follows has one route per method, so list them all
             methods = {m for r in api_routes(app.routes) if r.matches(request.scope)[0] != Match.NONE
-                       for m in r.methods if m != "HEAD"}
+                       for m in (r.methods or ()) if m != "HEAD"}
             if methods:
                 response.headers["Allow"] = ", ".join(sorted(methods))
         return response

@@ -142,7 +142,7 @@ class FacetTable:
                 for c, b in self._bit.items():
                     if c == code or c.startswith(code + "."):
                         wanted[b // 64] |= np.uint64(1) << np.uint64(b % 64)
-            both((self.bits.view & wanted).any(axis=1))
+            both(np.asarray((self.bits.view & wanted).any(axis=1)))
         return mask
 
     def arrays(self) -> dict[str, np.ndarray]:

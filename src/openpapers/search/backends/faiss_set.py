@@ -14,6 +14,7 @@ perfect there -- and HNSW otherwise, restricted to the candidates by a bitmap se
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -242,8 +243,9 @@ class VectorSet:
         folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self.index, str(folder / "hnsw.faiss"))
         ids = np.array([pid.encode() for pid in self.ids], dtype=np.bytes_) if self.ids else np.empty(0, dtype="S1")
-        np.savez(folder / "positions.npz", labels=self.labels, hashes=self.hashes, ids=ids,
-                 **{f"facet_{k}": v for k, v in self.facets.arrays().items()})
+        arrays: dict[str, Any] = {"labels": self.labels, "hashes": self.hashes, "ids": ids}
+        arrays.update({f"facet_{k}": v for k, v in self.facets.arrays().items()})
+        np.savez(folder / "positions.npz", **arrays)
 
     @classmethod
     def load(cls, folder: Path, dim: int) -> VectorSet:

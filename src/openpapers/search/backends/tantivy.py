@@ -212,7 +212,9 @@ class KeywordIndex(KeywordSearch):
             result = searcher.search(query, limit, count=True, order_by_field="published", offset=offset)
         else:
             result = searcher.search(query, limit, count=True, offset=offset)
-        return list(result.hits), int(result.count or 0)
+        # tantivy's bundled stub omits SearchResult.count (set when count=True): read it as the untyped attribute
+        count: int | None = getattr(result, "count", None)
+        return list(result.hits), int(count or 0)
 
 
 def default_path(data_dir: str | Path) -> Path:

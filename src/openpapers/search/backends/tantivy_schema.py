@@ -157,9 +157,9 @@ def term_query(term: Term) -> Query | None:
     if field == "author":
         # An exact full name hits the author id; any name words hit the tokenized names (never across two
         # authors: tantivy leaves a position gap between the values of a field).
-        parts = [Query.term_query(SCHEMA, "author_ids", author_id(text))] if term.phrase else []
+        exact = [Query.term_query(SCHEMA, "author_ids", author_id(text))] if term.phrase else []
         names = text_query("authors", text, NAMES)
-        return _any([*parts, *([names] if names else [])])
+        return _any([*exact, names] if names else exact)
     if field == "org":
         names = text_query("orgs", text, NAMES)
         return _any([Query.term_query(SCHEMA, "org_ids", org_id(text)), *([names] if names else [])])
