@@ -20,7 +20,6 @@ from openpapers.cli.common import NoIndex, Quiet, SkipBad, app, err, fail, open_
 from openpapers.core.errors import OpenPapersError
 from openpapers.papers.ingest import ImportReport, run_import
 from openpapers.sources.base import Source
-from openpapers.sources.http import PoliteClient
 from openpapers.sources.registry import Param, SourceEntry, commands
 
 import_app = typer.Typer(help="Import papers from files.", no_args_is_help=True)
@@ -179,6 +178,8 @@ def _harvest_command(entries: list[SourceEntry]) -> Callable[..., None]:
         if interval < 3.0 and base_url is None:
             raise typer.BadParameter("arXiv's terms allow at most one request every 3 seconds",
                                      param_hint="--interval")
+        from openpapers.sources.http import PoliteClient  # httpx only when harvesting: keeps start-up quick
+
         try:
             with PoliteClient(min_interval=interval) as client:
                 entry = by_via.get(values["via"]) if len(entries) > 1 else entries[0]
