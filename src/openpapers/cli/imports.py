@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-from openpapers.cli.common import NoIndex, Quiet, SkipBad, app, err, fail, open_cli_store, parse_date, state
+from openpapers.cli.common import NoIndex, Quiet, SkipBad, app, cli_search, err, fail, open_cli_store, parse_date, state
 from openpapers.core.errors import OpenPapersError
 from openpapers.papers.ingest import ImportReport, run_import
 from openpapers.sources.base import Source
@@ -71,11 +71,8 @@ def update_indexes(store: Any, *, quiet: bool) -> None:
     """Keep search current after an import: keyword index fully, embeddings for up to
     ``OPENPAPERS_EMBED_ON_IMPORT`` papers (``Settings.search.embed_on_import``, default 2000; newest first;
     ``openpapers index`` embeds the rest, and keyword search covers them meanwhile)."""
-    from openpapers.search.service import SearchService
-
-    settings = state.settings
-    limit = settings.search.embed_on_import
-    done = SearchService(store, settings.data_dir, settings=settings.search).sync(embed_limit=limit, semantic=limit > 0)
+    limit = state.settings.search.embed_on_import
+    done = cli_search(store).sync(embed_limit=limit, semantic=limit > 0)
     if not quiet:
         pending = done.get("pending_embeddings", 0)
         tail = f"; {pending} papers await embedding: run `openpapers index`" if pending else ""
