@@ -1,1 +1,7 @@
-"""The thin database layer: engine and dialect, schema, migrations, and the small shared tables (locks)."""
+"""The thin database layer, so that the store and the repositories share one way of reaching the database.
+
+``engine`` opens it, ``migrate`` brings its schema (``schema``, ``migrations/``) up to date, ``database`` holds the
+engine and hands out transactions (``tx``), ``clock`` is the one time format of every stored timestamp,
+``dialect`` the few statements that differ between SQLite and PostgreSQL, ``checkpoints`` and ``locks`` the
+small shared table, and ``copy`` moves a whole database to another.
+"""

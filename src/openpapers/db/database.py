@@ -51,8 +51,7 @@ def tx(bind: Bind) -> Iterator[Connection]:
     if isinstance(bind, Connection):
         yield bind
         return
-    engine = bind.engine if isinstance(bind, Database) else bind
-    with engine.begin() as conn:
+    with (bind.tx() if isinstance(bind, Database) else bind.begin()) as conn:
         yield conn
 
 

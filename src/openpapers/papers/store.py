@@ -21,7 +21,8 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from openpapers.core.records import Paper, PaperRecord, normalize_arxiv_id
 from openpapers.core.settings import Settings
-from openpapers.db import checkpoints, clock, migrate
+from openpapers.db import checkpoints, clock
+from openpapers.db import migrate as migrations
 from openpapers.db import schema as t
 from openpapers.db.database import Database
 from openpapers.db.dialect import select_in, write_lock
@@ -59,11 +60,11 @@ class Store:
 
     # -- schema --------------------------------------------------------------------------------------------
     def schema_revision(self) -> str | None:
-        return migrate.schema_revision(self.engine)
+        return migrations.schema_revision(self.engine)
 
     def migrate(self) -> None:
         """Upgrade to the newest schema; refuse a database written by a newer openpapers (see db/migrate.py)."""
-        migrate.migrate(self.engine, self.url)
+        migrations.migrate(self.engine, self.url)
 
     # -- writing -------------------------------------------------------------------------------------------
     def apply(
