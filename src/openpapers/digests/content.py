@@ -183,8 +183,7 @@ class PeriodDigests:
             return set()
         from openpapers.signals.repository import viewer_state
 
-        engine = getattr(self.store, "engine", None)
-        return set(viewer_state(engine, user_id, sorted(paper_ids))) if engine is not None else set()
+        return set(viewer_state(self.store.db, user_id, sorted(paper_ids)))
 
     def _follows(self, follows: Sequence[Mapping[str, Any]]) -> list[Item]:
         found: dict[str, Item] = {}

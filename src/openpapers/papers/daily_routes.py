@@ -52,10 +52,9 @@ def build(w: Web, period: Period, sort: str, page: int) -> FeedPage:
 def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -> list[PaperSummary]:
     """A day's feed starts with the papers an administrator featured on that day (badged ``curated``); they
     are left out of the ranked list below so none shows twice."""
-    engine = getattr(w.store, "engine", None)
-    if period.kind != "day" or engine is None:
+    if period.kind != "day":
         return cards
-    ids = [pid for _, pid in signals.featured_between(engine, period.start.isoformat(), period.end.isoformat())]
+    ids = [pid for _, pid in signals.featured_between(w.store.db, period.start.isoformat(), period.end.isoformat())]
     if not ids:
         return cards
     chosen = set(ids)
