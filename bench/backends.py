@@ -107,13 +107,13 @@ class CachedEmbedder:
 
 
 def search_child(url: str, data_dir: str, repeat: int) -> dict[str, Any]:
-    from openpapers.papers.store import SqlStore
+    from openpapers.papers.store import Store
     from openpapers.search.embed import Embedder
     from openpapers.search.query import parse_query
     from openpapers.search.service import SearchService, semantic_view
     from openpapers.search.types import Filters
 
-    store = SqlStore(url)
+    store = Store(url)
     service = SearchService(store, data_dir)
     out: dict[str, Any] = {}
     if hasattr(service.keyword, "built"):  # OPENPAPERS_KEYWORD_INDEX=local: build this host's files first
@@ -219,7 +219,7 @@ def pg_corpus(admin_url: str, sqlite_url: str, n: int, model: str, imported: str
     """The same corpus on PostgreSQL: the snapshot imported (or ``imported``, a database the timed import just
     filled with all of it, renamed), the SQLite corpus's vectors copied, the keyword index synced, the pgvector
     column filled and its HNSW index built. Each step is timed once and remembered."""
-    from openpapers.papers.store import SqlStore
+    from openpapers.papers.store import Store
     from openpapers.search.backends.pgfts import PgKeywordIndex
     from openpapers.search.backends.pgvector import PgVectorIndex
 
@@ -241,7 +241,7 @@ def pg_corpus(admin_url: str, sqlite_url: str, n: int, model: str, imported: str
         ("keyword_indexed", lambda: PgKeywordIndex(store).sync(store)),
         ("vectors_filled", lambda: PgVectorIndex(store).backfill()),
     ]
-    store = SqlStore(url)
+    store = Store(url)
     for step, run in steps:
         if step not in _state(url):
             t0 = time.monotonic()

@@ -92,12 +92,12 @@ class Backend:
             self._sql(f"CREATE DATABASE {name}")
             return self._url(name)
         if self._template is None:
-            from openpapers.papers.store import SqlStore
+            from openpapers.papers.store import Store
 
             self._template = f"op_test_tpl_{os.getpid()}"
             self._sql(f"DROP DATABASE IF EXISTS {self._template} WITH (FORCE)")
             self._sql(f"CREATE DATABASE {self._template}")
-            store = SqlStore(self._url(self._template))  # runs every migration once
+            store = Store(self._url(self._template))  # runs every migration once
             store.close()
         return self.clone_database(self._url(self._template))
 

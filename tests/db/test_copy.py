@@ -17,7 +17,7 @@ from openpapers.db.copy import copy_store
 from openpapers.db.migrate import alembic_config
 from openpapers.papers.demo import load_demo
 from openpapers.papers.export import write_jsonl
-from openpapers.papers.store import SqlStore, Store, open_store
+from openpapers.papers.store import Store, open_store
 from openpapers.search.service import SearchService
 
 
@@ -32,8 +32,8 @@ def export(store: Store) -> list[bytes]:
 
 
 @pytest.fixture
-def source(tmp_path: Path) -> SqlStore:
-    store = SqlStore(f"sqlite:///{tmp_path / 'source.db'}")
+def source(tmp_path: Path) -> Store:
+    store = Store(f"sqlite:///{tmp_path / 'source.db'}")
     load_demo(store)
     ids = [p.id for p in store.iter_papers()][:5]
     vec = np.arange(384, dtype="<f4").tobytes()
@@ -45,7 +45,7 @@ def source(tmp_path: Path) -> SqlStore:
     store.close()
 
 
-def test_copy_is_resumable_verified_and_lossless(source: SqlStore, tmp_path: Path) -> None:
+def test_copy_is_resumable_verified_and_lossless(source: Store, tmp_path: Path) -> None:
     target_url = resolve_settings(tmp_path / "target").database_url  # the backend under test
     open_store(resolve_settings(tmp_path / "target")).close()
     calls = 0
@@ -89,7 +89,7 @@ def test_copy_is_resumable_verified_and_lossless(source: SqlStore, tmp_path: Pat
     assert copy_store(source.url, target_url).already  # a finished copy is only verified again
 
 
-def test_non_empty_target_is_refused(source: SqlStore, tmp_path: Path) -> None:
+def test_non_empty_target_is_refused(source: Store, tmp_path: Path) -> None:
     target = open_store(resolve_settings(tmp_path / "target"))
     target.set_checkpoint("something", {"x": 1})
     url = target.url

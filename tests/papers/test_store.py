@@ -13,7 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from openpapers.core.errors import StoreError
 from openpapers.core.records import PaperRecord
 from openpapers.core.settings import resolve_settings
-from openpapers.papers.store import SqlStore, Store, open_store
+from openpapers.papers.store import Store, open_store
 
 # Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("backend_db")
@@ -182,7 +182,7 @@ def test_schema_newer_than_code_is_refused(tmp_path: Path) -> None:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
     s.close()
     with pytest.raises(StoreError, match="newer"):
-        SqlStore(resolve_settings(tmp_path).database_url)
+        Store(resolve_settings(tmp_path).database_url)
 
 
 @pytest.mark.sqlite_only

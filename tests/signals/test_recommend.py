@@ -18,7 +18,7 @@ from openpapers.accounts import repository as accounts
 from openpapers.core.records import PaperRecord
 from openpapers.core.settings import Settings
 from openpapers.papers.demo import load_demo
-from openpapers.papers.store import SqlStore, open_store
+from openpapers.papers.store import Store, open_store
 from openpapers.search.service import SearchService
 from openpapers.signals import candidates
 from openpapers.signals import repository as signals
@@ -61,11 +61,11 @@ def plain(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterator[Se
 
 
 @contextmanager
-def _open_copy(backend: Any, src: Settings, dst: Path) -> Iterator[SqlStore]:
+def _open_copy(backend: Any, src: Settings, dst: Path) -> Iterator[Store]:
     """A private copy of ``src`` (its files; on PostgreSQL a clone of its database), open, dropped afterwards."""
     settings: Settings = backend.copy(src, dst)
     candidates.clear_cache()
-    store: SqlStore = open_store(settings)
+    store: Store = open_store(settings)
     try:
         yield store
     finally:
@@ -75,26 +75,26 @@ def _open_copy(backend: Any, src: Settings, dst: Path) -> Iterator[SqlStore]:
 
 
 @pytest.fixture
-def store(embedded: Settings, backend: Any, tmp_path: Path) -> Iterator[SqlStore]:
+def store(embedded: Settings, backend: Any, tmp_path: Path) -> Iterator[Store]:
     """A private copy per test: every test writes its own users and signals."""
     with _open_copy(backend, embedded, tmp_path / "data") as s:
         yield s
 
 
-def user(store: SqlStore, email: str = "pde@example.test") -> int:
+def user(store: Store, email: str = "pde@example.test") -> int:
     uid = accounts.create_user(store.engine, email=email, display_name="PDE fan", password_hash="x")
     assert uid is not None
     return uid
 
 
-def find(store: SqlStore, *prefixes: str) -> list[str]:
+def find(store: Store, *prefixes: str) -> list[str]:
     found = {p.title: p.id for p in store.iter_papers()}
     out = [pid for title, pid in found.items() if title.startswith(prefixes)]
     assert len(out) == len(prefixes), out
     return out
 
 
-def pde_user(store: SqlStore) -> tuple[int, list[str]]:
+def pde_user(store: Store) -> tuple[int, list[str]]:
     uid = user(store)
     library = find(store, *LIBRARY_TITLES)
     for pid in library:
@@ -106,7 +106,7 @@ def text(rec) -> str:  # type: ignore[no-untyped-def]
     return f"{rec.paper.title} {rec.paper.abstract or ''}"
 
 
-def test_pde_library_ranks_pde_papers_first(store: SqlStore) -> None:
+def test_pde_library_ranks_pde_papers_first(store: Store) -> None:
     uid, library = pde_user(store)
     found = recommend(store, uid, since=ALL_TIME, limit=20)
     top = found[:8]
@@ -122,7 +122,7 @@ def test_pde_library_ranks_pde_papers_first(store: SqlStore) -> None:
     assert [r.score for r in found] == sorted((r.score for r in found), reverse=True)
 
 
-def test_follow_gives_the_strongest_reason(store: SqlStore) -> None:
+def test_follow_gives_the_strongest_reason(store: Store) -> None:
     uid, _ = pde_user(store)
     signals.add_follow(store.engine, uid, "author", "qi-meng", "Qi Meng")
     found = recommend(store, uid, since=ALL_TIME, limit=400)
@@ -133,7 +133,7 @@ def test_follow_gives_the_strongest_reason(store: SqlStore) -> None:
     assert followed.index(pde_first[0]) == 0  # among followed papers, the library's topic comes first
 
 
-def test_follow_alone_is_enough(store: SqlStore) -> None:
+def test_follow_alone_is_enough(store: Store) -> None:
     uid = user(store)
     signals.add_follow(store.engine, uid, "author", "qi-meng", "Qi Meng")
     signals.add_follow(store.engine, uid, "category", "physics.flu-dyn", "physics.flu-dyn · Fluid Dynamics")
@@ -144,7 +144,7 @@ def test_follow_alone_is_enough(store: SqlStore) -> None:
         assert "Qi Meng" in r.paper.authors or "physics.flu-dyn" in r.paper.categories
 
 
-def test_saved_search_follow_without_and_with_the_search_service(store: SqlStore, tmp_path: Path) -> None:
+def test_saved_search_follow_without_and_with_the_search_service(store: Store, tmp_path: Path) -> None:
     uid = user(store)
     signals.add_follow(store.engine, uid, "search", '{"q":"navier stokes"}', "navier stokes")
     plain = recommend(store, uid, since=ALL_TIME)
@@ -155,7 +155,7 @@ def test_saved_search_follow_without_and_with_the_search_service(store: SqlStore
     assert {r.paper.id for r in with_service} >= {r.paper.id for r in plain}
 
 
-def test_dismissed_voted_and_saved_never_appear(store: SqlStore) -> None:
+def test_dismissed_voted_and_saved_never_appear(store: Store) -> None:
     uid, _ = pde_user(store)
     first = recommend(store, uid, since=ALL_TIME, limit=10)
     gone, voted = first[0].paper.id, first[1].paper.id
@@ -166,7 +166,7 @@ def test_dismissed_voted_and_saved_never_appear(store: SqlStore) -> None:
     assert gone not in ids and voted not in ids
 
 
-def test_dismissals_push_similar_papers_down(store: SqlStore) -> None:
+def test_dismissals_push_similar_papers_down(store: Store) -> None:
     uid, _ = pde_user(store)
     before = recommend(store, uid, since=ALL_TIME, limit=50)
     target = before[0]
@@ -176,7 +176,7 @@ def test_dismissals_push_similar_papers_down(store: SqlStore) -> None:
     assert lowered  # Rocchio's negative term: neighbours of the dismissed paper lose score
 
 
-def test_new_papers_only(store: SqlStore) -> None:
+def test_new_papers_only(store: Store) -> None:
     uid, _ = pde_user(store)
     since = date(2023, 6, 1)
     found = recommend(store, uid, since=since, limit=50)
@@ -189,11 +189,11 @@ def test_new_papers_only(store: SqlStore) -> None:
                for r in recommend(store, uid))
 
 
-def test_user_without_signals_gets_nothing(store: SqlStore) -> None:
+def test_user_without_signals_gets_nothing(store: Store) -> None:
     assert recommend(store, user(store), since=ALL_TIME) == []
 
 
-def test_upvotes_count_as_positives_with_their_own_reason(store: SqlStore) -> None:
+def test_upvotes_count_as_positives_with_their_own_reason(store: Store) -> None:
     uid = user(store)
     for pid in find(store, *LIBRARY_TITLES):
         signals.add_vote(store.engine, uid, pid)
@@ -202,7 +202,7 @@ def test_upvotes_count_as_positives_with_their_own_reason(store: SqlStore) -> No
     assert found[0].reasons[0].endswith(", which you upvoted")
 
 
-def test_new_papers_enter_the_cached_window(store: SqlStore) -> None:
+def test_new_papers_enter_the_cached_window(store: Store) -> None:
     uid, _ = pde_user(store)
     signals.add_follow(store.engine, uid, "author", "ada-newcomer", "Ada Newcomer")
     assert not any(r.paper.title.startswith("Brand new") for r in recommend(store, uid, since=ALL_TIME, limit=400))

@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from openpapers.core.records import PaperRecord
 from openpapers.core.settings import resolve_settings
 from openpapers.db import schema
-from openpapers.papers.store import SqlStore, open_store
+from openpapers.papers.store import Store, open_store
 from openpapers.signals.trending import HALF_LIFE_HOURS, decay, default_day, trending
 
 DAY = date(2026, 3, 10)
@@ -39,20 +39,20 @@ PAPERS = [
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqlStore:
+def store(tmp_path: Path) -> Store:
     s = open_store(resolve_settings(tmp_path))
     s.apply(PAPERS)
     yield s
     s.close()
 
 
-def pid(store: SqlStore, arxiv: str) -> str:
+def pid(store: Store, arxiv: str) -> str:
     found = store.get_paper(arxiv)
     assert found is not None
     return found.id
 
 
-def add(store: SqlStore, table: str, paper_arxiv: str, *ages_h: float) -> None:
+def add(store: Store, table: str, paper_arxiv: str, *ages_h: float) -> None:
     """One signal per age (hours before NOW), each from its own user, with fixed timestamps."""
     rows = []
     with store.engine.begin() as conn:
@@ -79,7 +79,7 @@ def test_decay_halves_per_half_life() -> None:
     assert decay(-5) == 1.0  # a signal from the future counts as fresh, never more
 
 
-def test_fresh_votes_beat_more_older_votes(store: SqlStore) -> None:
+def test_fresh_votes_beat_more_older_votes(store: Store) -> None:
     add(store, "votes", "2603.00001", 1, 2, 3)  # 3 votes, last few hours
     add(store, "votes", "2603.00002", 120, 121, 122, 123, 124)  # 5 votes, five days ago
     found = trending(store, day=DAY, now=NOW)
@@ -93,7 +93,7 @@ def test_fresh_votes_beat_more_older_votes(store: SqlStore) -> None:
     assert fresh.score == pytest.approx(expected, rel=0.05)
 
 
-def test_saves_weigh_more_than_votes_and_are_reported(store: SqlStore) -> None:
+def test_saves_weigh_more_than_votes_and_are_reported(store: Store) -> None:
     add(store, "votes", "2603.00001", 5, 6)
     add(store, "library", "2603.00003", 5, 6)
     found = trending(store, day=DAY, now=NOW)
@@ -103,18 +103,18 @@ def test_saves_weigh_more_than_votes_and_are_reported(store: SqlStore) -> None:
     assert saved.saves == 2 and saved.reasons == ["saved by 2 in the last day"]
 
 
-def test_source_upvotes_make_a_fresh_instance_meaningful(store: SqlStore) -> None:
+def test_source_upvotes_make_a_fresh_instance_meaningful(store: Store) -> None:
     found = trending(store, day=DAY, now=NOW)  # no users at all
     assert titles(found) == ["Hugging Face darling", "Modest source upvotes"]  # last month's hit is out of window
     assert found[0].reasons == ["▲ 120 on Hugging Face"] and found[0].source_upvotes == 120
 
 
-def test_local_community_outvotes_source_upvotes(store: SqlStore) -> None:
+def test_local_community_outvotes_source_upvotes(store: Store) -> None:
     add(store, "votes", "2603.00001", *[1] * 8)
     assert titles(trending(store, day=DAY, now=NOW))[0] == "Fresh favourite"
 
 
-def test_signals_outside_the_window_do_not_count(store: SqlStore) -> None:
+def test_signals_outside_the_window_do_not_count(store: Store) -> None:
     add(store, "votes", "2603.00002", 24 * 8)  # eight days ago, window is seven
     add(store, "votes", "2603.00001", -2)  # after the reference instant
     assert "Old crowd pleaser" not in titles(trending(store, day=DAY, now=NOW))
@@ -122,7 +122,7 @@ def test_signals_outside_the_window_do_not_count(store: SqlStore) -> None:
     assert "Old crowd pleaser" in titles(trending(store, day=DAY, now=NOW, window_days=9))
 
 
-def test_order_moves_with_the_clock(store: SqlStore) -> None:
+def test_order_moves_with_the_clock(store: Store) -> None:
     add(store, "votes", "2603.00001", 1, 2)  # fresh at NOW
     add(store, "votes", "2603.00002", 30, 31, 32)  # a day older
     now_order = titles(trending(store, day=DAY, now=NOW))
@@ -131,7 +131,7 @@ def test_order_moves_with_the_clock(store: SqlStore) -> None:
     assert "Fresh favourite" not in earlier and "Old crowd pleaser" in earlier
 
 
-def test_limit_and_default_day(store: SqlStore) -> None:
+def test_limit_and_default_day(store: Store) -> None:
     add(store, "votes", "2603.00001", 1)
     assert len(trending(store, day=DAY, now=NOW, limit=1)) == 1
     assert default_day(store, today=date(2026, 12, 1)) == DAY  # the newest paper or signal
@@ -140,7 +140,7 @@ def test_limit_and_default_day(store: SqlStore) -> None:
         trending(store, window_days=0)
 
 
-def test_votes_on_a_merged_away_id_count_for_the_survivor(store: SqlStore) -> None:
+def test_votes_on_a_merged_away_id_count_for_the_survivor(store: Store) -> None:
     survivor = pid(store, "2603.00001")
     with store.engine.begin() as conn:
         conn.execute(insert(schema.paper_aliases).values(alias="t-gone", paper_id=survivor))

@@ -1,4 +1,4 @@
-"""Browse queries of the web pages (listings, facets, day navigation, organisations), kept out of sql.py.
+"""Browse queries of the web pages (listings, facets, day navigation, organisations), kept out of the store module.
 
 Statements are built once per scope *shape* and reused with bound values: building a SQLAlchemy statement
 costs more than running it on SQLite, and these run on every page view. Everything here is portable SQL

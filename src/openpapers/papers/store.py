@@ -323,4 +323,3 @@ def open_store(settings: Settings) -> Store:
     return Store(settings.database_url)
 
 
-SqlStore = Store  # the name tools and tests have long used for the one implementation

@@ -1,8 +1,10 @@
 """The web application: ``create_app(settings)`` gives an ASGI app serving the pages, the JSON API and feeds.
 
-Routes live in one module per page type (:mod:`daily`, :mod:`paper`, :mod:`search`, :mod:`entities`,
-:mod:`atom`); this module wires them with the static files, the error pages and the outer middleware. HTML
-routes are left out of the OpenAPI spec (``/openapi.json``), which describes the JSON API and the feeds.
+Routes live with their feature (papers/: feed, paper, entity pages and Atom feeds; search/; signals/: trending,
+for-you, library and reader actions; accounts/; digests/: unsubscribe), each page registered together with its
+JSON twin by :mod:`openpapers.web.pages`. This module is the shell: it mounts the feature routers (in an order
+that matters where paths overlap), the static files, the error pages and the outer middleware. HTML routes are
+left out of the OpenAPI spec (``/openapi.json``), which describes the JSON API and the feeds.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from starlette.types import Scope
 
 from openpapers import __version__
 from openpapers.accounts import auth
-from openpapers.accounts import me_routes as me_api
+from openpapers.accounts import me_routes as account_api
 from openpapers.accounts import routes as account
 from openpapers.core.settings import Settings, resolve_settings, worker_settings
 from openpapers.digests import unsubscribe_routes
@@ -67,7 +69,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app.state.web = state
     for module in (daily, paper, search, entities, atom, trending, foryou):
         app.include_router(module.router)
-    for module in (account, actions, library, me_api, signals_api):  # accounts and what signed-in readers do
+    for module in (account, actions, library, account_api, signals_api):  # accounts and what signed-in readers do
         app.include_router(module.router)
     app.include_router(unsubscribe_routes.router)  # RFC 8058 one-click unsubscribe (digest emails)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

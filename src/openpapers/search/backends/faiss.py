@@ -34,7 +34,7 @@ import orjson
 from openpapers.core.errors import OpenPapersError
 from openpapers.core.records import author_id, org_id
 from openpapers.papers.store import Store
-from openpapers.search.backends import faiss_sync as vector_sync
+from openpapers.search.backends import faiss_sync
 from openpapers.search.backends.faiss_set import EF_SEARCH, EXACT_THRESHOLD, VectorSet
 from openpapers.search.backends.fingerprint import url_fingerprint
 from openpapers.search.protocols import Embeds, Progress
@@ -282,7 +282,7 @@ class VectorIndex:
             changed = self._prepare(store, embedder)
             vset = self._set
             assert vset is not None
-            done = vector_sync.embed_pending(vset, self._pending, self._data, store, embedder, limit, newest_first,
+            done = faiss_sync.embed_pending(vset, self._pending, self._data, store, embedder, limit, newest_first,
                                              progress, mark_dirty=self._mark_dirty, save=self._save,
                                              save_seconds=self._save_seconds)
             if vset.size - vset.alive > COMPACT_SHARE * vset.size:
@@ -320,14 +320,14 @@ class VectorIndex:
                 self._pending = {}
                 self._meta = {"model": embedder.model_id, "dim": embedder.dim, "store": fingerprint, "seq": 0,
                               "generation": meta.get("generation", 0)}
-            vector_sync.reconcile(self._set, self._data, store, embedder.model_id)
+            faiss_sync.reconcile(self._set, self._data, store, embedder.model_id)
             changed = True
         elif (self.path / "DIRTY").exists():
-            vector_sync.reconcile(self._set, self._data, store, embedder.model_id)
+            faiss_sync.reconcile(self._set, self._data, store, embedder.model_id)
             changed = True
         after = int(self._meta.get("seq", 0))
         if head > after:
-            vector_sync.scan(self._set, self._pending, self._data, store, embedder.model_id, after)
+            faiss_sync.scan(self._set, self._pending, self._data, store, embedder.model_id, after)
             removed = store.prune_embeddings()
             if removed:
                 with self._data:
