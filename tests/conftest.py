@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 os.environ.setdefault("OPENPAPERS_EMBED_ON_IMPORT", "0")
 
+# The shared read-only web app (web_settings, app, client, serve_env): used by the route tests of every feature.
+pytest_plugins = ["helpers.webapp"]
+
 PG_URL = os.environ.get("OPENPAPERS_TEST_PG_URL", "").strip()
 BACKENDS = ("sqlite", "postgresql")
 

@@ -153,3 +153,20 @@ def test_the_checker_sees_a_circle_and_a_private_import() -> None:
     graph, _ = _edges()
     assert "openpapers.core.records" in graph["openpapers.papers.merge"]
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_tests_share_helpers_only_through_the_helpers_package() -> None:
+    """A test module importing another test module (or editing sys.path to reach one) hides shared code where
+    nobody looks for it; shared pieces live in tests/helpers."""
+    tests = Path(__file__).resolve().parent
+    offenders = []
+    for path in tests.rglob("*.py"):
+        if "bench" in path.relative_to(tests).parts[:1]:
+            continue  # tests/bench import the bench scripts they test, by path
+        for node in _imports(ast.parse(path.read_text(), filename=str(path))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            offenders += [f"{path.relative_to(tests)}:{node.lineno} imports {n}" for n in names
+                          if n.split(".")[0].startswith(("test_", "conftest"))]
+        if "sys.path.insert" in path.read_text() and path.name != "test_architecture.py":
+            offenders.append(f"{path.relative_to(tests)} edits sys.path")
+    assert offenders == []

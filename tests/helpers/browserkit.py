@@ -45,3 +45,13 @@ def open_page(browser: Browser) -> Iterator[Page]:
     yield pg
     context.close()
     assert not problems, f"browser console errors (CSP violations, script errors): {problems}"
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot under test-artifacts/ (and docs/screenshots/ with OPENPAPERS_SAVE_SCREENSHOTS=1)."""
+    targets = [ROOT / "test-artifacts" / "screenshots"]
+    if os.environ.get("OPENPAPERS_SAVE_SCREENSHOTS") == "1":
+        targets.append(ROOT / "docs" / "screenshots")
+    for folder in targets:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=False)

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_pg_search import paper
 
+from helpers.searchdata import paper
 from openpapers.core.errors import OpenPapersError
 from openpapers.core.settings import resolve_settings
 from openpapers.papers.store import Store, open_store

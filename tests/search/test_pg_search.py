@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from openpapers.core.records import PaperRecord
+from helpers.searchdata import paper
 from openpapers.core.settings import resolve_settings
 from openpapers.db.dialect import engine_url
 from openpapers.db.migrate import alembic_config
@@ -28,16 +27,6 @@ from openpapers.search.retrievers import keyword_retriever, vector_retriever
 from openpapers.search.types import Filters
 
 DIM = 384
-
-
-def paper(i: int, **kw: Any) -> PaperRecord:
-    base: dict[str, Any] = dict(source="arxiv-api", source_key=f"2401.{i:05d}", arxiv_id=f"2401.{i:05d}",
-                                observed=date(2026, 1, 1), title=f"Paper number {i} about topic {i % 7}",
-                                abstract=f"Abstract {i}.", published=date(2024, 1, 1 + i % 28),
-                                categories=["cs.LG" if i % 2 else "math.NA"], authors=[f"Author {i % 5}"],
-                                has_code=i % 3 == 0)
-    base.update(kw)
-    return PaperRecord(**base)
 
 
 class CountingEmbedder:

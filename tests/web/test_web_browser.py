@@ -7,14 +7,13 @@ to test-artifacts/screenshots/, and also to docs/screenshots/ when OPENPAPERS_SA
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from helpers.browserkit import ROOT, launch_browser, open_page, serving
+from helpers.browserkit import launch_browser, open_page, serving, shot
 from helpers.webdata import SCRIPT, XSS_ID
 
 pytestmark = pytest.mark.slow
@@ -28,15 +27,6 @@ def server(data_dir: Path, serve_env: dict[str, str], tmp_path_factory: pytest.T
 
 browser = pytest.fixture(scope="module")(launch_browser)
 page = pytest.fixture()(open_page)
-
-
-def shot(page: Page, name: str) -> None:
-    targets = [ROOT / "test-artifacts" / "screenshots"]
-    if os.environ.get("OPENPAPERS_SAVE_SCREENSHOTS") == "1":
-        targets.append(ROOT / "docs" / "screenshots")
-    for folder in targets:
-        folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / f"{name}.png"), full_page=False)
 
 
 def test_home_and_day_navigation(server: str, page: Page) -> None:

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_web_browser import shot
 
-from helpers.browserkit import launch_browser, open_page, serving
+from helpers.browserkit import launch_browser, open_page, serving, shot
 from helpers.webdata import writable_store
 
 pytestmark = pytest.mark.slow

@@ -17,6 +17,9 @@ from openpapers.signals import candidates
 from openpapers.signals import repository as signals
 from openpapers.web.app import create_app
 
+# Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend_db")
+
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory: pytest.TempPathFactory, backend: Any) -> Iterator[TestClient]:

@@ -28,6 +28,9 @@ from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
 from openpapers.core.settings import Settings, resolve_settings
 
+# Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend_db")
+
 cheap = pytest.fixture(autouse=True, scope="module")(use_cheap_hashing)
 
 

@@ -15,6 +15,9 @@ from helpers.webdata import FEATURED_ID, OLD_STYLE_ID, SCRIPT, XSS_ID
 from openpapers.accounts import service as accounts
 from openpapers.core.settings import Settings
 
+# Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend_db")
+
 cheap = pytest.fixture(autouse=True, scope="module")(use_cheap_hashing)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from helpers.webdata import FEATURED_ID, OLD_STYLE_ID, XSS_ID
+
+# Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend_db")
 
 
 def test_author_page(client: TestClient) -> None:

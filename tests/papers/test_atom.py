@@ -10,6 +10,9 @@ from lxml import etree
 
 from helpers.webdata import FEATURED_ID, SCRIPT, XSS_ID
 
+# Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend_db")
+
 NS = {"a": "http://www.w3.org/2005/Atom"}
 
 

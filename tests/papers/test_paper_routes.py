@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import bibtexparser
+import pytest
 from fastapi.testclient import TestClient
 
 from helpers.webdata import OLD_STYLE_ID, XSS_ID
+
+# Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend_db")
 
 
 def test_paper_page_shows_everything_escaped(client: TestClient) -> None:

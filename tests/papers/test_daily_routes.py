@@ -9,6 +9,9 @@ from fastapi.testclient import TestClient
 
 from helpers.webdata import FEATURED_ID, XSS_ID
 
+# Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("backend_db")
+
 
 def ids(body: dict) -> list[str]:  # type: ignore[type-arg]
     return [p["id"] for p in body["papers"]]
