@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import delete, func, insert, select, update
 
@@ -71,6 +71,26 @@ def delete_user(bind: Bind, user_id: int, email: str) -> None:
             conn.execute(delete(table).where(table.c.user_id == user_id))
         conn.execute(delete(t.auth_attempts).where(t.auth_attempts.c.key.in_([f"login:{email}", f"reset:{email}"])))
         conn.execute(delete(t.users).where(t.users.c.id == user_id))
+
+
+class RecipientRow(TypedDict):
+    id: int
+    email: str
+    display_name: str
+    digest_sections: str
+
+
+def digest_recipients(bind: Bind, frequency: str) -> list[RecipientRow]:
+    """Users whose digest frequency is ``frequency``, in id order: ``{id, email, display_name, digest_sections}``.
+
+    The digest run's view of ``users``, kept here so that one module reads and writes that table.
+    """
+    u = t.users
+    stmt = select(u.c.id, u.c.email, u.c.display_name, u.c.digest_sections).where(
+        u.c.digest_frequency == frequency).order_by(u.c.id)
+    with tx(bind) as conn:
+        return [RecipientRow(id=r["id"], email=r["email"], display_name=r["display_name"],
+                             digest_sections=r["digest_sections"]) for r in conn.execute(stmt).mappings()]
 
 
 # -- sessions ---------------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypedDict
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
@@ -212,26 +211,6 @@ def delete_user(bind: Bind, user_id: int) -> int:
     """Remove a user's outbox rows (account deletion)."""
     with tx(bind) as conn:
         return int(conn.execute(delete(o).where(o.c.user_id == user_id)).rowcount)
-
-
-class RecipientRow(TypedDict):
-    id: int
-    email: str
-    display_name: str
-    digest_sections: str
-
-
-def recipients(bind: Bind, frequency: str) -> list[RecipientRow]:
-    """Users whose digest frequency is ``frequency``, in id order: ``{id, email, display_name, digest_sections}``.
-
-    (A read of ``users`` that only digests need; accounts.py owns writing it.)
-    """
-    u = t.users
-    stmt = select(u.c.id, u.c.email, u.c.display_name, u.c.digest_sections).where(
-        u.c.digest_frequency == frequency).order_by(u.c.id)
-    with tx(bind) as conn:
-        return [RecipientRow(id=r["id"], email=r["email"], display_name=r["display_name"],
-                             digest_sections=r["digest_sections"]) for r in conn.execute(stmt).mappings()]
 
 
 def unsubscribe(bind: Bind, user_id: int, list_name: str) -> bool:

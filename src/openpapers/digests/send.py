@@ -37,6 +37,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
+from openpapers.accounts import repository as accounts_db
 from openpapers.db.database import Database
 from openpapers.digests import outbox
 from openpapers.digests import periods as P
@@ -145,7 +146,7 @@ def plan_period(
     users = [
         Recipient(int(r["id"]), str(r["email"]), str(r["display_name"]), period.frequency,
                   tuple(s.strip() for s in str(r["digest_sections"]).split(",") if s.strip()))
-        for r in outbox.recipients(database, period.frequency)
+        for r in accounts_db.digest_recipients(database, period.frequency)
         if shard is None or int(r["id"]) % shard[1] == shard[0]
     ]
     done = outbox.planned_users(database, period.key)
