@@ -26,7 +26,7 @@ from helpers.accountkit import (
 )
 from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
-from openpapers.core.settings import Settings, resolve_settings
+from openpapers.core.settings import Settings, load_mail_settings, resolve_settings
 
 # Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("backend_db")
@@ -53,6 +53,14 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
         monkeypatch.setenv("OPENPAPERS_SMTP_TLS", "none")
         monkeypatch.setenv("OPENPAPERS_MAIL_FROM", "openpapers <papers@example.org>")
         yield box
+
+
+@pytest.fixture()
+def mail_client(settings: Settings, smtp: Mailbox) -> Iterator[TestClient]:
+    """A client of an app built after ``smtp`` pointed the mail settings at the test's SMTP server (the app
+    reads its settings once, when it is built)."""
+    with client_for(settings.model_copy(update={"mail": load_mail_settings()})) as c:
+        yield c
 
 
 def cookie_line(response: object, name: str) -> str:
@@ -195,7 +203,8 @@ def test_signed_out_readers_are_sent_to_log_in(settings: Settings) -> None:
         assert r.status_code == 401 and "invalid" in r.json()["error"]
 
 
-def test_password_reset_by_email_end_to_end(client: TestClient, smtp: Mailbox) -> None:
+def test_password_reset_by_email_end_to_end(mail_client: TestClient, smtp: Mailbox) -> None:
+    client = mail_client
     sign_up(client, "reset@example.org", name="Reset Me")
     old_cookie = client.cookies["op_session"]
     settings = client.app.state.web.settings  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from openpapers.accounts import auth, export
 from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
 from openpapers.accounts.service import AccountError, RateLimited, User
+from openpapers.core.settings import MailSettings
 from openpapers.db.database import Database
 from openpapers.digests import smtp as mail
 from openpapers.signals import repository as signals
@@ -121,16 +122,17 @@ def reset_request(request: Request, background: BackgroundTasks, email: Text) ->
         return response
     if started is not None:  # mailed after the response: the answer's timing does not tell the address exists
         user, token = started
-        background.add_task(send_reset_mail, user, f"{export.site_url(request)}/reset/{token}")
+        background.add_task(send_reset_mail, web(request).settings.mail, user,
+                            f"{export.site_url(request)}/reset/{token}")
     return page(request, "reset_request.html", title="Reset your password", error=None, sent=RESET_SENT, email="")
 
 
-def send_reset_mail(user: User, link: str) -> None:
+def send_reset_mail(mail_settings: MailSettings, user: User, link: str) -> None:
     text = (f"Hello {user.display_name},\n\nSomeone (we hope you) asked to reset the password of your openpapers "
             f"account {user.email}. Set a new one here (the link works once, for an hour):\n\n{link}\n\n"
             "If you did not ask for this, ignore this email: your password stays as it is.\n")
     try:
-        smtp = mail.SmtpSettings.from_env()  # read when sent: a bad SMTP variable never stops the app
+        smtp = mail.SmtpSettings.from_settings(mail_settings)  # checked when sent: bad SMTP settings never stop the app
         result = mail.send_message(smtp, mail.new_message(smtp, user.email, "Reset your openpapers password", text))
         if not result.ok:
             log.error("password-reset mail to user %s refused: %s", user.id, result.error)

@@ -11,12 +11,9 @@ Every setting keeps the variable name it always had; the groups (``database``, `
 variable counts as unset. A value that cannot work stops the build with one line naming the variable
 (:class:`SettingsError`).
 
-Two deliberate exceptions to "validated at build":
-
-* the mail group is kept as the strings given: :meth:`openpapers.digests.smtp.SmtpSettings.from_settings` checks
-  them when mail is to be sent, so a bad SMTP variable never stops the web app from starting;
-* the web app reads the mail group again (:func:`load_mail_settings`) when it sends a password-reset mail, so an
-  SMTP server configured after the app started is used.
+One deliberate exception to "validated at build": the mail group is kept as the strings given, and
+:meth:`openpapers.digests.smtp.SmtpSettings.from_settings` checks them when mail is to be sent (a digest run, a
+password-reset mail), so a bad SMTP variable never stops the web app from starting.
 
 ``serve --workers N`` starts processes that must build the same app: they get this object serialised as JSON in
 the one variable :data:`SERVE_SETTINGS_ENV` (see :func:`settings_for_workers`), not by changing other variables.
