@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from openpapers.accounts.repository import get_user
+from openpapers.accounts.repository import get_user, unsubscribe_digest
 from openpapers.core.settings import resolve_settings
 from openpapers.db import locks
 from openpapers.db.schema import users
@@ -95,14 +95,14 @@ def test_abandoned_claims_are_resumed_after_the_lease_or_when_the_claimer_is_dea
 def test_unsubscribe_only_from_the_list_the_user_is_on(tmp_path: Path) -> None:
     store = _store(tmp_path)
     engine = store.engine
-    with engine.begin() as conn:  # plain Core: this test is about outbox.unsubscribe only
+    with engine.begin() as conn:  # plain Core: this test is about unsubscribe_digest only
         conn.execute(insert(users).values(id=7, email="a@example.org", display_name="A", password_hash="x",
                                           is_admin=False, created_at="2026-11-22T00:00:00+00:00",
                                           digest_frequency="weekly", digest_sections="follows"))
     uid = 7
-    assert not outbox.unsubscribe(engine, uid, "daily")
-    assert outbox.unsubscribe(engine, uid, "weekly")
-    assert not outbox.unsubscribe(engine, uid, "weekly")  # idempotent
+    assert not unsubscribe_digest(engine, uid, "daily")
+    assert unsubscribe_digest(engine, uid, "weekly")
+    assert not unsubscribe_digest(engine, uid, "weekly")  # idempotent
     assert get_user(engine, uid)["digest_frequency"] == "off"  # type: ignore[index]
     store.close()
 

@@ -93,6 +93,16 @@ def digest_recipients(bind: Bind, frequency: str) -> list[RecipientRow]:
                              digest_sections=r["digest_sections"]) for r in conn.execute(stmt).mappings()]
 
 
+def unsubscribe_digest(bind: Bind, user_id: int, list_name: str) -> bool:
+    """Turn the digest off if the user is still on ``list_name`` (daily | weekly). True when it changed;
+    idempotent, and an old token of the other list leaves a later choice alone."""
+    u = t.users
+    with tx(bind) as conn:
+        res = conn.execute(update(u).where(u.c.id == user_id, u.c.digest_frequency == list_name)
+                           .values(digest_frequency="off"))
+    return res.rowcount == 1
+
+
 # -- sessions ---------------------------------------------------------------------------------------------------
 def add_session(bind: Bind, *, session_id: str, user_id: int, csrf_token: str, expires_at: str) -> None:
     with tx(bind) as conn:

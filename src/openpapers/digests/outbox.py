@@ -211,13 +211,3 @@ def delete_user(bind: Bind, user_id: int) -> int:
     """Remove a user's outbox rows (account deletion)."""
     with tx(bind) as conn:
         return int(conn.execute(delete(o).where(o.c.user_id == user_id)).rowcount)
-
-
-def unsubscribe(bind: Bind, user_id: int, list_name: str) -> bool:
-    """Turn the digest off if the user is still on ``list_name`` (daily | weekly). True when it changed;
-    idempotent, and an old token of the other list leaves a later choice alone."""
-    u = t.users
-    with tx(bind) as conn:
-        res = conn.execute(update(u).where(u.c.id == user_id, u.c.digest_frequency == list_name)
-                           .values(digest_frequency="off"))
-    return res.rowcount == 1

@@ -15,8 +15,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from openpapers.accounts.repository import get_user
-from openpapers.digests import outbox
+from openpapers.accounts.repository import get_user, unsubscribe_digest
 from openpapers.digests.unsubscribe import BadToken, read_token, store_secret
 from openpapers.web.context import web
 
@@ -59,7 +58,7 @@ def one_click(request: Request, token: str = "") -> HTMLResponse:
         return got
     user_id, list_name = got
     database = web(request).store.db
-    outbox.unsubscribe(database, user_id, list_name)
+    unsubscribe_digest(database, user_id, list_name)
     user = get_user(database, user_id)
     return _page(request, 200, state="done", message="", token="", list_name=_LIST_NAMES[list_name],
                  email=user["email"] if user else "")
