@@ -12,13 +12,15 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openpapers.core.errors import SourceError
 from openpapers.core.records import PaperRecord
 from openpapers.sources.arxiv_api import parse_entry
 from openpapers.sources.arxiv_common import parse_xml
 from openpapers.sources.arxiv_oai import ArxivOaiSource
-from openpapers.sources.arxiv_record import is_withdrawn, parse_rfc2822
+from openpapers.sources.arxiv_record import is_withdrawn, parse_rfc2822, parse_rfc2822_email
 from openpapers.sources.arxiv_snapshot import record_from_snapshot
 
 OBSERVED = date(2024, 3, 5)
@@ -124,3 +126,31 @@ def test_bad_arxivraw_version_date_is_a_source_error_naming_the_field() -> None:
     with pytest.raises(SourceError) as info:
         ArxivOaiSource(metadata_prefix="arXivRaw").parse_record(parse_xml(record.encode(), "oai"), "oai", OBSERVED)
     assert info.value.field == "version" and "RFC 2822" in str(info.value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31)),
+       st.sampled_from(["GMT", "UTC", "+0000", "-0000", "+0200", "PST", ""]),
+       st.booleans())
+def test_parse_rfc2822_fast_path_agrees_with_email_utils(when: datetime, zone: str, pad: bool) -> None:
+    """The direct reading of arXiv's shape and email.utils give the same date, or both refuse."""
+    when = when.replace(microsecond=0)
+    day = f"{when.day:02d}" if pad else str(when.day)
+    text = f"{when:%a}, {day} {when:%b %Y %H:%M:%S} {zone}".strip()
+    try:
+        expected: datetime | None = parse_rfc2822_email(text)
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError):
+            parse_rfc2822(text)
+    else:
+        assert parse_rfc2822(text) == expected == when.replace(tzinfo=UTC)
+
+
+def test_parse_rfc2822_refuses_an_impossible_day_like_email_utils() -> None:
+    for text in ("Mon, 31 Feb 2007 19:18:42 GMT", "Mon, 2 Apr 2007 25:18:42 GMT", "Mon, 2 Apr 2007 19:61:42 GMT"):
+        with pytest.raises(ValueError):
+            parse_rfc2822(text)
+        with pytest.raises(ValueError):
+            parse_rfc2822_email(text)
