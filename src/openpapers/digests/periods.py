@@ -19,7 +19,7 @@ FREQUENCIES = ("daily", "weekly")
 _KEY = re.compile(r"^(daily):(\d{4}-\d{2}-\d{2})$|^(weekly):(\d{4})-W(\d{2})$")
 
 
-class PeriodError(ValueError):
+class DigestPeriodError(ValueError):
     """A period key or frequency that cannot be read."""
 
 
@@ -80,19 +80,19 @@ def period_for(frequency: str, reference: date, *, complete: bool = True) -> Dig
         if complete and reference.weekday() != 6:  # not a Sunday: its week is not over yet
             reference = reference - timedelta(days=reference.weekday() + 1)
         return iso_week(reference)
-    raise PeriodError(f"frequency must be one of {', '.join(FREQUENCIES)}, not {frequency!r}")
+    raise DigestPeriodError(f"frequency must be one of {', '.join(FREQUENCIES)}, not {frequency!r}")
 
 
 def parse(key: str) -> DigestPeriod:
     m = _KEY.match(key)
     if not m:
-        raise PeriodError(f"{key!r} is not a digest period (daily:YYYY-MM-DD or weekly:YYYY-Www)")
+        raise DigestPeriodError(f"{key!r} is not a digest period (daily:YYYY-MM-DD or weekly:YYYY-Www)")
     try:
         if m.group(1):
             return daily(date.fromisoformat(m.group(2)))
         return iso_week(date.fromisocalendar(int(m.group(4)), int(m.group(5)), 1))
     except ValueError as exc:
-        raise PeriodError(f"{key!r}: {exc}") from None
+        raise DigestPeriodError(f"{key!r}: {exc}") from None
 
 
 def catch_up(frequency: str, reference: date, last_done: str | None, max_back: int) -> list[DigestPeriod]:

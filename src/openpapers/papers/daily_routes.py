@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from openpapers.papers import views
-from openpapers.papers.feed_periods import Period, PeriodError, parse_period, period_of
+from openpapers.papers.feed_periods import FeedPeriodError, Period, parse_period, period_of
 from openpapers.papers.schemas import FeedPage, PaperSummary
 from openpapers.papers.types import PaperScope
 from openpapers.signals import repository as signals
@@ -70,7 +70,7 @@ def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -
 def _period(kind: str, key: str) -> Period:
     try:
         return parse_period(kind, key)
-    except PeriodError as exc:
+    except FeedPeriodError as exc:
         raise bad_request(str(exc)) from None
 
 

@@ -17,7 +17,7 @@ _WEEK = re.compile(r"^(\d{4})-[Ww](\d{1,2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-class PeriodError(ValueError):
+class FeedPeriodError(ValueError):
     """A period key that cannot be read; the message says what was expected."""
 
 
@@ -68,30 +68,30 @@ def period_of(kind: str, day: date) -> Period:
 def _year(text: str) -> int:
     year = int(text)
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise PeriodError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
+        raise FeedPeriodError(f"the year must be between {MIN_YEAR} and {MAX_YEAR}")
     return year
 
 
 def parse_period(kind: str, key: str) -> Period:
-    """Read a URL key; raises :class:`PeriodError` with a message for the reader."""
+    """Read a URL key; raises :class:`FeedPeriodError` with a message for the reader."""
     try:
         if kind == "day":
             m = _DAY.match(key)
             if not m:
-                raise PeriodError(f"{key!r} is not a day: use YYYY-MM-DD, like 2025-12-11")
+                raise FeedPeriodError(f"{key!r} is not a day: use YYYY-MM-DD, like 2025-12-11")
             return period_of("day", date(_year(m[1]), int(m[2]), int(m[3])))
         if kind == "week":
             m = _WEEK.match(key)
             if not m:
-                raise PeriodError(f"{key!r} is not an ISO week: use YYYY-Www, like 2025-W50")
+                raise FeedPeriodError(f"{key!r} is not an ISO week: use YYYY-Www, like 2025-W50")
             return period_of("week", date.fromisocalendar(_year(m[1]), int(m[2]), 1))
         if kind == "month":
             m = _MONTH.match(key)
             if not m:
-                raise PeriodError(f"{key!r} is not a month: use YYYY-MM, like 2025-12")
+                raise FeedPeriodError(f"{key!r} is not a month: use YYYY-MM, like 2025-12")
             return period_of("month", date(_year(m[1]), int(m[2]), 1))
-    except PeriodError:
+    except FeedPeriodError:
         raise
     except ValueError as exc:  # month 13, Feb 30, week 54
-        raise PeriodError(f"{key!r} is not a valid {kind}: {exc}") from None
-    raise PeriodError(f"unknown period kind {kind!r}")
+        raise FeedPeriodError(f"{key!r} is not a valid {kind}: {exc}") from None
+    raise FeedPeriodError(f"unknown period kind {kind!r}")
