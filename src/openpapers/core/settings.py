@@ -181,13 +181,19 @@ class _FlatEnvironment(PydanticBaseSettingsSource):
         return environment_values(self.settings_cls, os.environ)
 
 
+def _group_of(field: FieldInfo) -> type[_Group] | None:
+    """The nested group a field holds (``Settings.mail`` → MailSettings), or None for a plain value."""
+    kind = field.annotation
+    return kind if isinstance(kind, type) and issubclass(kind, _Group) else None
+
+
 def environment_values(model: type[BaseModel], environ: Mapping[str, str]) -> dict[str, Any]:
     """The values ``environ`` gives ``model``'s fields (by variable name), nested like the model; blank = unset."""
     out: dict[str, Any] = {}
     for name, field in model.model_fields.items():
-        kind = field.annotation
-        if isinstance(kind, type) and issubclass(kind, _Group):
-            values = environment_values(kind, environ)
+        group = _group_of(field)
+        if group is not None:
+            values = environment_values(group, environ)
             if values:
                 out[name] = values
             continue
@@ -202,9 +208,9 @@ def env_names(model: type[BaseModel] = Settings) -> dict[str, FieldInfo]:
     """Every setting's variable name with its field (the documentation test lists them from here)."""
     out: dict[str, FieldInfo] = {}
     for field in model.model_fields.values():
-        kind = field.annotation
-        if isinstance(kind, type) and issubclass(kind, _Group):
-            out.update(env_names(kind))
+        group = _group_of(field)
+        if group is not None:
+            out.update(env_names(group))
         elif isinstance(field.validation_alias, str):
             out[field.validation_alias] = field
     return out
@@ -215,9 +221,9 @@ def _variable(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
         field = model.model_fields.get(str(part))
         if field is None:
             return str(part)  # already the alias (values read from the environment are validated by it)
-        kind = field.annotation
-        if isinstance(kind, type) and issubclass(kind, _Group):
-            model = kind
+        group = _group_of(field)
+        if group is not None:
+            model = group
         elif isinstance(field.validation_alias, str):
             return field.validation_alias
     return ".".join(str(p) for p in loc)

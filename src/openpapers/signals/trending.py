@@ -36,6 +36,7 @@ from time import monotonic
 import numpy as np
 
 from openpapers.core.records import Paper
+from openpapers.db import clock
 from openpapers.papers.store import Store
 from openpapers.signals import ranking_queries as q
 from openpapers.signals.candidates import latest_day
@@ -121,7 +122,7 @@ def _compute(store: Store, day: date | None, window_days: int, limit: int, now: 
     ref64 = np.datetime64(ref.replace(tzinfo=None), "s")
     ids: dict[str, int] = {}
     per_kind: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for kind, rows in q.signal_hours(database, _iso(start), _iso(ref)).items():
+    for kind, rows in q.signal_hours(database, clock.now(start), clock.now(ref)).items():
         index = np.fromiter((ids.setdefault(r[0], len(ids)) for r in rows), dtype=np.int64, count=len(rows))
         hours = np.array([r[1] for r in rows], dtype="datetime64[h]") if rows else np.empty(0, "datetime64[h]")
         ages = (ref64 - hours.astype("datetime64[s]")).astype(np.float64) / 3600 - 0.5  # from the hour's middle
@@ -164,11 +165,6 @@ def _compute(store: Store, day: date | None, window_days: int, limit: int, now: 
         if len(out) >= limit:
             break
     return out
-
-
-def _iso(moment: datetime) -> str:
-    """The schema's time format: ISO-8601 UTC, seconds precision (compares as text)."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 __all__ = ["HALF_LIFE_HOURS", "SOURCE_WEIGHT", "WEIGHTS", "TrendingPaper", "decay", "default_day", "trending"]
