@@ -27,16 +27,12 @@ from openpapers.accounts.me_schemas import (
     TokenOut,
 )
 from openpapers.accounts.service import AccountError, User
-from openpapers.db.database import Database
 from openpapers.signals import repository as signals
-from openpapers.web.context import json, web
+from openpapers.web.context import database, json
 
 router = APIRouter(prefix="/api", responses=auth.AUTH_ERRORS, dependencies=[Depends(auth.csrf_protect)])
 Me = Annotated[User, Depends(auth.require_user)]
 
-
-def database(request: Request) -> Database:
-    return web(request).store.db
 
 
 def _private(model: BaseModel, status: int = 200) -> Response:

@@ -19,10 +19,9 @@ from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
 from openpapers.accounts.service import AccountError, RateLimited, User
 from openpapers.core.settings import MailSettings
-from openpapers.db.database import Database
 from openpapers.digests import smtp as mail
 from openpapers.signals import repository as signals
-from openpapers.web.context import web
+from openpapers.web.context import database, web
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("openpapers.web")
@@ -41,9 +40,6 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
-
-def database(request: Request) -> Database:
-    return web(request).store.db
 
 
 def _back_to(request: Request, next_url: str | None, session: accounts.Session, default: str = "/") -> Response:

@@ -1,7 +1,7 @@
 """Signed one-click unsubscribe tokens (RFC 8058) for the digest lists.
 
 A token names a user and a list (``daily`` | ``weekly``) and is signed with itsdangerous (HMAC-SHA1 over a
-URL-safe payload plus a timestamp) using a secret kept in the store (``store.accounts.get_secret``), so every
+URL-safe payload plus a timestamp) using a secret kept in the store (``accounts.repository.get_secret``), so every
 worker process and web server signs and checks with the same key, and a token cannot be forged or altered to
 unsubscribe someone else. Tokens expire after ``MAX_AGE_DAYS`` (a year: an old digest's link still works for
 a long while, as RFC 8058 expects of List-Unsubscribe URLs) — an expired or tampered token gets a clear 400.
@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from openpapers.accounts.repository import get_secret
+from openpapers.db.database import Bind
 
 LISTS = ("daily", "weekly")
 SECRET_NAME = "unsubscribe"
@@ -59,8 +62,6 @@ def read_token(secret: str, token: str, *, max_age_days: int = MAX_AGE_DAYS) -> 
     return Unsubscribe(int(data["u"]), str(data["l"]))
 
 
-def store_secret(engine: Any) -> str:
+def store_secret(bind: Bind) -> str:
     """The signing key shared by every process (created in the store on first use)."""
-    from openpapers.accounts.repository import get_secret
-
-    return get_secret(engine, SECRET_NAME)
+    return get_secret(bind, SECRET_NAME)

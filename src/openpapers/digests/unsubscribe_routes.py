@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 
 from openpapers.accounts.repository import get_user, unsubscribe_digest
 from openpapers.digests.unsubscribe import BadToken, read_token, store_secret
-from openpapers.web.context import web
+from openpapers.web.context import database, web
 
 router = APIRouter()
 
@@ -31,9 +31,8 @@ def _page(request: Request, status: int, **context: object) -> HTMLResponse:
 
 
 def _read(request: Request, token: str) -> tuple[int, str] | HTMLResponse:
-    database = web(request).store.db
     try:
-        sub = read_token(store_secret(database), token)
+        sub = read_token(store_secret(database(request)), token)
     except BadToken as exc:
         return _page(request, 400, state="bad", message=str(exc), token="", list_name="", email="")
     return sub.user_id, sub.list
@@ -45,7 +44,7 @@ def confirm(request: Request, token: str = "") -> HTMLResponse:
     if isinstance(got, HTMLResponse):
         return got
     user_id, list_name = got
-    user = get_user(web(request).store.db, user_id)
+    user = get_user(database(request), user_id)
     subscribed = user is not None and user["digest_frequency"] == list_name
     return _page(request, 200, state="confirm" if subscribed else "not-subscribed", message="", token=token,
                  list_name=_LIST_NAMES[list_name], email=user["email"] if user else "")
@@ -57,8 +56,7 @@ def one_click(request: Request, token: str = "") -> HTMLResponse:
     if isinstance(got, HTMLResponse):
         return got
     user_id, list_name = got
-    database = web(request).store.db
-    unsubscribe_digest(database, user_id, list_name)
-    user = get_user(database, user_id)
+    unsubscribe_digest(database(request), user_id, list_name)
+    user = get_user(database(request), user_id)
     return _page(request, 200, state="done", message="", token="", list_name=_LIST_NAMES[list_name],
                  email=user["email"] if user else "")

@@ -21,7 +21,6 @@ from fastapi import HTTPException, Request
 from openpapers.accounts.service import User
 from openpapers.core.records import Paper
 from openpapers.core.taxonomy import category_name
-from openpapers.db.database import Database
 from openpapers.papers import views
 from openpapers.search.query import parse_query
 from openpapers.search.types import QueryError
@@ -37,14 +36,11 @@ from openpapers.signals.schemas import (
     SavedOut,
     VoteOut,
 )
-from openpapers.web.context import CATEGORY, SLUG, web
+from openpapers.web.context import CATEGORY, SLUG, database, web
 
 MAX_TAGS, MAX_TAG = 20, 40
 _TAG = re.compile(r"[^\w .+#/-]", re.UNICODE)
 
-
-def database(request: Request) -> Database:
-    return web(request).store.db
 
 
 def find_paper(request: Request, ref: str) -> Paper:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from openpapers import __version__
 from openpapers.core.settings import Settings
+from openpapers.db.database import Database
 from openpapers.papers.schemas import ErrorOut
 from openpapers.papers.store import Store, open_store
 from openpapers.search.service import SearchService
@@ -97,6 +98,11 @@ class Web:
 
 def web(request: Request) -> Web:
     return request.app.state.web  # type: ignore[no-any-return]
+
+
+def database(request: Request) -> Database:
+    """The app store's database, for the repositories the routes call."""
+    return web(request).store.db
 
 
 def json(model: BaseModel, status: int = 200) -> Response:
