@@ -76,11 +76,11 @@ def test_abandoned_claims_are_resumed_after_the_lease_or_when_the_claimer_is_dea
     engine = store.engine
     _plan(engine, 4)  # rows for users 1-4 pending
     first = outbox.claim(engine, "dead-one", limit=2)
-    assert [r.attempts for r in first] == [1, 1]
+    assert [(r.attempts, r.takeovers) for r in first] == [(0, 0), (0, 0)]  # a claim is not an attempt
     assert [r.user_id for r in outbox.claim(engine, "b", limit=10)] == [3, 4]  # live claims are left alone
     assert outbox.claim(engine, "c", limit=10) == []
     resumed = outbox.claim(engine, "c", limit=10, dead=["dead-one"])
-    assert [(r.user_id, r.attempts) for r in resumed] == [(1, 2), (2, 2)]
+    assert [(r.user_id, r.attempts, r.takeovers) for r in resumed] == [(1, 0, 1), (2, 0, 1)]
     assert not outbox.mark_sent(engine, first[0].id, "dead-one")  # the old claim is void
     stale = outbox.claim(engine, "d", limit=10, lease_s=-1)  # every claim counts as expired
     assert len(stale) == 4
@@ -89,6 +89,49 @@ def test_abandoned_claims_are_resumed_after_the_lease_or_when_the_claimer_is_dea
     assert outbox.claimers_in_flight(engine) == ["d"]
     assert outbox.mark_failed(engine, stale[1].id, "d", "550 no such user")
     assert outbox.status_counts(engine) == {"pending": 1, "sending": 2, "sent": 0, "empty": 0, "failed": 1}
+    store.close()
+
+
+def test_twenty_takeovers_leave_attempts_at_zero(tmp_path: Path) -> None:
+    """The first wave's loss: every claim and takeover added an attempt, so rows never handed to a server hit
+    the limit after a few crashes. Twenty dead senders in a row must leave the row as sendable as before."""
+    store = _store(tmp_path)
+    engine = store.engine
+    _plan(engine, 4)
+    for i in range(20):
+        rows = outbox.claim(engine, f"dead-{i}", limit=10, dead=[f"dead-{i - 1}"])
+        assert len(rows) == 4
+    assert [(r.attempts, r.takeovers) for r in rows] == [(0, 19)] * 4
+    last = outbox.claim(engine, "alive", limit=10, dead=["dead-19"])
+    assert all(outbox.mark_sent(engine, r.id, "alive") for r in last)
+    row = outbox.get(engine, 1, "daily:2026-11-20")
+    assert row is not None and (row["status"], row["attempts"], row["takeovers"]) == ("sent", 1, 20)
+    store.close()
+
+
+def test_a_refused_row_waits_for_its_backoff_then_is_claimed_again(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    store = _store(tmp_path)
+    engine = store.engine
+    _plan(engine, 2)
+    row = outbox.claim(engine, "a", limit=1)[0]
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    assert outbox.mark_failed(engine, row.id, "a", "451 later", retry_at=soon)
+    other = outbox.claim(engine, "a", limit=10)
+    assert [r.user_id for r in other] == [2]  # the refused one waits
+    assert outbox.mark_sent(engine, other[0].id, "a")
+    later = soon + timedelta(seconds=1)
+    again = outbox.claim(engine, "b", limit=10, now=later)
+    assert [(r.user_id, r.attempts) for r in again] == [(1, 1)]
+    # A row whose connection broke waits in pending for its backoff; a final failure is never claimed again.
+    assert outbox.release(engine, [again[0].id], "b", "connection lost", retry_at=later + timedelta(hours=1),
+                          attempted=True) == 1
+    assert outbox.claim(engine, "c", limit=10, now=later) == []
+    broke = outbox.claim(engine, "c", limit=10, now=later + timedelta(hours=2))
+    assert [(r.user_id, r.attempts) for r in broke] == [(1, 2)]
+    assert outbox.mark_failed(engine, broke[0].id, "c", "550 no")
+    assert outbox.claim(engine, "d", limit=10, now=later + timedelta(days=30)) == []
     store.close()
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -13,12 +11,12 @@ from openpapers.core.settings import resolve_settings
 from openpapers.digests import outbox
 from openpapers.digests.periods import period_for
 from openpapers.digests.send import (
-    _proc_start,
-    claimer_dead,
-    claimer_id,
+    MAX_ATTEMPTS,
+    RETRY_MAX_S,
     mail_context,
     periods_for,
     plan_period,
+    retry_delay,
     run,
     send_pending,
 )
@@ -92,36 +90,78 @@ def test_refused_recipient_is_failed_and_others_still_go_out(data_dir: Path, smt
         ctx = mail_context(store, SmtpSettings.from_env(), base_url())
         plan_period(store, period_for("daily", DAY), ctx)
         report = send_pending(store, SmtpSettings.from_env())
-        assert report.failed == 1 and report.deferred == 1
-        counts = outbox.status_counts(store.engine)
-        assert counts["failed"] == 1 and counts["pending"] + counts["sent"] == 3
-        # The temporary refusal is retried by the next run (here the server has recovered).
+        # A refused recipient delays only its own row: the others of the run still go out.
+        assert (report.sent, report.failed, report.deferred) == (2, 1, 1)
+        assert outbox.status_counts(store.engine) == {"pending": 0, "sending": 0, "sent": 2, "empty": 0, "failed": 2}
+        waiting = outbox.get(store.engine, 3, "daily:2026-11-20")
+        assert waiting is not None and waiting["attempts"] == 1 and waiting["next_attempt_at"] is not None
+        assert "451" in str(waiting["error"])
+        assert outbox.retries_waiting(store.engine) == 1
+        # Its backoff has not passed: a run now leaves it alone, even though the server has recovered.
         del smtp.recorder.refuse["user2@example.org"]
-        send_pending(store, SmtpSettings.from_env())
+        assert send_pending(store, SmtpSettings.from_env()).sent == 0
+        # --retry-now (or the backoff passing) sends it.
+        assert send_pending(store, SmtpSettings.from_env(), retry_now=True).sent == 1
         counts = outbox.status_counts(store.engine)
         assert counts == {"pending": 0, "sending": 0, "sent": 3, "empty": 0, "failed": 1}
+        done = outbox.get(store.engine, 3, "daily:2026-11-20")
+        assert done is not None and done["attempts"] == 2 and done["next_attempt_at"] is None
         row = outbox.get(store.engine, 2, "daily:2026-11-20")
-        assert row is not None and "550" in str(row["error"])
+        assert row is not None and "550" in str(row["error"]) and row["next_attempt_at"] is None  # final
+        assert outbox.retries_waiting(store.engine) == 0
     finally:
         store.close()
     assert sorted(m.rcpt_tos[0] for m in smtp.messages) == ["user0@example.org", "user2@example.org",
                                                             "user3@example.org"]
 
 
-def test_claimer_liveness() -> None:
-    me = claimer_id()
-    assert not claimer_dead(me)  # this very process
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+def test_temporary_refusals_fail_a_row_for_good_only_at_the_attempt_limit(data_dir: Path, smtp: SmtpServer) -> None:
+    smtp.recorder.refuse["user0@example.org"] = "452 mailbox full"
+    store = open_store(resolve_settings(data_dir))
     try:
-        mine = me.split(":")
-        alive = f"{mine[0]}:{child.pid}:{(_proc_start(child.pid) or '?')[1:]}:abcd"
-        assert not claimer_dead(alive)
-        assert claimer_dead(f"{mine[0]}:{child.pid}:1:abcd")  # same pid, another start time: pid reused
+        make_users(store.engine, 1)
+        plan_period(store, period_for("daily", DAY), mail_context(store, SmtpSettings.from_env(), base_url()))
+        for n in range(1, MAX_ATTEMPTS + 1):
+            report = send_pending(store, SmtpSettings.from_env(), retry_now=True)
+            row = outbox.get(store.engine, 1, "daily:2026-11-20")
+            assert row is not None and row["status"] == "failed" and row["attempts"] == n
+            if n < MAX_ATTEMPTS:
+                assert report.deferred == 1 and row["next_attempt_at"] is not None
+            else:
+                assert report.failed == 1 and row["next_attempt_at"] is None
+                assert str(row["error"]).startswith(f"gave up after {MAX_ATTEMPTS} attempts: 452")
+        assert send_pending(store, SmtpSettings.from_env(), retry_now=True).sent == 0  # final: not retried
+        assert smtp.messages == []  # failed rows were refused, never delivered
     finally:
-        child.kill()
-        child.wait()
-    assert claimer_dead(alive)
-    assert not claimer_dead(f"another-host:{child.pid}:1:abcd")  # unknowable: wait for the lease
+        store.close()
+
+
+def test_a_refused_sender_ends_the_run_and_leaves_the_rest_pending(data_dir: Path, smtp: SmtpServer) -> None:
+    """A refusal of the whole session (here: DATA refused with 451, as a throttling server does) must not burn
+    the attempts of every other row: the refused one waits, the rest stay pending untouched."""
+    store = open_store(resolve_settings(data_dir))
+    try:
+        make_users(store.engine, 4)
+        plan_period(store, period_for("daily", DAY), mail_context(store, SmtpSettings.from_env(), base_url()))
+        smtp.recorder.refuse_data = "451 4.7.1 slow down"
+        report = send_pending(store, SmtpSettings.from_env())
+        assert (report.sent, report.deferred) == (0, 1)
+        counts = outbox.status_counts(store.engine)
+        assert counts["failed"] == 1 and counts["pending"] == 3
+        with store.engine.connect() as conn:
+            attempts = sorted(r[0] for r in conn.exec_driver_sql("SELECT attempts FROM digest_outbox"))
+        assert attempts == [0, 0, 0, 1]
+        smtp.recorder.refuse_data = ""
+        assert send_pending(store, SmtpSettings.from_env()).sent == 3  # the waiting one keeps its backoff
+    finally:
+        store.close()
+
+
+def test_retry_delays_grow_and_are_capped() -> None:
+    delays = [retry_delay(n) for n in range(1, 8)]
+    assert delays[:3] == [300.0, 1200.0, 4800.0]
+    assert delays[3] > delays[2] and delays == sorted(delays)
+    assert max(delays) == RETRY_MAX_S
 
 
 def test_two_processes_plan_and_send_each_digest_once(data_dir: Path, smtp: SmtpServer) -> None:

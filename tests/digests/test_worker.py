@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from helpers.notifydata import SmtpServer, make_users
+from helpers.notifydata import DAY, SmtpServer, make_users
 from openpapers.cli import worker as w
 from openpapers.core.settings import resolve_settings
 from openpapers.db.locks import acquire, release
@@ -111,7 +111,8 @@ def test_scheduler_loop_runs_the_start_up_catch_up(data_dir: Path, smtp: SmtpSer
     make_users(store.engine, 2)
     store.close()
     sched = w.build_scheduler(settings, w.WorkerConfig(), scheduler_cls=BackgroundScheduler)
-    assert {j.id for j in sched.get_jobs()} == {"digest-daily", "digest-weekly", "catch-up-daily", "catch-up-weekly"}
+    assert {j.id for j in sched.get_jobs()} == {"digest-daily", "digest-weekly", "digest-retry", "catch-up-daily",
+                                             "catch-up-weekly"}
     sched.start()
     try:
         deadline = time.monotonic() + 30
@@ -124,3 +125,23 @@ def test_scheduler_loop_runs_the_start_up_catch_up(data_dir: Path, smtp: SmtpSer
     assert store.get_checkpoint("digest:last:daily") is not None  # the job ran (nothing to send on real dates)
     assert store.get_checkpoint("digest:last:weekly") is not None
     store.close()
+
+
+def test_retry_job_sends_what_is_due_and_leaves_waiting_rows_alone(data_dir: Path, smtp: SmtpServer) -> None:
+    from openpapers.digests.send import mail_context, plan_period, send_pending
+    from openpapers.digests.smtp import SmtpSettings, base_url
+
+    settings = resolve_settings(data_dir)
+    store = open_store(settings)
+    try:
+        make_users(store.engine, 2)
+        plan_period(store, period_for("daily", DAY), mail_context(store, SmtpSettings.from_env(), base_url()))
+        smtp.recorder.refuse["user0@example.org"] = "451 greylisted"
+        assert send_pending(store, SmtpSettings.from_env()).sent == 1
+        del smtp.recorder.refuse["user0@example.org"]
+        assert w.retry_job(settings) == 0  # its backoff has not passed
+        assert outbox.make_due(store.engine) == 1
+        assert w.retry_job(settings) == 1
+        assert outbox.status_counts(store.engine)["sent"] == 2
+    finally:
+        store.close()

@@ -95,6 +95,7 @@ class Recorder:
     delay: float = 0.0
     messages: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # recipient -> SMTP reply
+    refuse_data: str = ""  # an SMTP reply to every DATA (e.g. "451 slow down"), "" to accept
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
@@ -106,6 +107,8 @@ class Recorder:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.refuse_data:
+            return self.refuse_data
         with self.lock:
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content
                                                                                           or envelope.content)))

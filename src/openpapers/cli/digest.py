@@ -40,7 +40,10 @@ def send(
     lease: Annotated[float, typer.Option(min=1.0, help="Seconds after which another sender may take over "
                                                         "messages claimed by a sender that stopped")] = 300.0,
     plan_batch: Annotated[int, typer.Option(min=1, max=10_000, help="Digests per planning transaction")] = 200,
-    jobs: Annotated[int, typer.Option(min=1, max=64, help="Processes for planning and for sending")] = 1,
+    jobs: Annotated[int, typer.Option(min=1, max=64, help="Processes for planning (one process sends, so a "
+                                                          "kill costs at most one resend)")] = 1,
+    retry_now: Annotated[bool, typer.Option("--retry-now", help="Try temporarily refused digests now instead "
+                                                                "of after their backoff")] = False,
     quiet: Quiet = False,
 ) -> None:
     """Plan every user's digest for the period (once, ever) and send what is pending. Safe to re-run and to run
@@ -57,12 +60,12 @@ def send(
             if jobs == 1:
                 report = run(store, smtp, ctx, periods_for(reference, freq),
                              search=cli_search(store), lease_s=lease, send=not plan_only,
-                             plan_batch=plan_batch)
+                             plan_batch=plan_batch, retry_now=retry_now)
         if jobs > 1:
             from openpapers.digests.parallel import run_parallel
 
             report = run_parallel(state.settings, smtp, ctx, periods_for(reference, freq), jobs=jobs, lease_s=lease,
-                                  send=not plan_only, plan_batch=plan_batch)
+                                  send=not plan_only, plan_batch=plan_batch, retry_now=retry_now)
     except SendError as exc:
         err.print(f"error: {exc}; unsent digests stay pending: run the command again", markup=False)
         raise typer.Exit(1) from None
@@ -75,7 +78,7 @@ def send(
         err.print(f"{p.period}: {p.users} users, {p.planned} digests planned, {p.empty} with nothing new, "
                   f"{p.existing} already planned", markup=False)
     s = report.send
-    err.print(f"sent {s.sent}, failed {s.failed}, deferred {s.deferred}"
+    err.print(f"sent {s.sent}, failed {s.failed}, deferred {s.deferred} (retried later)"
               + (f", {s.resumed} resumed from an interrupted run" if s.resumed else ""), markup=False)
 
 
@@ -129,6 +132,8 @@ def status(limit: Annotated[int, typer.Option(min=1, help="Periods to show")] = 
     with open_cli_store() as store:
         newest = sorted(outbox.periods(store.db), key=lambda k: k.split(":")[1], reverse=True)[:limit]
         table = {period: outbox.status_counts(store.db, [period]) for period in newest}
+        waiting = {period: outbox.retries_waiting(store.db, [period]) for period in newest}
     for period in newest:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(table[period].items()) if v)
-        out.print(f"{period}: {counts}", markup=False, highlight=False)
+        retry = f" ({waiting[period]} to be retried)" if waiting[period] else ""
+        out.print(f"{period}: {counts}{retry}", markup=False, highlight=False)

@@ -14,6 +14,10 @@ Schedule (flags, or the environment for containers: ``Settings.schedule``; a fla
 Several workers may run at once (e.g. one per host): digests are exactly-once through the outbox, and a harvest
 runs under a lease lock row (db/locks.py), so only one process harvests a set at a time.
 
+Retries: every ``RETRY_EVERY_MIN`` minutes a ``digest-retry`` job sends what waits in the outbox and is due (a
+temporarily refused digest once its backoff has passed, or one a stopped sender left): without it such a digest
+would wait for the next day's run.
+
 Catch-up: each digest job sends, besides the current period, the periods missed since the last one it
 completed (recorded in ``checkpoints``), at most ``--catch-up`` / ``OPENPAPERS_DIGEST_CATCHUP`` (default 3)
 periods back; a worker runs that job once at start, so a digest due while it was down goes out when it comes
@@ -145,6 +149,26 @@ def digest_job(settings: Settings, config: WorkerConfig, frequency: str, now: da
     return [p.key for p in periods]
 
 
+RETRY_EVERY_MIN = 5
+
+
+def retry_job(settings: Settings) -> int:
+    """Send the outbox rows that are due (retries after a backoff, leftovers of a stopped sender); no planning.
+    Returns how many were sent."""
+    from openpapers.digests.send import send_pending
+    from openpapers.digests.smtp import SmtpSettings
+    from openpapers.papers.store import open_store
+
+    store = open_store(settings)
+    try:
+        report = send_pending(store, SmtpSettings.from_settings(settings.mail))
+    finally:
+        store.close()
+    if report.sent or report.failed or report.deferred:
+        log.info("digest retry: sent %d, failed %d, deferred %d", report.sent, report.failed, report.deferred)
+    return report.sent
+
+
 Runner = Callable[[list[str], dict[str, str]], int]
 
 
@@ -200,6 +224,8 @@ def build_scheduler(settings: Settings, config: WorkerConfig, scheduler_cls: Any
             set_spec = job_id.removeprefix("harvest-").rsplit("-", 1)[0]
             sched.add_job(_safely, trigger, args=(harvest_job, settings, config, set_spec), id=job_id, name=job_id)
     if config.digests:
+        sched.add_job(_safely, "interval", minutes=RETRY_EVERY_MIN, args=(retry_job, settings),
+                      id="digest-retry", name="digest-retry")
         for freq in ("daily", "weekly"):
             sched.add_job(_safely, "date", run_date=datetime.now(config.tz), args=(digest_job, settings, config, freq),
                           id=f"catch-up-{freq}", name=f"catch-up-{freq}")

@@ -307,10 +307,12 @@ digest_outbox = Table(
     Column("message", LargeBinary),  # RFC 5322 bytes, NULL for "empty" (nothing new: no email)
     Column("claimed_by", String),
     Column("claimed_at", String),
-    Column("attempts", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),  # real SMTP attempts of this row (not claims)
     Column("created_at", String, nullable=False),
     Column("sent_at", String),
     Column("error", Text),
+    Column("next_attempt_at", String),  # a temporarily refused row waits until then (migration 0006)
+    Column("takeovers", Integer, nullable=False, default=0, server_default="0"),  # claims from a dead sender
     UniqueConstraint("user_id", "period", name="uq_digest_outbox_user_period"),
     Index("ix_digest_outbox_status", "status"),
 )

@@ -1,9 +1,10 @@
 """A digest run over several processes (``openpapers digest send --jobs N``).
 
-Planning is split by user id (``id mod N``), each process building its own per-period state; sending needs no
-split at all: N senders claim rows from the same outbox, and the claim makes every row one sender's. Nothing in
-the exactly-once argument changes (each sender still has at most one message in flight), which is the point of
-the outbox design: more processes, or more hosts, are just more claimers.
+Planning is split by user id (``id mod N``), each process building its own per-period state: that is where the
+time goes (ranking every user's papers, rendering the message). Sending stays in one process, this one: it waits
+on the SMTP server, not on the CPU, and one sender means one message in flight, so killing the whole run costs at
+most one resend, whatever N is (N senders would have up to N messages in flight at a kill). The outbox claim
+would keep N senders exactly-once too; it is the resend bound that one sender keeps.
 
 Processes are spawned, not forked: each opens its own store connection rather than inheriting a copy of the
 parent's.
@@ -12,7 +13,6 @@ parent's.
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import fields
 from multiprocessing import get_context
 from typing import Any
 
@@ -37,17 +37,6 @@ def _plan_part(settings: Settings, ctx: MailContext, keys: list[str], part: int,
         store.close()
 
 
-def _send_part(settings: Settings, smtp: SmtpSettings, lease_s: float) -> SendReport:
-    from openpapers.digests.send import send_pending
-    from openpapers.papers.store import open_store
-
-    store = open_store(settings)
-    try:
-        return send_pending(store, smtp, lease_s=lease_s)
-    finally:
-        store.close()
-
-
 def _merge_plans(parts: list[list[PlanReport]]) -> list[PlanReport]:
     merged = []
     for reports in zip(*parts, strict=True):
@@ -63,26 +52,22 @@ def _merge_plans(parts: list[list[PlanReport]]) -> list[PlanReport]:
     return merged
 
 
-def _merge_sends(reports: list[SendReport]) -> SendReport:
-    total = SendReport()
-    for r in reports:
-        for f in fields(SendReport):
-            if f.name == "seconds":
-                total.seconds = max(total.seconds, r.seconds)
-            else:
-                setattr(total, f.name, getattr(total, f.name) + getattr(r, f.name))
-    return total
-
-
 def run_parallel(settings: Settings, smtp: SmtpSettings, ctx: MailContext, periods: list[P.DigestPeriod], *,
-                 jobs: int, lease_s: float, send: bool = True, plan_batch: int = 200) -> RunReport:
-    """:func:`openpapers.digests.send.run` with ``jobs`` processes for each phase."""
+                 jobs: int, lease_s: float, send: bool = True, plan_batch: int = 200,
+                 retry_now: bool = False) -> RunReport:
+    """:func:`openpapers.digests.send.run` with ``jobs`` processes for planning, then one sender."""
+    from openpapers.digests.send import send_pending
+    from openpapers.papers.store import open_store
+
     keys = [p.key for p in periods]
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         futures: list[Any] = [pool.submit(_plan_part, settings, ctx, keys, i, jobs, plan_batch) for i in range(jobs)]
         plans = _merge_plans([f.result() for f in futures])
-        sent = SendReport()
-        if send:
-            futures = [pool.submit(_send_part, settings, smtp, lease_s) for _ in range(jobs)]
-            sent = _merge_sends([f.result() for f in futures])
+    sent = SendReport()
+    if send:
+        store = open_store(settings)
+        try:
+            sent = send_pending(store, smtp, lease_s=lease_s, retry_now=retry_now)
+        finally:
+            store.close()
     return RunReport(plans, sent)

@@ -18,29 +18,38 @@ the server's help (SMTP has no idempotent submission), so such a message is sent
 per sender process per interruption (each sender has at most one message in flight), with the SAME bytes and
 Message-ID, so mail clients that dedupe by Message-ID show it once. Every other message is delivered exactly
 once: none before its row exists, none twice once ``sent`` is committed.
+
+**One sender.** ``--jobs N`` parallelises planning only: sending stays in one process, so a kill of the whole
+run interrupts at most one message, and "at most one resend per interruption" holds for any N. (Several
+senders on several hosts remain safe, each claim being one sender's; each adds one possible resend per kill.)
+
+**Failures.** A takeover is not an attempt: ``attempts`` grows only when the row's message was handed to a
+server. A temporary refusal (4xx) marks the row ``failed`` with a retry time (backoff :func:`retry_delay`:
+5 min, 20 min, 80 min, … capped at 6 h); a later run, or the worker's retry job, tries it again; after
+:data:`MAX_ATTEMPTS` refusals it stays failed for good. A recipient refused on RCPT delays only that row; a
+refusal of the whole session (sender or data refused, 421) ends the run, leaving the rest pending. A permanent
+refusal (5xx) is final at once. A connection that breaks mid-message leaves that row ``pending`` (it may have
+arrived), with the same backoff, never ``failed``: a failed row is one the server refused, so never delivered.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import secrets
 import smtplib
-import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.parser import BytesHeaderParser
-from pathlib import Path
 from typing import Any
 
 from openpapers.accounts import repository as accounts_db
 from openpapers.db.database import Database
 from openpapers.digests import outbox
 from openpapers.digests import periods as P
+from openpapers.digests.claimers import claimer_dead, claimer_id
 from openpapers.digests.compose import MailContext, compose
 from openpapers.digests.content import PeriodDigests, Recipient
 from openpapers.digests.smtp import SmtpSettings, connect
@@ -51,7 +60,14 @@ log = logging.getLogger("openpapers.digest")
 LEASE_S = 300.0  # a claim older than this is presumed dead (a live sender renews well before)
 CLAIM_BATCH = 20  # rows per claim: small, so a dead sender strands little until its lease ends
 PLAN_BATCH = 200  # digests per planning transaction
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # temporary refusals of one row before it fails for good
+RETRY_BASE_S = 300.0  # first wait after a temporary refusal; each further one is 4x longer
+RETRY_MAX_S = 6 * 3600.0
+
+
+def retry_delay(attempts: int, base_s: float = RETRY_BASE_S) -> float:
+    """Seconds to wait before the next try of a row refused ``attempts`` times (1, 2, …): base·4^(n-1), capped."""
+    return float(min(base_s * 4 ** max(attempts - 1, 0), RETRY_MAX_S))
 
 
 class SendError(RuntimeError):
@@ -72,50 +88,10 @@ class PlanReport:
 class SendReport:
     sent: int = 0
     failed: int = 0
-    deferred: int = 0  # temporarily refused: left pending for a later run
-    resumed: int = 0  # claimed again after an earlier claim (a dead or stalled sender)
+    deferred: int = 0  # temporarily refused, or cut off mid-message: retried by a later run after a backoff
+    resumed: int = 0  # taken over from a sender that stopped (a dead or stalled one)
     lost: int = 0  # claims taken over by another sender (lease expired) before we sent them
     seconds: float = 0.0
-
-
-# -- who is sending ------------------------------------------------------------------------------------------------
-def _proc_start(pid: int) -> str | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rpartition(")")[2].split()
-    return f"{fields[0]}{fields[19]}"  # state + start time (clock ticks since boot): tells a reused pid apart
-
-
-def claimer_id() -> str:
-    """``host:pid:start:nonce``: unique per send run, and enough to tell later whether its process still lives."""
-    pid = os.getpid()
-    start = (_proc_start(pid) or "?")[1:]
-    return f"{socket.gethostname()}:{pid}:{start}:{secrets.token_hex(4)}"
-
-
-def claimer_dead(claimer: str) -> bool:
-    """True only when sure: same host, and the process is gone, a zombie, or its pid now belongs to another
-    process. Anything else (another host, unreadable) waits for the lease to expire."""
-    parts = claimer.split(":")
-    if len(parts) != 4 or parts[0] != socket.gethostname() or not parts[1].isdigit():
-        return False
-    pid = int(parts[1])
-    if pid == os.getpid():
-        return False
-    now = _proc_start(pid)
-    if now is None:
-        if Path("/proc/self/stat").exists():
-            return True  # Linux, and no such process
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
-        return False
-    return now[0] == "Z" or (parts[2] != "?" and now[1:] != parts[2])
 
 
 # -- plan ------------------------------------------------------------------------------------------------------------
@@ -195,6 +171,23 @@ def _recipients_of(data: bytes) -> list[str]:
     return [a.addr_spec for a in head["To"].addresses]
 
 
+@dataclass(slots=True)
+class _Run:
+    """What one claim's sending needs besides the rows: the store, the server, and how to retry."""
+
+    database: Database
+    smtp: SmtpSettings
+    me: str
+    report: SendReport
+    lease_s: float
+    max_attempts: int
+    retry_base_s: float
+    client_box: list[smtplib.SMTP] = field(default_factory=list)  # the run's one connection, opened lazily
+
+    def retry_at(self, attempts: int) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=retry_delay(attempts, self.retry_base_s))
+
+
 def send_pending(
     store: Store,
     smtp: SmtpSettings,
@@ -203,24 +196,28 @@ def send_pending(
     lease_s: float = LEASE_S,
     batch: int = CLAIM_BATCH,
     max_attempts: int = MAX_ATTEMPTS,
+    retry_base_s: float = RETRY_BASE_S,
+    retry_now: bool = False,
     claimer: str | None = None,
 ) -> SendReport:
-    """Send every pending (or abandoned) outbox row, ``periods`` only when given; see the module docstring."""
+    """Send every pending (or abandoned, or due for a retry) outbox row, ``periods`` only when given; see the
+    module docstring. ``retry_now`` first makes every row that waits for a retry due."""
     database = store.db
     me = claimer or claimer_id()
-    report = SendReport()
+    run = _Run(database, smtp, me, SendReport(), lease_s, max_attempts, retry_base_s)
     started = time.perf_counter()
-    client_box: list[smtplib.SMTP] = []  # the one connection of the run, opened on the first message
+    if retry_now:
+        outbox.make_due(database, periods)
     try:
         while True:
             dead = [c for c in outbox.claimers_in_flight(database) if c != me and claimer_dead(c)]
             rows = outbox.claim(database, me, limit=batch, lease_s=lease_s, dead=dead, periods=periods)
             if not rows:
                 break
-            report.resumed += sum(1 for r in rows if r.attempts > 1)
+            run.report.resumed += sum(1 for r in rows if r.takeovers > 0 and r.attempts == 0)
             held = {r.id for r in rows}
             try:
-                stop = _send_claimed(database, smtp, me, rows, held, report, lease_s, max_attempts, client_box)
+                stop = _send_claimed(run, rows, held)
             except BaseException:
                 # Give back what was not attempted (and, on a store error right after a 250, the row in flight:
                 # it is resent with the same bytes, like after a kill). Best effort: the store may be what failed.
@@ -231,84 +228,103 @@ def send_pending(
                 outbox.release(database, sorted(held), me)
                 break
     finally:
-        for client in client_box:
+        for client in run.client_box:
             try:
                 client.quit()
             except (smtplib.SMTPException, OSError):
                 client.close()
+    report = run.report
     report.seconds = time.perf_counter() - started
     log.info("digest send: %d sent, %d failed, %d deferred, %d resumed from an earlier claim",
              report.sent, report.failed, report.deferred, report.resumed)
     return report
 
 
-def _send_claimed(database: Database, smtp: SmtpSettings, me: str, rows: list[outbox.Claimed], held: set[int],
-                  report: SendReport, lease_s: float, max_attempts: int, client_box: list[smtplib.SMTP]) -> bool:
+def _send_claimed(run: _Run, rows: list[outbox.Claimed], held: set[int]) -> bool:
     """Send one claim's rows in order, each marked sent right after its 250; ``held`` shrinks as rows are done.
-    Returns True when the run should stop after this claim (a temporary refusal)."""
+    Returns True when the run should stop after this claim (the server refused the session for now)."""
+    database, me, report = run.database, run.me, run.report
     renewed = time.monotonic()
-    stop = False
     for row in rows:
-        if time.monotonic() - renewed > lease_s / 3:  # keep the lease while a slow server drags on
+        if time.monotonic() - renewed > run.lease_s / 3:  # keep the lease while a slow server drags on
             held.intersection_update(outbox.renew(database, sorted(held), me))
             renewed = time.monotonic()
         if row.id not in held:
             report.lost += 1
             continue
-        if row.attempts > max_attempts:
-            outbox.mark_failed(database, row.id, me, f"gave up after {max_attempts} attempts")
-            report.failed += 1
-            held.discard(row.id)
-            continue
-        if not client_box:
+        if not run.client_box:
             try:
-                client_box.append(connect(smtp))
+                run.client_box.append(connect(run.smtp))
             except (smtplib.SMTPException, OSError) as exc:
                 outbox.release(database, sorted(held), me, f"{type(exc).__name__}: {exc}")
                 held.clear()
-                raise SendError(f"cannot connect to SMTP server {smtp.host}:{smtp.port}: {exc}") from exc
-        client = client_box[0]
+                raise SendError(f"cannot connect to SMTP server {run.smtp.host}:{run.smtp.port}: {exc}") from exc
+        client = run.client_box[0]
         rcpts = _recipients_of(row.message)
         options = [] if all(r.isascii() for r in rcpts) else ["SMTPUTF8"]
         if options and not client.has_extn("smtputf8"):
-            outbox.mark_failed(database, row.id, me, "non-ASCII address, and the server lacks SMTPUTF8")
+            outbox.mark_failed(database, row.id, me, "non-ASCII address, and the server lacks SMTPUTF8",
+                               attempted=False)
             report.failed += 1
             held.discard(row.id)
             continue
         try:
-            client.sendmail(smtp.from_address, rcpts, row.message, mail_options=options)
+            client.sendmail(run.smtp.from_address, rcpts, row.message, mail_options=options)
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            code, text = _refusal(exc)
-            if code >= 500:
-                outbox.mark_failed(database, row.id, me, text)
-                report.failed += 1
-            else:  # temporary: keep it pending for a later run, and end this one after the batch
-                outbox.release(database, [row.id], me, text)
-                report.deferred += 1
-                stop = True
             held.discard(row.id)
+            if _refused(run, row, exc):
+                return True
             _rset(client)
             continue
         except (smtplib.SMTPException, OSError) as exc:
-            # Whether this message got through is unknown: give it (same bytes) and the rest back.
-            outbox.release(database, sorted(held), me, f"{type(exc).__name__}: {exc}")
+            # Whether this message got through is unknown: it goes back to pending (never failed: it may have
+            # arrived) with a backoff, like a refusal; the rest of the claim goes back untouched.
+            reason = f"{type(exc).__name__}: {exc}"
+            outbox.release(database, [row.id], me, reason, retry_at=run.retry_at(row.attempts + 1), attempted=True)
+            held.discard(row.id)
+            outbox.release(database, sorted(held), me, reason)
             held.clear()
-            raise SendError(f"SMTP connection to {smtp.host}:{smtp.port} failed: {exc}") from exc
+            raise SendError(f"SMTP connection to {run.smtp.host}:{run.smtp.port} failed: {exc}") from exc
         if outbox.mark_sent(database, row.id, me):
             report.sent += 1
         else:
             report.lost += 1
         held.discard(row.id)
-    return stop
+    return False
+
+
+def _refused(run: _Run, row: outbox.Claimed, exc: smtplib.SMTPException) -> bool:
+    """Record a refusal of ``row``; True when the whole session was refused for now (stop the run)."""
+    code, text = _refusal(exc)
+    attempts = row.attempts + 1
+    if code >= 500:
+        outbox.mark_failed(run.database, row.id, run.me, text)
+        run.report.failed += 1
+        return False
+    if attempts >= run.max_attempts:
+        outbox.mark_failed(run.database, row.id, run.me, f"gave up after {attempts} attempts: {text}")
+        run.report.failed += 1
+    else:
+        outbox.mark_failed(run.database, row.id, run.me, text, retry_at=run.retry_at(attempts))
+        run.report.deferred += 1
+    # A refused recipient is that row's problem; a refused sender or message (or 421) is the server's for now.
+    return not isinstance(exc, smtplib.SMTPRecipientsRefused)
 
 
 def _refusal(exc: smtplib.SMTPException) -> tuple[int, str]:
+    """The reply code and a one-line reason, e.g. ``452 mailbox full (to user@example.org)``."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [c for c, _ in exc.recipients.values()]
-        return (min(codes) if codes else 550), f"recipients refused: {exc.recipients}"
+        replies = sorted(exc.recipients.items(), key=lambda kv: kv[1][0])
+        if not replies:
+            return 550, "550 recipients refused"
+        addr, (code, err) = replies[0]
+        return code, f"{code} {_text(err)} (to {addr})"
     code = int(getattr(exc, "smtp_code", 550))
-    err = getattr(exc, "smtp_error", b"")
-    return code, f"{code} {err.decode('utf-8', 'replace') if isinstance(err, bytes) else err}"
+    return code, f"{code} {_text(getattr(exc, 'smtp_error', b''))}"
+
+
+def _text(err: object) -> str:
+    return err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err)
 
 
 def _rset(client: smtplib.SMTP) -> None:
@@ -335,10 +351,11 @@ def run(
     lease_s: float = LEASE_S,
     send: bool = True,
     plan_batch: int = PLAN_BATCH,
+    retry_now: bool = False,
 ) -> RunReport:
     """Plan the given periods, then send everything pending (of any period: leftovers of an earlier run too)."""
     plans = [plan_period(store, p, ctx, search=search, batch=plan_batch) for p in periods]
-    report = send_pending(store, smtp, lease_s=lease_s) if send else SendReport()
+    report = send_pending(store, smtp, lease_s=lease_s, retry_now=retry_now) if send else SendReport()
     return RunReport(plans, report)
 
 
