@@ -17,6 +17,7 @@ next one in flight), and at a random number of committed rows while planning.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -103,10 +104,8 @@ def _wait(cond: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float 
 
 def _kill(proc: subprocess.Popen[bytes]) -> bool:
     """SIGKILL the run's whole process group (its planning processes too); False if it had already ended."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     return proc.wait() == -signal.SIGKILL
 
 
