@@ -24,18 +24,14 @@ import random
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the campaign and its data live in the shared test helpers
 
 import pgserver  # noqa: E402  (bench/pgserver.py, beside this script)
-from helpers.crashkit import CampaignResult, run_campaign  # noqa: E402
+from helpers.crashkit import CampaignResult, fresh_reader, run_campaign  # noqa: E402
 from helpers.notifydata import crafted_papers, make_users  # noqa: E402
-from helpers.plainsql import plain_sql  # noqa: E402
 from openpapers.core.settings import resolve_settings  # noqa: E402
 from openpapers.papers.demo import load_demo  # noqa: E402
 from openpapers.papers.store import open_store  # noqa: E402
@@ -54,17 +50,6 @@ def build_store(data_dir: Path, users: int, database_url: str | None) -> None:
         store.close()
 
 
-@contextmanager
-def reader(url: str) -> Iterator[Any]:
-    with plain_sql(url) as conn:
-        def run(sql: str) -> list[Any]:
-            try:
-                return list(conn.exec_driver_sql(sql).fetchall())
-            finally:
-                conn.rollback()
-        yield run
-
-
 def one_run(backend: str, pg_admin: str | None, jobs: int, args: argparse.Namespace, seed: int, n: int
             ) -> CampaignResult:
     data_dir = Path(tempfile.mkdtemp(prefix=f"crash-{backend}-", dir=args.out))
@@ -77,7 +62,7 @@ def one_run(backend: str, pg_admin: str | None, jobs: int, args: argparse.Namesp
             env["OPENPAPERS_DATABASE_URL"] = url
         build_store(data_dir, args.users, url)
         settings = resolve_settings(data_dir, database_url=url)
-        with reader(settings.database_url) as query:
+        with fresh_reader(settings.database_url) as query:
             return run_campaign(data_dir, query, users=args.users, kills=args.kills, jobs=jobs, seed=seed,
                                 smtp_delay=args.smtp_delay, env=env)
     finally:

@@ -21,9 +21,8 @@ from typing import Any
 
 import pytest
 
-from helpers.crashkit import run_campaign
+from helpers.crashkit import fresh_reader, run_campaign
 from helpers.notifydata import make_users
-from helpers.plainsql import plain_sql
 from openpapers.core.settings import Settings, resolve_settings
 from openpapers.papers.store import open_store
 
@@ -33,14 +32,7 @@ KILLS = 8
 
 @pytest.fixture
 def query(data_settings: Settings) -> Iterator[Any]:
-    """Plain SQL on the test's database, one read transaction per query, so each sees what was committed before
-    it (an open SQLite read would keep its snapshot)."""
-    with plain_sql(data_settings.database_url) as conn:
-        def run(sql: str) -> list[Any]:
-            try:
-                return list(conn.exec_driver_sql(sql).fetchall())
-            finally:
-                conn.rollback()
+    with fresh_reader(data_settings.database_url) as run:
         yield run
 
 

@@ -25,12 +25,14 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from helpers.notifydata import DAY, SmtpServer
+from helpers.plainsql import plain_sql
 
 OPENPAPERS = Path(sys.executable).parent / "openpapers"
 Query = Callable[[str], list[Any]]
@@ -88,6 +90,19 @@ class CampaignResult:
                 f"failed {self.failed} (delivered anyway {self.failed_delivered}), resends {self.resends} "
                 f"(kills: {self.plan_kills} planning, {self.send_kills} sending), two digests {self.two_digests}, "
                 f"{self.seconds:.0f} s, seed {self.seed}")
+
+
+@contextmanager
+def fresh_reader(url: str) -> Iterator[Query]:
+    """Plain SQL on ``url`` (tests/helpers/plainsql.py), one read transaction per query, so each query sees what
+    was committed before it (an open SQLite read would keep its snapshot)."""
+    with plain_sql(url) as conn:
+        def run(sql: str) -> list[Any]:
+            try:
+                return list(conn.exec_driver_sql(sql).fetchall())
+            finally:
+                conn.rollback()
+        yield run
 
 
 def _wait(cond: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float = 120.0) -> bool:
