@@ -16,7 +16,19 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-from openpapers.cli.common import NoIndex, Quiet, SkipBad, Strict, app, cli_search, err, fail, open_cli_store, parse_date, state
+from openpapers.cli.common import (
+    NoIndex,
+    Quiet,
+    SkipBad,
+    Strict,
+    app,
+    cli_search,
+    err,
+    fail,
+    open_cli_store,
+    parse_date,
+    state,
+)
 from openpapers.core.errors import OpenPapersError
 from openpapers.papers.ingest import ImportReport, run_import
 from openpapers.sources.base import Source
