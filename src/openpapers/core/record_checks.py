@@ -73,6 +73,12 @@ def record_problem(record: PaperRecord) -> RecordProblem | None:
     return None
 
 
+def has_controls(text: str) -> bool:
+    """Whether ``text`` holds a character :data:`CONTROL_CHARS` removes. ``isprintable`` (false for every control
+    character, and for much else) scans about twice as fast as the regex, and almost all text passes it."""
+    return not text.isprintable() and CONTROL_CHARS.search(text) is not None
+
+
 def _scrub(text: str) -> str:
     out = CONTROL_CHARS.sub("", text)
     return " ".join(out.split()) if "  " in out else out
@@ -85,7 +91,7 @@ def scrub_record(record: PaperRecord) -> list[str]:
     of a bulk import.
     """
     cleaned: list[str] = []
-    search = CONTROL_CHARS.search
+    search = has_controls
     for name in _TEXT_FIELDS:
         value = getattr(record, name)
         if value is not None and search(value):
@@ -107,7 +113,7 @@ def scrub_record(record: PaperRecord) -> list[str]:
 def _scrub_value(value: Any) -> Any:
     """``value`` itself when it holds no control character, else a cleaned copy (strings inside lists too)."""
     if isinstance(value, str):
-        return _scrub(value) if CONTROL_CHARS.search(value) else value
+        return _scrub(value) if has_controls(value) else value
     if isinstance(value, list):
         items = [_scrub_value(v) for v in value]
         return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
