@@ -248,8 +248,8 @@ def test_top_level_object_is_rejected_where_it_starts() -> None:
     (b"", 1, "json"),
     (b"[1, 2,\n", 2, "json"),
     (b'[\n{"paper": {"id": "\xff"}}]', 2, "encoding"),
-    (b"[" * 100_000, None, "json"),
-    (b"[1" + b"1" * 5000 + b"]", None, "json"),
+    (b"[" * 100_000, 1, "json"),
+    (b"[1" + b"1" * 5000 + b"]", 1, "json"),
 ])
 def test_unreadable_documents_raise_one_source_error(tmp_path: Path, raw: bytes, line: int | None,
                                                      field: str) -> None:
@@ -391,3 +391,17 @@ def test_arbitrary_bytes_in_a_file_only_ever_give_source_errors(raw: bytes) -> N
             return
         (page,) = pages
         _check(page.records, page.errors, str(path), raw.decode("utf-8-sig"))
+
+
+def test_deep_nesting_and_long_numbers_name_their_column(tmp_path: Path) -> None:
+    """Issue 12: "nested too deeply" used to name no line; now line and column of the 101st level (or of the
+    number ``json`` refused to convert)."""
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[\n  " + b"[" * 5000 + b"]" * 5000 + b"\n]")
+    with pytest.raises(SourceError, match=r"more than 100 levels at column 102\)") as info:
+        list(HfDailySource(path).pages())
+    assert info.value.line == 2
+    path.write_bytes(b"[\n  {\"paper\": {\"upvotes\": " + b"9" * 5000 + b"}}\n]")
+    with pytest.raises(SourceError, match=r"\(column 25\)") as info:
+        list(HfDailySource(path).pages())
+    assert info.value.line == 2

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from openpapers import __version__
 from openpapers.core.settings import Settings, SettingsError, resolve_settings
-from openpapers.papers.ingest import BadInput
+from openpapers.papers.ingest import BadInput, StrictWarning
 from openpapers.papers.store import Store, open_store
 
 app = typer.Typer(
@@ -78,7 +78,10 @@ def parse_date(value: str | None, option: str) -> date | None:
 def fail(exc: Exception) -> NoReturn:
     """Print a user-caused error as one line (plus what to do about a bad entry) and exit 2."""
     err.print(f"error: {exc}", markup=False, highlight=False)
-    if isinstance(exc, BadInput):
+    if isinstance(exc, StrictWarning):
+        err.print(f"{exc.imported} records before it were imported; --strict stops at warnings: check the input, "
+                  "or import it without --strict.")
+    elif isinstance(exc, BadInput):
         err.print(
             f"{exc.imported} records before it were imported; fix the input or pass --skip-bad to import "
             "the rest and report what was skipped."
@@ -88,4 +91,6 @@ def fail(exc: Exception) -> NoReturn:
 
 SkipBad = Annotated[bool, typer.Option("--skip-bad", help="Import good entries, report and skip bad ones.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary.")]
+Strict = Annotated[bool, typer.Option("--strict", help="Treat warnings (a listing page that looks cut off, removed "
+                                      "control characters) as errors.")]
 NoIndex = Annotated[bool, typer.Option("--no-index", help="Do not update the search indexes afterwards.")]

@@ -16,7 +16,19 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-from openpapers.cli.common import NoIndex, Quiet, SkipBad, app, cli_search, err, fail, open_cli_store, parse_date, state
+from openpapers.cli.common import (
+    NoIndex,
+    Quiet,
+    SkipBad,
+    Strict,
+    app,
+    cli_search,
+    err,
+    fail,
+    open_cli_store,
+    parse_date,
+    state,
+)
 from openpapers.core.errors import OpenPapersError
 from openpapers.papers.ingest import ImportReport, run_import
 from openpapers.sources.base import Source
@@ -29,20 +41,21 @@ app.add_typer(harvest_app, name="harvest")
 
 
 def _run(
-    source: Source, *, skip_bad: bool, quiet: bool, detail: dict[str, Any] | None = None, index: bool = True
+    source: Source, *, skip_bad: bool, quiet: bool, detail: dict[str, Any] | None = None, index: bool = True,
+    strict: bool = False,
 ) -> ImportReport:
     """Import one source with a progress bar, print the summary and skipped entries, then update the indexes.
 
     A source or store error ends the command with its message (file/line/field) and a non-zero status.
     """
     try:
-        return _import_and_index(source, skip_bad=skip_bad, quiet=quiet, detail=detail, index=index)
+        return _import_and_index(source, skip_bad=skip_bad, quiet=quiet, detail=detail, index=index, strict=strict)
     except OpenPapersError as exc:
         fail(exc)
 
 
 def _import_and_index(
-    source: Source, *, skip_bad: bool, quiet: bool, detail: dict[str, Any] | None, index: bool
+    source: Source, *, skip_bad: bool, quiet: bool, detail: dict[str, Any] | None, index: bool, strict: bool
 ) -> ImportReport:
     total = getattr(source, "total_bytes", None)
     show = not quiet and err.is_terminal
@@ -60,7 +73,7 @@ def _import_and_index(
         def on_page(records: int, page_state: dict[str, Any]) -> None:
             bar.update(task, completed=page_state.get("offset", records), records=records)
 
-        report = run_import(store, source, skip_bad=skip_bad, progress=on_page, detail=detail)
+        report = run_import(store, source, skip_bad=skip_bad, strict=strict, progress=on_page, detail=detail)
         _print_report(report, quiet)
         if index and report.records:
             update_indexes(store, quiet=quiet)
@@ -87,6 +100,10 @@ def _print_report(report: ImportReport, quiet: bool) -> None:
             f"{report.source}: {report.records} records → {report.created} new papers, "
             f"{report.updated} updated, {report.merged} merged; {len(report.skipped)} skipped"
         )
+    for w in report.warnings[:50]:
+        err.print(f"  warning {w}", markup=False, highlight=False)
+    if len(report.warnings) > 50:
+        err.print(f"  … and {len(report.warnings) - 50} more warnings (see `openpapers imports`)")
     for e in report.skipped[:50]:
         err.print(f"  skipped {e}", markup=False, highlight=False)
     if len(report.skipped) > 50:
@@ -113,6 +130,7 @@ def _typer_parameter(param: Param) -> inspect.Parameter:
 
 _COMMON = [
     inspect.Parameter("skip_bad", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=SkipBad),
+    inspect.Parameter("strict", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Strict),
     inspect.Parameter("quiet", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Quiet),
     inspect.Parameter("no_index", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=NoIndex),
 ]
@@ -154,10 +172,14 @@ def _parse_dates(entry: SourceEntry, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _import_command(entry: SourceEntry) -> Callable[..., None]:
-    def command(*, skip_bad: bool, quiet: bool, no_index: bool, **values: Any) -> None:
+    def command(*, skip_bad: bool, strict: bool, quiet: bool, no_index: bool, **values: Any) -> None:
         parsed = _parse_dates(entry, values)
-        for source, detail in entry.load().from_command(parsed):
-            _run(source, skip_bad=skip_bad, quiet=quiet, detail=detail, index=not no_index)
+        try:
+            sources = list(entry.load().from_command(parsed))
+        except OpenPapersError as exc:
+            fail(exc)
+        for source, detail in sources:
+            _run(source, skip_bad=skip_bad, quiet=quiet, detail=detail, index=not no_index, strict=strict)
 
     # Typer reads the parameters from the signature, so the options are exactly the entry's.
     command.__dict__["__signature__"] = inspect.Signature(_command_parameters([entry], network=False))
@@ -170,7 +192,8 @@ def _harvest_command(entries: list[SourceEntry]) -> Callable[..., None]:
     choices = " or ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " or " + names[-1]
 
     def command(
-        *, base_url: str | None, interval: float, skip_bad: bool, quiet: bool, no_index: bool, **values: Any
+        *, base_url: str | None, interval: float, skip_bad: bool, strict: bool, quiet: bool, no_index: bool,
+        **values: Any
     ) -> None:
         if interval < 3.0 and base_url is None:
             raise typer.BadParameter("arXiv's terms allow at most one request every 3 seconds",
@@ -184,7 +207,8 @@ def _harvest_command(entries: list[SourceEntry]) -> Callable[..., None]:
                     raise typer.BadParameter(f"must be {choices}", param_hint="--via")
                 parsed = _parse_dates(entry, {**values, "base_url": base_url, "client": client})
                 for source, detail in entry.load().from_command(parsed):
-                    _run(source, skip_bad=skip_bad, quiet=quiet, detail=detail, index=not no_index)
+                    _run(source, skip_bad=skip_bad, quiet=quiet, detail=detail, index=not no_index,
+                         strict=strict)
         except (OpenPapersError, ValueError) as exc:
             fail(exc)
 

@@ -7,6 +7,11 @@ because claims are keyed by (source, source_key), re-doing a page that was in fl
 Bad entries: without ``skip_bad`` the first bad entry stops the import *before* its page is written (so the
 store holds exactly the pages before it, and the error names file, line and field); with ``skip_bad`` the good
 entries of every page are written and the bad ones are reported and kept in the import log.
+
+Checks on every claim (:mod:`openpapers.core.record_checks`), whatever its source: a count no store can keep is
+a bad entry like any other (named by the claim's file:line); control characters are removed from its text and
+reported as a warning. Warnings (those, and a source's own: a listing page that looks cut off) are printed and
+logged; with ``strict`` the first one stops the import before its page is written, as a bad entry does.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpapers.core.errors import SourceError
+from openpapers.core.record_checks import record_problem, scrub_record
+from openpapers.core.records import PaperRecord
 from openpapers.papers.store import Store
 from openpapers.sources.base import Page, Source
 
@@ -32,6 +39,7 @@ class ImportReport:
     updated: int = 0
     merged: int = 0
     skipped: list[SourceError] = field(default_factory=list)
+    warnings: list[SourceError] = field(default_factory=list)
     resumed_from: dict[str, Any] | None = None
     paper_ids: list[str] = field(default_factory=list)
 
@@ -44,6 +52,7 @@ class ImportReport:
             "merged": self.merged,
             "skipped": len(self.skipped),
             "errors": [e.to_json() for e in self.skipped[:MAX_LOGGED_ERRORS]],
+            "warnings": [e.to_json() for e in self.warnings[:MAX_LOGGED_ERRORS]],
             "resumed_from": self.resumed_from,
         }
 
@@ -55,6 +64,45 @@ class BadInput(SourceError):
         self.first = first
         self.imported = imported
         super().__init__(first.message, file=first.file, line=first.line, field=first.field)
+
+
+class StrictWarning(BadInput):
+    """The import stopped at a warning because ``strict`` is on; nothing of that page was written."""
+
+
+def location_of(record: PaperRecord, source: str) -> tuple[str, int | None]:
+    """(file, line) of a claim from its ``location`` (``file:line``, or a URL), for messages about it."""
+    where = record.location or source
+    head, _, tail = where.rpartition(":")
+    if head and tail.isdigit():
+        return head, int(tail)
+    return where, None
+
+
+def check_page(page: Page, source: str) -> None:
+    """Run the per-claim checks over ``page`` in place: refused claims move to ``errors`` (in line order with
+    the source's own), scrubbed fields are added to ``warnings``."""
+    kept: list[PaperRecord] = []
+    refused: list[SourceError] = []
+    for record in page.records:
+        cleaned = scrub_record(record)
+        fname, line = location_of(record, source)
+        problem = record_problem(record)
+        if problem is None and "title" in cleaned and record.title is None:
+            problem_field, message = "title", "holds nothing but control characters"
+        elif problem is not None:
+            problem_field, message = problem.field, problem.message
+        else:
+            kept.append(record)
+            if cleaned:
+                page.warnings.append(SourceError(
+                    f"control characters (NUL, DEL, ...) removed from {', '.join(cleaned)}",
+                    file=fname, line=line, field=",".join(cleaned)))
+            continue
+        refused.append(SourceError(f"{problem_field} {message}", file=fname, line=line, field=problem_field))
+    if refused:
+        page.records = kept
+        page.errors = sorted([*page.errors, *refused], key=lambda e: e.line or 0)
 
 
 Progress = Callable[[int, dict[str, Any]], None]
@@ -105,6 +153,7 @@ def run_import(
     source: Source,
     *,
     skip_bad: bool = False,
+    strict: bool = False,
     progress: Progress | None = None,
     detail: dict[str, Any] | None = None,
     keep_ids: bool = False,
@@ -112,6 +161,7 @@ def run_import(
     """Import everything ``source`` yields, resuming from a saved checkpoint when one exists.
 
     ``progress(records_so_far, state)`` is called after every committed page (for progress bars).
+    ``strict`` makes a warning stop the import like a bad entry (even with ``skip_bad``).
     ``keep_ids`` collects the ids of touched papers (for small imports that want to show them).
     """
     key = source.checkpoint_key
@@ -121,9 +171,13 @@ def run_import(
     import_id = store.start_import(source.name, key, {**(detail or {}), "resumed_from": resume})
     try:
         for page in source.pages(resume):
+            check_page(page, source.name)
             if page.errors and not skip_bad:
                 raise BadInput(page.errors[0], report.records)
+            if page.warnings and strict:
+                raise StrictWarning(page.warnings[0], report.records)
             report.skipped.extend(page.errors)
+            report.warnings.extend(page.warnings)
             result = store.apply(page.records, checkpoint=(key, page.state))
             report.records += len(page.records)
             report.created += result.created

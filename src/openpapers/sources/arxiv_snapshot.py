@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from openpapers.core.errors import SourceError
+from openpapers.core.record_checks import count_problem
 from openpapers.core.records import PaperRecord, Version, clean_text, normalize_arxiv_id
 from openpapers.sources.arxiv_record import arxiv_record, parse_rfc2822
 from openpapers.sources.base import Page, Source
@@ -86,7 +87,9 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
             num = int(str(v["version"]).lstrip("v"))
             created = parse_rfc2822(v["created"]) if v.get("created") else None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise _FieldError("versions", f"bad version entry {v!r}: {exc}") from None
+            raise _FieldError("versions", f"bad version entry {_short(v)}: {exc}") from None
+        if (problem := count_problem(num, minimum=1)) is not None:
+            raise _FieldError("versions", f"bad version entry {_short(v)}: version {problem}")
         versions.append(Version(num, created))
     versions.sort(key=lambda v: v.version)  # first and last below; arxiv_record keeps this order
     update_date = obj.get("update_date")
@@ -115,6 +118,11 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
         location=location,
         extra={k: obj[k] for k in ("submitter", "report-no") if obj.get(k)},
     )
+
+
+def _short(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:60] + "…"
 
 
 class _FieldError(Exception):
@@ -155,15 +163,22 @@ class ArxivSnapshotSource(Source):
         with self.path.open("rb") as fh:
             fh.seek(offset)
             page = Page()
+            seen_any = offset > 0
             for raw in fh:
                 line_no += 1
                 offset += len(raw)
+                if line_no == 1:  # a byte-order mark some editors write: not part of the first object
+                    raw = raw.removeprefix(b"\xef\xbb\xbf")
                 if raw.strip():
+                    seen_any = True
                     self._parse_line(raw, fname, line_no, page)
                 if line_no % self.page_size == 0:
                     page.state = {"offset": offset, "line": line_no}
                     yield page
                     page = Page()
+            if not seen_any:
+                raise SourceError("file is empty (expected one JSON object per line)", file=fname, line=1,
+                                  field="json")
             page.state = {"offset": offset, "line": line_no, "done": True}
             yield page
 
@@ -178,7 +193,8 @@ class ArxivSnapshotSource(Source):
                 msg = f"not UTF-8: byte 0x{raw[bad.start]:02x} at column {bad.start + 1}"
                 page.errors.append(SourceError(msg, file=fname, line=line_no, field="encoding"))
                 return
-            page.errors.append(SourceError(f"invalid JSON ({exc})", file=fname, line=line_no, field="json"))
+            page.errors.append(SourceError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=fname,
+                                           line=line_no, field="json"))
             return
         try:
             page.records.append(record_from_snapshot(obj, f"{fname}:{line_no}"))

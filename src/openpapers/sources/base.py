@@ -19,10 +19,15 @@ from openpapers.core.records import PaperRecord
 
 @dataclass(slots=True)
 class Page:
-    """One unit of progress: records to store, errors met, and where to resume after it."""
+    """One unit of progress: records to store, errors met, and where to resume after it.
+
+    ``warnings`` are doubts that do not stop an import (a listing page that looks cut off): reported and kept
+    in the import log, and fatal only under ``strict``.
+    """
 
     records: list[PaperRecord] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
+    warnings: list[SourceError] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from openpapers.core.errors import SourceError
+from openpapers.core.record_checks import count_problem
 from openpapers.core.records import PaperRecord, clean_text, normalize_arxiv_id, paper_id_for
 from openpapers.sources.base import Page, Source
 
@@ -125,13 +126,37 @@ def _string(value: Any, path: JsonPath, *, required: bool = False) -> str | None
 
 
 def _integer(value: Any, path: JsonPath) -> int | None:
+    """A count (upvotes, comments, stars): a whole number in ``0..MAX_COUNT``, which every store can keep."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise _ItemError(path, f"must be a whole number, not {_describe(value)}")
     if value < 0:
         raise _ItemError(path, f"must not be negative, got {value}")
+    problem = count_problem(value)
+    if problem is not None:
+        raise _ItemError(path, problem)
     return value
+
+
+MAX_NESTING = 100
+"""Deeper than this is no daily-papers document (items nest four levels); named when ``json`` gives up."""
+
+
+def _too_deep(text: str) -> int:
+    """Offset of the first bracket opening a level deeper than :data:`MAX_NESTING` (or of the deepest one)."""
+    depth, deepest, at = 0, -1, 0
+    for match in _TOKEN.finditer(text):
+        first = match.group()[0]
+        if first in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return match.start()
+            if depth > deepest:
+                deepest, at = depth, match.start()
+        elif first in "]}":
+            depth -= 1
+    return at
 
 
 def _day(value: Any, path: JsonPath) -> date | None:
@@ -270,6 +295,16 @@ def _raw_id(item: Any) -> str | None:
     return raw[:40] if isinstance(raw, str) and raw.isprintable() else None
 
 
+def _long_number(text: str) -> int:
+    """Offset of the longest run of digits outside strings: the number ``json`` refused to convert."""
+    best, at = 0, 0
+    for match in _TOKEN.finditer(text):
+        tok = match.group()
+        if tok[0] not in '"{}[]:,' and len(tok) > best:
+            best, at = len(tok), match.start()
+    return at
+
+
 def parse_daily_papers(text: str, fname: str, observed: date | None) -> tuple[list[PaperRecord],
                                                                               list[SourceError]]:
     """Parse a whole daily-papers document: (good records in file order, one error per bad item).
@@ -282,9 +317,12 @@ def parse_daily_papers(text: str, fname: str, observed: date | None) -> tuple[li
         raise SourceError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=fname, line=exc.lineno,
                           field="json") from None
     except RecursionError:
-        raise SourceError("invalid JSON: nested too deeply", file=fname, field="json") from None
+        line, col = _Positions(text).line_col(_too_deep(text))
+        raise SourceError(f"invalid JSON: nested too deeply (more than {MAX_NESTING} levels at column {col})",
+                          file=fname, line=line, field="json") from None
     except ValueError as exc:  # e.g. an integer with more digits than Python will convert
-        raise SourceError(f"invalid JSON: {exc}", file=fname, field="json") from None
+        line, col = _Positions(text).line_col(_long_number(text))
+        raise SourceError(f"invalid JSON: {exc} (column {col})", file=fname, line=line, field="json") from None
     positions = _Positions(text)
     offsets = value_offsets(text)
     if not isinstance(data, list):
@@ -352,5 +390,8 @@ class HfDailySource(Source):
             line = raw.count(b"\n", 0, exc.start) + 1
             raise SourceError(f"not UTF-8 text (byte {exc.start})", file=fname, line=line,
                               field="encoding") from None
+        if not text.strip():
+            raise SourceError("file is empty (expected a JSON array of daily-paper items)", file=fname, line=1,
+                              field="json")
         records, errors = parse_daily_papers(text, fname, self.observed)
         yield Page(records=records, errors=errors, state={"done": True})

@@ -37,6 +37,7 @@ from openpapers.core.errors import SourceError
 from openpapers.core.records import PaperRecord, clean_text, name_key, title_key
 from openpapers.core.taxonomy import chip_to_category
 from openpapers.sources.base import Page, Source
+from openpapers.sources.listing_complete import truncation_warnings
 from openpapers.sources.listing_dates import resolve_date
 from openpapers.sources.listing_formats import (
     AUTHOR,
@@ -116,11 +117,13 @@ class ListingSource(Source):
     def pages(self, state: dict[str, Any] | None = None) -> Iterator[Page]:
         if state and state.get("done"):
             return
-        layout = self.layout()
+        lines = split_lines(self.text())
+        layout = self.layout(lines)
         records, errors = self._records(layout)
         # In page order, so that the error an import stops at is the first one in the file.
         ordered = sorted([*layout.errors, *errors], key=lambda e: e.line or 0)
-        yield Page(records=records, errors=ordered, state={"done": True})
+        warnings = truncation_warnings(layout, lines, self.fname)
+        yield Page(records=records, errors=ordered, warnings=warnings, state={"done": True})
 
     # -- reading ---------------------------------------------------------------------------------------------
 
@@ -138,11 +141,13 @@ class ListingSource(Source):
         # NFC so that a name typed with combining accents ("Jose\u0301") reads like the precomposed one.
         return unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
 
-    def layout(self) -> Layout:
-        """Decode, pick the layout (given or detected) and cut the page into raw entries."""
-        lines = split_lines(self.text())
+    def layout(self, lines: list[Line] | None = None) -> Layout:
+        """Decode (unless given the ``lines``), pick the layout (given or detected) and cut the page into raw
+        entries."""
+        if lines is None:
+            lines = split_lines(self.text())
         if not any(ln.text.strip() for ln in lines):
-            raise SourceError("file is empty", file=self.fname)
+            raise SourceError("file is empty", file=self.fname, line=1, field="file")
         kind = self.kind or self._detect(lines)
         if kind == AUTHOR:
             return parse_author_layout(lines, self.fname)
@@ -161,7 +166,7 @@ class ListingSource(Source):
         raise SourceError(
             "not a listing page: no category/date lines (author page), no 'N authors' lines (search page) "
             "and no title/abstract layout (large search page); pass kind= / --kind to force one",
-            file=self.fname, field="format")
+            file=self.fname, line=next((ln.no for ln in lines if ln.text.strip()), 1), field="format")
 
     # -- records ---------------------------------------------------------------------------------------------
 
