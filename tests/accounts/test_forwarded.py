@@ -71,7 +71,7 @@ def test_a_configured_proxy_is_believed_and_the_owner_is_not_locked_out(store_en
 
 def test_a_bad_proxy_address_stops_with_the_variables_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENPAPERS_FORWARDED_ALLOW_IPS", "127.0.0.1, proxy.local")
-    with pytest.raises(SettingsError, match="OPENPAPERS_FORWARDED_ALLOW_IPS has 'proxy.local'"):
+    with pytest.raises(SettingsError, match=r"OPENPAPERS_FORWARDED_ALLOW_IPS has 'proxy\.local'"):
         resolve_settings()
     monkeypatch.setenv("OPENPAPERS_FORWARDED_ALLOW_IPS", " 10.0.0.0/8 ,192.0.2.1 ")
     assert resolve_settings().web.forwarded_allow_ips == "10.0.0.0/8,192.0.2.1"
