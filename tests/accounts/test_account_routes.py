@@ -31,6 +31,7 @@ from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
 from openpapers.accounts import throttle
 from openpapers.core.settings import Settings, load_mail_settings, resolve_settings
+from openpapers.papers.store import open_store
 
 # Every test here runs on SQLite and on PostgreSQL (see tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("backend_db")
@@ -359,6 +360,11 @@ def test_users_can_be_made_admins_from_the_cli(settings: Settings, tmp_path: Pat
     r = runner.invoke(cli, [*base, "user", "create", "boss@example.org", "--admin", "--password-stdin"],
                       input=PASSWORD + "\n")
     assert r.exit_code == 0, r.output
+    store = open_store(settings)
+    try:  # confirmed at once: no confirmation mail for accounts made from the shell
+        assert accounts.login(store.db, "boss@example.org", PASSWORD, ip="cli-test").user.is_admin
+    finally:
+        store.close()
     r = runner.invoke(cli, [*base, "user", "create", "staff@example.org", "--password-stdin"], input=PASSWORD + "\n")
     assert r.exit_code == 0
     r = runner.invoke(cli, [*base, "user", "promote", "STAFF@example.org"])
