@@ -360,7 +360,7 @@ def test_users_can_be_made_admins_from_the_cli(settings: Settings, tmp_path: Pat
     r = runner.invoke(cli, [*base, "user", "create", "boss@example.org", "--admin", "--password-stdin"],
                       input=PASSWORD + "\n")
     assert r.exit_code == 0, r.output
-    store = open_store(settings)
+    store = open_store(resolve_settings(settings.data_dir))  # the store the command used (same variables)
     try:  # confirmed at once: no confirmation mail for accounts made from the shell
         assert accounts.login(store.db, "boss@example.org", PASSWORD, ip="cli-test").user.is_admin
     finally:
