@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, inspect, select, update
 
 from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
+from openpapers.accounts import throttle
 from openpapers.accounts.service import AccountError, InvalidCredentials, RateLimited
 from openpapers.core.settings import resolve_settings
 from openpapers.db import schema as t
@@ -52,7 +53,7 @@ def test_emails_are_normalised_and_unique_case_insensitively(engine: Engine) -> 
 
 @pytest.mark.parametrize("email", ["", "no-at-sign", "a@b", "two@@x.org", "sp ace@x.org", "x" * 250 + "@x.org"])
 def test_bad_emails_are_refused_with_a_message(engine: Engine, email: str) -> None:
-    with pytest.raises(AccountError, match="valid email"):
+    with pytest.raises(AccountError, match="email address"):
         accounts.sign_up(engine, email, PASSWORD)
 
 
@@ -95,26 +96,38 @@ def test_unknown_email_costs_a_hash_check_too(engine: Engine, monkeypatch: pytes
     assert str(InvalidCredentials()) == "Wrong email or password."
 
 
-def test_five_failures_per_email_lock_that_email_only(engine: Engine) -> None:
+def test_failures_slow_down_that_email_and_address_only(engine: Engine) -> None:
+    """The issue's repro: 5 failures used to lock the email everywhere (the owner's right password got 429).
+    Now the guessing (email, address) pair waits, doubling; the owner on another address logs straight in."""
     accounts.sign_up(engine, "a@x.org", PASSWORD)
     accounts.sign_up(engine, "b@x.org", PASSWORD)
-    for _ in range(accounts.MAX_FAILS_PER_EMAIL):
+    for _ in range(throttle.FREE_FAILURES):
         with pytest.raises(InvalidCredentials):
             accounts.login(engine, "A@x.org", "wrong password!", ip="10.0.0.1")
     with pytest.raises(RateLimited) as limited:
-        accounts.login(engine, "a@x.org", PASSWORD, ip="10.0.0.2")  # even the right password, from elsewhere
-    assert 800 < limited.value.retry_after <= 15 * 60 + 1
-    accounts.login(engine, "b@x.org", PASSWORD, ip="10.0.0.1")  # another account is not locked
-    # the window slides: once the failures are older than 15 minutes, logging in works again
-    old = now_iso(datetime.now(UTC) - timedelta(minutes=16))
+        accounts.login(engine, "a@x.org", PASSWORD, ip="10.0.0.1")  # the guesser's pair waits, even if right
+    assert 25 < limited.value.retry_after <= 31
+    accounts.login(engine, "a@x.org", PASSWORD, ip="10.0.0.2")  # the owner, elsewhere: not locked out
+    accounts.login(engine, "b@x.org", PASSWORD, ip="10.0.0.1")  # another account from the guesser's address too
+    # once the wait is over, one more failure doubles it
+    back = now_iso(datetime.now(UTC) - timedelta(seconds=31))
     with engine.begin() as conn:
-        conn.execute(update(t.auth_attempts).values(at=old))
-    accounts.login(engine, "a@x.org", PASSWORD)
+        conn.execute(update(t.auth_attempts).values(at=back))
+    with pytest.raises(InvalidCredentials):
+        accounts.login(engine, "a@x.org", "wrong password!", ip="10.0.0.1")
+    with pytest.raises(RateLimited) as limited:
+        accounts.login(engine, "a@x.org", "wrong password!", ip="10.0.0.1")
+    assert 55 < limited.value.retry_after <= 61
+
+
+def test_waits_double_up_to_the_cap() -> None:
+    assert [throttle.delay_after(n).total_seconds() for n in range(4, 12)] == \
+        [0, 30, 60, 120, 240, 480, 900, 900]
 
 
 def test_twenty_failures_per_address_lock_the_address(engine: Engine) -> None:
     accounts.sign_up(engine, "a@x.org", PASSWORD)
-    for i in range(accounts.MAX_FAILS_PER_IP):
+    for i in range(throttle.MAX_FAILS_PER_IP):
         with pytest.raises(InvalidCredentials):
             accounts.login(engine, f"guess{i}@x.org", "wrong password!", ip="10.9.9.9")
     with pytest.raises(RateLimited):
@@ -124,7 +137,7 @@ def test_twenty_failures_per_address_lock_the_address(engine: Engine) -> None:
 
 def test_a_success_clears_the_email_failures(engine: Engine) -> None:
     accounts.sign_up(engine, "a@x.org", PASSWORD)
-    for _ in range(accounts.MAX_FAILS_PER_EMAIL - 1):
+    for _ in range(throttle.FREE_FAILURES - 1):
         with pytest.raises(InvalidCredentials):
             accounts.login(engine, "a@x.org", "wrong password!")
     accounts.login(engine, "a@x.org", PASSWORD)

@@ -19,7 +19,7 @@ from openpapers.core.settings import (
 
 
 def test_groups_read_the_same_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    assert len(env_names()) == 21 and all(name.startswith("OPENPAPERS_") for name in env_names())
+    assert len(env_names()) == 23 and all(name.startswith("OPENPAPERS_") for name in env_names())
     monkeypatch.setenv("OPENPAPERS_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("OPENPAPERS_DATABASE_URL", raising=False)
     monkeypatch.setenv("OPENPAPERS_BASE_URL", "https://papers.example.org/")
@@ -62,3 +62,16 @@ def test_workers_get_the_settings_as_json(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv(name, value)
     monkeypatch.setenv("OPENPAPERS_BASE_URL", "https://ignored.example.org")  # the parent's settings win
     assert worker_settings() == s and isinstance(worker_settings(), Settings)
+
+
+def test_account_mail_and_proxy_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: forwarded headers are believed from nobody by default; account mail is sent unless told."""
+    monkeypatch.delenv("OPENPAPERS_FORWARDED_ALLOW_IPS", raising=False)
+    monkeypatch.delenv("OPENPAPERS_ACCOUNT_MAIL", raising=False)
+    s = resolve_settings()
+    assert s.web.forwarded_allow_ips == "" and s.web.account_mail == "smtp"
+    monkeypatch.setenv("OPENPAPERS_ACCOUNT_MAIL", " LOG ")
+    assert resolve_settings().web.account_mail == "log"
+    monkeypatch.setenv("OPENPAPERS_ACCOUNT_MAIL", "print")
+    with pytest.raises(SettingsError, match="OPENPAPERS_ACCOUNT_MAIL must be 'smtp' or 'log'"):
+        resolve_settings()

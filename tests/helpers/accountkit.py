@@ -6,9 +6,12 @@ so each test module gets its own store (the demo corpus plus the crafted papers,
 
 from __future__ import annotations
 
+import itertools
+import logging
 import re
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -41,8 +44,71 @@ def build_store(data_dir: Path, backend: Any) -> Settings:
     return settings
 
 
-def client_for(settings: Settings, **kwargs: Any) -> TestClient:
-    return TestClient(create_app(settings), follow_redirects=False, **kwargs)
+def client_for(settings: Settings, *, account_mail: str = "log", **kwargs: Any) -> TestClient:
+    """A client of a new app on ``settings``; account mails are logged (``log``, where :func:`sign_up` reads the
+    confirmation link) unless ``account_mail="smtp"``."""
+    web = settings.web.model_copy(update={"account_mail": account_mail})
+    kwargs.setdefault("client", (next_client_address(), 50000))
+    return TestClient(create_app(settings.model_copy(update={"web": web})), follow_redirects=False, **kwargs)
+
+
+_clients = itertools.count(1)
+
+
+def next_client_address() -> str:
+    """A client address of its own for each test client (TEST-NET-2, 198.51.100.0/24 then on): the per-address
+    sign-up and login limits count each client apart, as they would count different people."""
+    n = next(_clients)
+    return f"198.51.{100 + n // 250}.{n % 250 + 1}"
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(record.getMessage())
+
+
+@contextmanager
+def logged_account_mail() -> Iterator[list[str]]:
+    """The account mails an app in log mode writes while the block runs (TestClient runs background tasks
+    before it returns the response)."""
+    handler = _Collect()
+    logger = logging.getLogger("openpapers.accounts.mail")
+    logger.addHandler(handler)
+    try:
+        yield handler.texts
+    finally:
+        logger.removeHandler(handler)
+
+
+CONFIRM_LINK = re.compile(r"https?://\S+(/signup/confirm/[A-Za-z0-9_-]+)")
+
+
+def confirm_path(text: str) -> str:
+    """The path of the (last) confirmation link in a mail's text or a server log."""
+    found = CONFIRM_LINK.findall(text)
+    assert found, f"no confirmation link in {text[-2000:]!r}"
+    return str(found[-1])
+
+
+def request_sign_up(client: TestClient, email: str, password: str = PASSWORD, name: str = "",
+                    next_url: str = "/") -> tuple[Any, list[str]]:
+    """Post the sign-up form: (the response, the account mails it logged)."""
+    token = csrf_from(client.get("/signup").text)
+    with logged_account_mail() as mails:
+        r = client.post("/signup", data={"email": email, "password": password, "display_name": name,
+                                         "next": next_url, "csrf_token": token})
+    return r, mails
+
+
+def confirm(client: TestClient, path: str) -> Any:
+    """Open a confirmation link and press its button (the POST that creates the account)."""
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    return client.post(path, data={"csrf_token": csrf_from(page.text)})
 
 
 def csrf_from(html: str) -> str:
@@ -52,9 +118,12 @@ def csrf_from(html: str) -> str:
 
 
 def sign_up(client: TestClient, email: str, password: str = PASSWORD, name: str = "") -> None:
-    token = csrf_from(client.get("/signup").text)
-    r = client.post("/signup", data={"email": email, "password": password, "display_name": name,
-                                     "csrf_token": token})
+    """Sign up through the forms and the mailed link (the app must log account mails: :func:`client_for`);
+    the client is then logged in."""
+    r, mails = request_sign_up(client, email, password, name)
+    assert r.status_code == 200 and "Check your inbox" in r.text, r.text
+    assert len(mails) == 1 and "Confirm it to create your account" in mails[0], mails
+    r = confirm(client, confirm_path(mails[0]))
     assert r.status_code == 303, r.text
     assert "op_session" in client.cookies
 

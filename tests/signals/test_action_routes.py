@@ -226,6 +226,7 @@ def test_signed_out_readers_cannot_act(settings: Settings) -> None:
         token = re.search(r'name="csrf_token" value="([^"]+)"', anon.get("/login").text).group(1)  # type: ignore[union-attr]
         r = anon.post("/me/votes", data={"paper_id": XSS_ID, "csrf_token": token})
         assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
-        assert anon.post(f"/api/me/votes/{XSS_ID}").status_code == 403  # no token at all: refused first
+        r = anon.post(f"/api/me/votes/{XSS_ID}")  # no credentials at all: told so (issue 12: was 403 "CSRF")
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
         assert anon.get("/api/me/library").status_code == 401
         assert anon.get("/library").status_code == 303

@@ -41,7 +41,7 @@ _users = iter(range(1000))
 
 def login(client: TestClient, engine) -> tuple[int, dict[str, str]]:  # type: ignore[no-untyped-def]
     """A fresh user and the cookie of a session of theirs (what logging in sets)."""
-    user = accounts.sign_up(engine, f"reader{next(_users)}@example.test", "a long test password 1", "Reader")
+    user = accounts.sign_up(engine, f"reader{next(_users)}@example.org", "a long test password 1", "Reader")
     session = accounts.open_session(engine, user)
     assert session.token
     return user.id, {"Cookie": f"op_session={session.token}"}
@@ -98,7 +98,7 @@ def test_nothing_new_in_the_window_suggests_a_longer_one(app_client: TestClient,
 
 
 def test_for_you_api_with_a_bearer_token(app_client: TestClient, engine) -> None:  # type: ignore[no-untyped-def]
-    user = accounts.sign_up(engine, "script@example.test", "a long test password 1", "Script")
+    user = accounts.sign_up(engine, "script@example.org", "a long test password 1", "Script")
     signals.add_follow(engine, user.id, "author", "qi-meng", "Qi Meng")
     _, token = accounts.create_api_token(engine, user, "tests")
     api = app_client.get("/api/for-you?window=all", headers={"Authorization": f"Bearer {token}"})

@@ -81,7 +81,7 @@ def store(embedded: Settings, backend: Any, tmp_path: Path) -> Iterator[Store]:
         yield s
 
 
-def user(store: Store, email: str = "pde@example.test") -> int:
+def user(store: Store, email: str = "pde@example.org") -> int:
     uid = accounts.create_user(store.engine, email=email, display_name="PDE fan", password_hash="x")
     assert uid is not None
     return uid

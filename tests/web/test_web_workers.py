@@ -24,7 +24,7 @@ import httpx
 import orjson
 import pytest
 
-from helpers.accountkit import PASSWORD, csrf_from
+from helpers.accountkit import PASSWORD, confirm_path, csrf_from
 from helpers.servekit import server
 from helpers.snapshotdata import snapshot_line
 from helpers.webdata import writable_store
@@ -68,7 +68,7 @@ class Served:
 def served(backend: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     data = tmp_path_factory.mktemp("workers")
     settings = writable_store(backend, data)
-    env = {**os.environ, "OPENPAPERS_DATABASE_URL": settings.database_url}
+    env = {**os.environ, "OPENPAPERS_DATABASE_URL": settings.database_url, "OPENPAPERS_ACCOUNT_MAIL": "log"}
     env.pop("OPENPAPERS_WEB_CACHE", None)  # the response cache on, as deployed
     log = data / "serve.log"
     with server(data, env, log, "--workers", "2", stop=signal.SIGINT) as (base, _):
@@ -89,12 +89,20 @@ def on_both_workers(served: Served, path: str, call: Callable[[], httpx.Response
     pytest.fail(f"only workers {served.pids(path, since)} answered {path} in {rounds * burst} requests")
 
 
-def sign_up(client: httpx.Client, email: str) -> str:
-    """Sign up through the forms (the GET and the POST may land on different workers); returns the session's
-    CSRF token as a page shows it."""
+def sign_up(served: Served, client: httpx.Client, email: str) -> str:
+    """Sign up through the forms and the confirmation link the server logged (each request may land on another
+    worker); returns the session's CSRF token as a page shows it."""
     token = csrf_from(client.get("/signup").text)
+    since = served.mark()
     r = client.post("/signup", data={"email": email, "password": PASSWORD, "display_name": "",
                                      "csrf_token": token})
+    assert r.status_code == 200 and "Check your inbox" in r.text, r.text
+    deadline = time.monotonic() + 10  # the mail is logged by a background task, just after the answer
+    while "/signup/confirm/" not in (logged := served.log.read_bytes()[since:].decode()):
+        assert time.monotonic() < deadline, "no confirmation link logged"
+        time.sleep(0.05)
+    path = confirm_path(logged)
+    r = client.post(path, data={"csrf_token": csrf_from(client.get(path).text)})
     assert r.status_code == 303, r.text
     settings = client.get("/settings")
     assert settings.status_code == 200
@@ -103,7 +111,7 @@ def sign_up(client: httpx.Client, email: str) -> str:
 
 def test_sessions_and_csrf_tokens_are_valid_on_every_worker(served: Served) -> None:
     with served.client() as client:
-        token = sign_up(client, "workers@example.org")
+        token = sign_up(served, client, "workers@example.org")
         ids = [hit["paper"]["id"] for hit in
                client.get("/api/search", params={"q": "operator", "mode": "keyword"}).json()["results"]][:8]
         assert len(ids) >= 4
@@ -126,7 +134,7 @@ def test_sessions_and_csrf_tokens_are_valid_on_every_worker(served: Served) -> N
 
 def test_signed_out_session_is_refused_by_every_worker(served: Served) -> None:
     with served.client() as client:
-        token = sign_up(client, "leaver@example.org")
+        token = sign_up(served, client, "leaver@example.org")
         cookie = client.cookies.get("op_session")
         assert cookie
         assert client.post("/logout", data={"csrf_token": token}).status_code == 303

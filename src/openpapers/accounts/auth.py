@@ -237,6 +237,11 @@ async def csrf_protect(request: Request) -> None:
     v = _resolve(_viewer_of(request.scope))
     if v.via == "token" or v.bad_token:
         return  # a token request needs no CSRF token; a bad token is answered 401 by optional_user
+    if v.user is None and is_api(request.url.path):
+        # Every JSON write needs an account, and an anonymous caller has no CSRF token to get right: say what
+        # is missing (credentials), as require_user would, rather than a CSRF failure.
+        raise HTTPException(401, "log in or send an API token (Authorization: Bearer …)",
+                            headers={"WWW-Authenticate": "Bearer"})
     given = request.headers.get(csrf.HEADER)
     ctype = request.headers.get("content-type", "")
     if given is None and ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):

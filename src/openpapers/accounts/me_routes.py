@@ -27,6 +27,7 @@ from openpapers.accounts.me_schemas import (
     TokenOut,
 )
 from openpapers.accounts.service import AccountError, User
+from openpapers.papers.schemas import ErrorOut
 from openpapers.signals import repository as signals
 from openpapers.web.context import database, json
 
@@ -72,12 +73,14 @@ def put_settings(request: Request, user: Me, body: SettingsIn) -> Response:
 
 
 @router.delete("/me", response_model=OkOut, tags=["account"],
-               summary="Delete the account and all its data (needs the password)")
+               summary="Delete the account and all its data (needs the password)",
+               responses={403: {"model": ErrorOut, "description": "The password is wrong (nothing was deleted), "
+                                                                  "or the CSRF check failed"}})
 def delete_me(request: Request, user: Me, body: PasswordIn) -> Response:
     try:
         accounts.delete_account(database(request), user, body.password)
-    except AccountError as exc:
-        raise HTTPException(400, str(exc)) from None
+    except AccountError as exc:  # a wrong password: the request is understood, and refused
+        raise HTTPException(403, str(exc)) from None
     response = _private(OkOut(message="account deleted"))
     auth.clear_session_cookie(request, response)
     return response

@@ -1,4 +1,5 @@
-"""Data access for accounts: users, sessions, API tokens, password resets, auth attempts and app secrets.
+"""Data access for accounts: users, pending sign-ups, sessions, API tokens, password resets, auth attempts and
+app secrets.
 
 Plain functions over a :data:`~openpapers.db.database.Bind`: the store's ``Database`` (each call is its own
 transaction) or a ``Connection`` (the caller's transaction), written in SQLAlchemy Core so they run on SQLite
@@ -69,7 +70,10 @@ def delete_user(bind: Bind, user_id: int, email: str) -> None:
     with tx(bind) as conn:
         for table in USER_TABLES:
             conn.execute(delete(table).where(table.c.user_id == user_id))
-        conn.execute(delete(t.auth_attempts).where(t.auth_attempts.c.key.in_([f"login:{email}", f"reset:{email}"])))
+        a = t.auth_attempts
+        conn.execute(delete(a).where(a.c.key.startswith(f"login:{email}|", autoescape=True)
+                                     | a.c.key.in_([f"reset:{email}", f"signup-mail:{email}"])))
+        conn.execute(delete(t.signups).where(t.signups.c.email == email))
         conn.execute(delete(t.users).where(t.users.c.id == user_id))
 
 
@@ -169,6 +173,12 @@ def touch_api_token(bind: Bind, token_id: int, when: str) -> None:
         conn.execute(update(t.api_tokens).where(t.api_tokens.c.id == token_id).values(last_used_at=when))
 
 
+def delete_user_api_tokens(bind: Bind, user_id: int) -> int:
+    """Revoke every API token of a user (a password reset): how many there were."""
+    with tx(bind) as conn:
+        return conn.execute(delete(t.api_tokens).where(t.api_tokens.c.user_id == user_id)).rowcount
+
+
 # -- password resets --------------------------------------------------------------------------------------------
 def add_reset(bind: Bind, *, token_hash: str, user_id: int, expires_at: str) -> None:
     with tx(bind) as conn:
@@ -209,10 +219,17 @@ def record_attempt(bind: Bind, keys: list[str], at: str) -> None:
 
 def count_attempts(bind: Bind, key: str, since: str) -> tuple[int, str | None]:
     """How many attempts under ``key`` at or after ``since``, and the oldest of them (for Retry-After)."""
+    count, oldest, _ = attempt_stats(bind, key, since)
+    return count, oldest
+
+
+def attempt_stats(bind: Bind, key: str, since: str) -> tuple[int, str | None, str | None]:
+    """How many attempts under ``key`` at or after ``since``, the oldest and the newest of them."""
     a = t.auth_attempts
     with tx(bind) as conn:
-        row = conn.execute(select(func.count(), func.min(a.c.at)).where(a.c.key == key, a.c.at >= since)).one()
-    return int(row[0]), row[1]
+        row = conn.execute(select(func.count(), func.min(a.c.at), func.max(a.c.at))
+                           .where(a.c.key == key, a.c.at >= since)).one()
+    return int(row[0]), row[1], row[2]
 
 
 def clear_attempts(bind: Bind, key: str) -> None:
@@ -220,9 +237,55 @@ def clear_attempts(bind: Bind, key: str) -> None:
         conn.execute(delete(t.auth_attempts).where(t.auth_attempts.c.key == key))
 
 
+def clear_attempts_prefix(bind: Bind, prefix: str) -> None:
+    """Delete the attempts of every key starting with ``prefix`` (``%`` and ``_`` in it are literal)."""
+    with tx(bind) as conn:
+        conn.execute(delete(t.auth_attempts).where(t.auth_attempts.c.key.startswith(prefix, autoescape=True)))
+
+
 def purge_attempts(bind: Bind, before: str) -> None:
     with tx(bind) as conn:
         conn.execute(delete(t.auth_attempts).where(t.auth_attempts.c.at < before))
+
+
+# -- pending sign-ups -------------------------------------------------------------------------------------------
+def add_signup(bind: Bind, *, token_hash: str, email: str, display_name: str, password_hash: str, next_url: str,
+               expires_at: str) -> None:
+    with tx(bind) as conn:
+        conn.execute(insert(t.signups).values(token_hash=token_hash, email=email, display_name=display_name,
+                                              password_hash=password_hash, next_url=next_url,
+                                              created_at=now_iso(), expires_at=expires_at))
+
+
+def peek_signup(bind: Bind, token_hash: str, now: str) -> Mapping[str, Any] | None:
+    """The live (unexpired) pending sign-up of a token, without using it."""
+    s = t.signups
+    with tx(bind) as conn:
+        row = conn.execute(select(s).where(s.c.token_hash == token_hash, s.c.expires_at > now)).mappings().first()
+    return dict(row) if row else None
+
+
+def confirm_signup(bind: Bind, token_hash: str, now: str) -> tuple[Mapping[str, Any], int | None] | None:
+    """Use a live pending sign-up: create its user and drop every pending row of that address, in one
+    transaction. None when the token is unknown or expired; else (the row, the new user id, or None when the
+    address got an account meanwhile). Of two requests racing with one token, one deletes the row, the other
+    finds nothing."""
+    s = t.signups
+    with tx(bind) as conn:
+        row = conn.execute(select(s).where(s.c.token_hash == token_hash, s.c.expires_at > now)).mappings().first()
+        if row is None:
+            return None
+        if conn.execute(delete(s).where(s.c.token_hash == token_hash)).rowcount != 1:
+            return None
+        conn.execute(delete(s).where(s.c.email == row["email"]))
+        uid = create_user(conn, email=row["email"], display_name=row["display_name"],
+                          password_hash=row["password_hash"])
+        return dict(row), uid
+
+
+def purge_signups(bind: Bind, now: str) -> None:
+    with tx(bind) as conn:
+        conn.execute(delete(t.signups).where(t.signups.c.expires_at <= now))
 
 
 # -- secrets ----------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Account pages: sign up, log in/out, password reset by email, settings, API tokens, export, deletion.
+"""Account pages: log in/out, password reset by email, settings, API tokens, export, deletion.
 
 HTML forms that work without JavaScript; every POST checks the CSRF token (:func:`auth.csrf_protect`) and
 answers a mistake with the same form, the message and a 4xx status. Pages showing a form or anything personal
@@ -8,23 +8,20 @@ are ``Cache-Control: private, no-store`` (set by the viewer middleware). The JSO
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from openpapers.accounts import auth, export
+from openpapers.accounts import mail as account_mail
 from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
 from openpapers.accounts.service import AccountError, RateLimited, User
-from openpapers.core.settings import MailSettings
-from openpapers.digests import smtp as mail
 from openpapers.signals import repository as signals
 from openpapers.web.context import database, web
 
 router = APIRouter(include_in_schema=False)
-log = logging.getLogger("openpapers.web")
 CSRF = [Depends(auth.csrf_protect)]
 Text = Annotated[str, Form(max_length=2000)]
 Secret = Annotated[str, Form(max_length=1024)]
@@ -38,36 +35,18 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 
 
 def client_ip(request: Request) -> str:
+    """The address the rate limits count: the connection's peer, which uvicorn replaces with the forwarded one
+    only for the proxies ``OPENPAPERS_FORWARDED_ALLOW_IPS`` names (see ``openpapers serve``)."""
     return request.client.host if request.client else "unknown"
 
 
-
-def _back_to(request: Request, next_url: str | None, session: accounts.Session, default: str = "/") -> Response:
+def back_to(request: Request, next_url: str | None, session: accounts.Session, default: str = "/") -> Response:
     response = RedirectResponse(auth.safe_next(next_url, default), status_code=303)
     auth.start_session(request, response, session)
     return response
 
 
-# -- sign up, log in, log out -----------------------------------------------------------------------------------
-@router.get("/signup")
-def signup_form(request: Request, next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
-    if auth.current_user(request):
-        return RedirectResponse(auth.safe_next(next), status_code=303)
-    return page(request, "signup.html", title="Sign up", next=auth.safe_next(next), error=None, email="", name="")
-
-
-@router.post("/signup", dependencies=CSRF)
-def signup(request: Request, email: Text, password: Secret, display_name: Text = "",
-           next: Text = "/") -> Response:
-    bind = database(request)
-    try:
-        user = accounts.sign_up(bind, email, password, display_name)
-    except AccountError as exc:
-        return page(request, "signup.html", 400, title="Sign up", next=auth.safe_next(next), error=str(exc),
-                    email=email, name=display_name)
-    return _back_to(request, next, accounts.open_session(bind, user))
-
-
+# -- log in, log out (sign-up: accounts/signup_routes.py) ------------------------------------------------------
 @router.get("/login")
 def login_form(request: Request, next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
     if auth.current_user(request):
@@ -87,7 +66,7 @@ def login(request: Request, email: Text, password: Secret, next: Text = "/") -> 
     except AccountError as exc:
         return page(request, "login.html", 400, title="Log in", next=auth.safe_next(next), error=str(exc),
                     email=email)
-    return _back_to(request, next, session)
+    return back_to(request, next, session)
 
 
 @router.post("/logout", dependencies=CSRF)
@@ -118,22 +97,10 @@ def reset_request(request: Request, background: BackgroundTasks, email: Text) ->
         return response
     if started is not None:  # mailed after the response: the answer's timing does not tell the address exists
         user, token = started
-        background.add_task(send_reset_mail, web(request).settings.mail, user,
-                            f"{export.site_url(request)}/reset/{token}")
+        text = account_mail.reset_text(user.display_name, user.email, f"{export.site_url(request)}/reset/{token}")
+        background.add_task(account_mail.send_account_mail, web(request).settings, user.email,
+                            "Reset your openpapers password", text, what=f"password-reset (user {user.id})")
     return page(request, "reset_request.html", title="Reset your password", error=None, sent=RESET_SENT, email="")
-
-
-def send_reset_mail(mail_settings: MailSettings, user: User, link: str) -> None:
-    text = (f"Hello {user.display_name},\n\nSomeone (we hope you) asked to reset the password of your openpapers "
-            f"account {user.email}. Set a new one here (the link works once, for an hour):\n\n{link}\n\n"
-            "If you did not ask for this, ignore this email: your password stays as it is.\n")
-    try:
-        smtp = mail.SmtpSettings.from_settings(mail_settings)  # checked when sent: bad SMTP settings never stop the app
-        result = mail.send_message(smtp, mail.new_message(smtp, user.email, "Reset your openpapers password", text))
-        if not result.ok:
-            log.error("password-reset mail to user %s refused: %s", user.id, result.error)
-    except Exception:  # the reader already has their answer; the operator gets the traceback
-        log.exception("password-reset mail to user %s failed", user.id)
 
 
 @router.get("/reset/{token}")
@@ -152,11 +119,12 @@ def reset_password(request: Request, token: Annotated[str, Path(max_length=200)]
         live = accounts.reset_is_live(bind, token)
         return page(request, "reset_form.html", 400, title="Set a new password", token=token, live=live,
                     error=str(exc))
-    return _back_to(request, "/settings?done=password", accounts.open_session(bind, user))
+    return back_to(request, "/settings?done=reset", accounts.open_session(bind, user))
 
 
 # -- settings ---------------------------------------------------------------------------------------------------
 _DONE = {"saved": "Settings saved.", "password": "Password changed; every other session was logged out.",
+         "reset": "New password set: every other session was logged out and every API token revoked.",
          "revoked": "Token revoked."}
 
 

@@ -2,15 +2,19 @@
 
 Policy lives here, storage in :mod:`openpapers.accounts.repository`. The choices, and why:
 
-* Emails are trimmed and lower-cased before anything else, so ``Ada@X.org`` and ``ada@x.org`` are one account.
+* Emails are validated and brought to one spelling first (:mod:`openpapers.accounts.emails`: NFKC, no invisible
+  or control characters, email-validator, lower case), so ``Ada@X.org`` and ``ａｄａ@x.org`` are one account.
+* Web sign-ups are confirmed by mail (:mod:`openpapers.accounts.signup`); :func:`sign_up` here creates a confirmed
+  account at once, for ``openpapers user create`` and for the confirmation link itself.
 * Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106's second recommendation); a login whose
   stored hash used other parameters is re-hashed with the current ones. A login for an unknown email still
   verifies a password against a dummy hash, so its timing does not tell which emails have accounts.
-* Failed logins are recorded in the store (shared by every worker process): 5 per email or 20 per client
-  address within 15 minutes lock further tries out until the oldest one ages out (:class:`RateLimited` carries
-  how long). A success clears the email's record.
+* Failed logins are recorded in the store (shared by every worker process) and slowed down per (email, client
+  address) pair, not per email: see :mod:`openpapers.accounts.throttle`. Someone guessing from one address
+  soon waits minutes between tries, while the owner logging in from their own address is not held up.
 * Sessions: 32 random bytes in the cookie, their SHA-256 in the store, 30 days absolute lifetime, a new one at
-  every login (no fixation), each with its own CSRF token. Changing or resetting the password ends all others.
+  every login (no fixation), each with its own CSRF token. Changing or resetting the password ends all others;
+  a reset also revokes every API token (whoever made it needed a reset may have taken one).
 * API tokens (``op_`` + 32 random bytes) are shown once and stored as SHA-256; a reset token likewise, valid
   for an hour and usable once.
 """
@@ -18,7 +22,6 @@ Policy lives here, storage in :mod:`openpapers.accounts.repository`. The choices
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,15 +31,17 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from openpapers.accounts import repository as db
-from openpapers.core.errors import OpenPapersError
+from openpapers.accounts import throttle
+from openpapers.accounts.emails import InvalidEmail
+from openpapers.accounts.emails import normalize_email as _normalize
+from openpapers.accounts.errors import AccountError, RateLimited
 from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind
 
+# AccountError and RateLimited live in accounts/errors.py (the throttle raises them too); callers import them here.
+__all__ = ["AccountError", "InvalidCredentials", "RateLimited", "Session", "User"]
 SESSION_DAYS = 30
 RESET_MINUTES = 60
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILS_PER_EMAIL = 5
-MAX_FAILS_PER_IP = 20
 RESET_WINDOW = timedelta(hours=1)
 MAX_RESETS_PER_EMAIL = 3
 MAX_RESETS_PER_IP = 20
@@ -44,11 +49,6 @@ MIN_PASSWORD, MAX_PASSWORD = 10, 1024
 HOUSEKEEPING_EVERY = 50  # one login in this many also purges expired rows
 FREQUENCIES = ("off", "daily", "weekly")
 SECTIONS = ("follows", "recommendations", "trending")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
-
-
-class AccountError(OpenPapersError):
-    """Something the user can fix (a bad email, a short password, a wrong current password): say what."""
 
 
 class InvalidCredentials(AccountError):
@@ -56,12 +56,6 @@ class InvalidCredentials(AccountError):
         super().__init__("Wrong email or password.")
 
 
-class RateLimited(AccountError):
-    """Too many attempts: ``retry_after`` seconds until the next one is allowed."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = max(1, retry_after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,27 +123,33 @@ def check_password(password: str, email: str = "") -> None:
 
 
 def normalize_email(email: str) -> str:
-    value = (email or "").strip().lower()
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise AccountError("Enter a valid email address, like name@example.org.")
-    return value
+    """The stored spelling of an address (see :mod:`openpapers.accounts.emails`), or :class:`AccountError`."""
+    try:
+        return _normalize(email)
+    except InvalidEmail as exc:
+        raise AccountError(str(exc)) from None
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _later(**delta: float) -> str:
+def later(**delta: float) -> str:
     return now_iso(datetime.now(UTC) + timedelta(**delta))
 
 
 # -- users ------------------------------------------------------------------------------------------------------
+def clean_name(display_name: str, email: str) -> str:
+    """The display name as stored: whitespace collapsed, at most 100 characters, else the email's local part."""
+    return " ".join((display_name or "").split())[:100] or email.split("@", 1)[0]
+
+
 def sign_up(bind: Bind, email: str, password: str, display_name: str = "", *, is_admin: bool = False) -> User:
+    """Create a confirmed account now (the shell's ``user create``); the web's sign-up mails a link first."""
     email = normalize_email(email)
     check_password(password, email)
-    name = " ".join((display_name or "").split())[:100] or email.split("@", 1)[0]
-    uid = db.create_user(bind, email=email, display_name=name, password_hash=hash_password(password),
-                         is_admin=is_admin)
+    uid = db.create_user(bind, email=email, display_name=clean_name(display_name, email),
+                         password_hash=hash_password(password), is_admin=is_admin)
     if uid is None:
         raise AccountError("An account with this email already exists. Log in, or reset its password.")
     return get_user(bind, uid)  # type: ignore[return-value]
@@ -195,12 +195,7 @@ def update_settings(bind: Bind, user_id: int, *, display_name: str | None = None
 
 
 # -- login, rate limiting, sessions -----------------------------------------------------------------------------
-def _check_limit(bind: Bind, key: str, limit: int, window: timedelta, message: str) -> None:
-    now = datetime.now(UTC)
-    count, oldest = db.count_attempts(bind, key, now_iso(now - window))
-    if count >= limit:
-        first = datetime.fromisoformat(oldest) if oldest else now
-        raise RateLimited(message, int((first + window - now).total_seconds()) + 1)
+_check_limit = throttle.check_limit
 
 
 def login(bind: Bind, email: str, password: str, *, ip: str = "unknown") -> Session:
@@ -209,16 +204,14 @@ def login(bind: Bind, email: str, password: str, *, ip: str = "unknown") -> Sess
         email = normalize_email(email)
     except AccountError:
         email = (email or "").strip().lower()[:254]
-    too_many = "Too many failed logins. Wait {} before trying again, or reset your password."
-    _check_limit(bind, f"login-ip:{ip}", MAX_FAILS_PER_IP, LOGIN_WINDOW, too_many.format("a few minutes"))
-    _check_limit(bind, f"login:{email}", MAX_FAILS_PER_EMAIL, LOGIN_WINDOW, too_many.format("15 minutes"))
+    throttle.check_login(bind, email, ip)
     row = db.get_user_by_email(bind, email)
     if not _verify(row["password_hash"] if row else None, password) or row is None:
-        db.record_attempt(bind, [f"login:{email}", f"login-ip:{ip}"], now_iso())
+        throttle.record_login_failure(bind, email, ip)
         raise InvalidCredentials()
     if _hasher.check_needs_rehash(row["password_hash"]):
         db.update_user(bind, row["id"], password_hash=hash_password(password))
-    db.clear_attempts(bind, f"login:{email}")
+    throttle.clear_login(bind, email, ip)
     if secrets.randbelow(HOUSEKEEPING_EVERY) == 0:
         housekeeping(bind)
     return open_session(bind, User.from_row(row))
@@ -229,12 +222,13 @@ def housekeeping(bind: Bind) -> None:
     logins; expired rows are ignored anyway, this only keeps the tables small)."""
     now = datetime.now(UTC)
     db.purge_expired(bind, now_iso(now))
+    db.purge_signups(bind, now_iso(now))
     db.purge_attempts(bind, now_iso(now - timedelta(days=1)))
 
 
 def open_session(bind: Bind, user: User) -> Session:
     token = secrets.token_urlsafe(32)
-    sid, csrf, expires = _token_hash(token), secrets.token_urlsafe(32), _later(days=SESSION_DAYS)
+    sid, csrf, expires = token_hash(token), secrets.token_urlsafe(32), later(days=SESSION_DAYS)
     db.add_session(bind, session_id=sid, user_id=user.id, csrf_token=csrf, expires_at=expires)
     return Session(id=sid, user=user, csrf_token=csrf, expires_at=expires, token=token)
 
@@ -243,7 +237,7 @@ def session_for(bind: Bind, token: str) -> Session | None:
     """The live session of a cookie token, or None (unknown or expired: an expired row is deleted)."""
     if not token or len(token) > 200:
         return None
-    sid = _token_hash(token)
+    sid = token_hash(token)
     row = db.get_session(bind, sid)
     if row is None:
         return None
@@ -289,26 +283,29 @@ def start_reset(bind: Bind, email: str, *, ip: str = "unknown") -> tuple[User, s
         return None  # silently: a mailbox is not flooded, and the answer stays the same
     db.record_attempt(bind, [f"reset:{user.email}"], now_iso())
     token = secrets.token_urlsafe(32)
-    db.add_reset(bind, token_hash=_token_hash(token), user_id=user.id, expires_at=_later(minutes=RESET_MINUTES))
+    db.add_reset(bind, token_hash=token_hash(token), user_id=user.id, expires_at=later(minutes=RESET_MINUTES))
     return user, token
 
 
 def reset_is_live(bind: Bind, token: str) -> bool:
-    return bool(token) and len(token) <= 200 and db.peek_reset(bind, _token_hash(token), now_iso()) is not None
+    return bool(token) and len(token) <= 200 and db.peek_reset(bind, token_hash(token), now_iso()) is not None
 
 
 def finish_reset(bind: Bind, token: str, new_password: str) -> User:
-    """Set a new password with a reset token (single use) and end every session of the account."""
-    user_id = db.peek_reset(bind, _token_hash(token), now_iso()) if token and len(token) <= 200 else None
+    """Set a new password with a reset token (single use), end every session of the account and revoke its API
+    tokens: a reset is what someone does when their password may be known, and a token taken with it would
+    otherwise keep working after the password no longer does."""
+    user_id = db.peek_reset(bind, token_hash(token), now_iso()) if token and len(token) <= 200 else None
     user = get_user(bind, user_id) if user_id is not None else None
     if user is None:
         raise AccountError("This reset link is invalid, expired or already used. Ask for a new one.")
     check_password(new_password, user.email)
-    if db.use_reset(bind, _token_hash(token), now_iso()) != user.id:
+    if db.use_reset(bind, token_hash(token), now_iso()) != user.id:
         raise AccountError("This reset link is invalid, expired or already used. Ask for a new one.")
     db.update_user(bind, user.id, password_hash=hash_password(new_password))
     db.delete_user_sessions(bind, user.id)
-    db.clear_attempts(bind, f"login:{user.email}")
+    db.delete_user_api_tokens(bind, user.id)
+    throttle.clear_login(bind, user.email)
     return user
 
 
@@ -319,13 +316,13 @@ def create_api_token(bind: Bind, user: User, name: str) -> tuple[int, str]:
     if not 1 <= len(name) <= 100:
         raise AccountError("Give the token a name of 1 to 100 characters (what will use it?).")
     token = "op_" + secrets.token_urlsafe(32)
-    return db.add_api_token(bind, user_id=user.id, name=name, token_hash=_token_hash(token)), token
+    return db.add_api_token(bind, user_id=user.id, name=name, token_hash=token_hash(token)), token
 
 
 def user_for_api_token(bind: Bind, token: str) -> User | None:
     if not token.startswith("op_") or len(token) > 200:
         return None
-    row = db.get_api_token(bind, _token_hash(token))
+    row = db.get_api_token(bind, token_hash(token))
     if row is None:
         return None
     now = datetime.now(UTC)

@@ -36,9 +36,15 @@ def serve(
     settings = state.settings.model_copy(update={"web": state.settings.web.model_copy(update={"warm_up": True})})
     err.print(f"openpapers: serving {settings.data_dir} on http://{host}:{port}/ ({workers} "
               f"process{'es' if workers > 1 else ''})", markup=False, highlight=False)
-    # uvicorn's own access log is off: the app writes a structured one. proxy_headers trusts X-Forwarded-* from
-    # loopback only (uvicorn's default forwarded_allow_ips), so feeds get the right host name behind a proxy.
-    options = {"host": host, "port": port, "access_log": False, "log_level": "warning", "proxy_headers": True}
+    # uvicorn's own access log is off: the app writes a structured one. X-Forwarded-For/-Proto are believed only
+    # from the proxies OPENPAPERS_FORWARDED_ALLOW_IPS names (default none): uvicorn's own default trusts every
+    # loopback client, so any local script could pick the address the login limits count, and every request
+    # a same-host proxy forwards would look like one client.
+    trusted = settings.web.forwarded_allow_ips
+    options: dict[str, object] = {"host": host, "port": port, "access_log": False, "log_level": "warning",
+                                  "proxy_headers": bool(trusted)}
+    if trusted:
+        options["forwarded_allow_ips"] = trusted
     if workers == 1:
         uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
         return

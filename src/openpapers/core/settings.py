@@ -21,6 +21,7 @@ the one variable :data:`SERVE_SETTINGS_ENV` (see :func:`settings_for_workers`), 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -64,6 +65,36 @@ class WebSettings(_Group):
                         description="the in-process anonymous response cache (0 turns it off)")
     warm_up: bool = Field(default=False, validation_alias="OPENPAPERS_WARM_UP",
                           description="open the search indexes and model as the app starts (serve turns it on)")
+
+    forwarded_allow_ips: str = Field(
+        default="", validation_alias="OPENPAPERS_FORWARDED_ALLOW_IPS",
+        description="proxy addresses whose X-Forwarded-For/-Proto are believed (comma-separated; default none)")
+    account_mail: Literal["smtp", "log"] = Field(
+        default="smtp", validation_alias="OPENPAPERS_ACCOUNT_MAIL",
+        description="sign-up and reset mails: smtp (sent) or log (the link is logged, for demos)")
+
+    @field_validator("account_mail", mode="before")
+    @classmethod
+    def _mail_mode(cls, value: Any) -> Any:
+        value = str(value).strip().lower()
+        if value not in ("smtp", "log"):
+            raise ValueError(f"must be 'smtp' or 'log', not {value!r}")
+        return value
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _addresses(cls, value: Any) -> Any:
+        """Each entry an IP address or network (``*`` trusts every client: only behind a proxy that is the only
+        way in). Checked here, so a typo stops ``serve`` instead of silently trusting nobody."""
+        parts = [p.strip() for p in str(value or "").split(",") if p.strip()]
+        for part in parts:
+            if part == "*":
+                continue
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"has {part!r}, which is not an IP address or network") from None
+        return ",".join(parts)
 
     @field_validator("base_url", mode="before")
     @classmethod

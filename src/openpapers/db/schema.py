@@ -228,6 +228,19 @@ password_resets = Table(
     Column("used_at", String),
 )
 
+# Sign-ups waiting for their address to confirm them (migration 0006): the account is created from the row.
+signups = Table(
+    "signups",
+    metadata,
+    Column("token_hash", String, primary_key=True),
+    Column("email", String, nullable=False, index=True),
+    Column("display_name", String, nullable=False),
+    Column("password_hash", String, nullable=False),
+    Column("next_url", String, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+)
+
 # Failed logins (and reset requests), for rate limiting that holds across worker processes.
 auth_attempts = Table(
     "auth_attempts",

@@ -27,6 +27,7 @@ from openpapers import __version__
 from openpapers.accounts import auth
 from openpapers.accounts import me_routes as account_api
 from openpapers.accounts import routes as account
+from openpapers.accounts import signup_routes as account_signup
 from openpapers.core.settings import Settings, resolve_settings, worker_settings
 from openpapers.digests import unsubscribe_routes
 from openpapers.papers import atom
@@ -69,7 +70,8 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app.state.web = state
     for module in (daily, paper, search, entities, atom, trending, foryou):
         app.include_router(module.router)
-    for module in (account, actions, library, account_api, signals_api):  # accounts and what signed-in readers do
+    # accounts and what signed-in readers do
+    for module in (account, account_signup, actions, library, account_api, signals_api):
         app.include_router(module.router)
     app.include_router(unsubscribe_routes.router)  # RFC 8058 one-click unsubscribe (digest emails)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
