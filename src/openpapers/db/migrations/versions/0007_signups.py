@@ -5,16 +5,16 @@ SHA-256 of the confirmation token wait here for a day. Keeping them out of ``use
 address can neither log in nor block its real owner from signing up (a new sign-up adds another pending row;
 whichever link is used first creates the account and removes every pending row of that address).
 
-Revision ID: 0006_signups
-Revises: 0005_search_docs_inline
+Revision ID: 0007_signups
+Revises: 0006_outbox_retry
 Create Date: 2026-12-04
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_signups"
-down_revision = "0005_search_docs_inline"
+revision = "0007_signups"
+down_revision = "0006_outbox_retry"
 branch_labels = None
 depends_on = None
 
