@@ -29,16 +29,18 @@ from lxml import etree
 
 from openpapers.core.errors import FetchError, SourceError
 from openpapers.core.records import PaperRecord, Version, normalize_arxiv_id
+from openpapers.sources.arxiv_authors import split_written
 from openpapers.sources.arxiv_common import (
     decode_tex_accents,
     node_text,
     owned_client,
     parse_iso_date,
     parse_xml,
+    raw_text_of,
     text_of,
     today_utc,
 )
-from openpapers.sources.arxiv_record import arxiv_record, parse_rfc2822
+from openpapers.sources.arxiv_record import arxiv_record, clean_abstract, parse_rfc2822
 from openpapers.sources.base import Page, Source
 from openpapers.sources.http import PoliteClient
 
@@ -202,7 +204,7 @@ class ArxivOaiSource(Source):
         arxiv_id = normalize_arxiv_id(raw_id) or _id_from_identifier(identifier)
         if not arxiv_id:
             raise SourceError(f"record id {raw_id!r} is not an arXiv id", file=url, line=line, field="id")
-        abstract = text_of(meta, f"{ns}:abstract", NS)
+        abstract = clean_abstract(raw_text_of(meta, f"{ns}:abstract", NS))
         comments = text_of(meta, f"{ns}:comments", NS)
         for element, key in _EXTRA_FIELDS.items():
             value = text_of(meta, f"{ns}:{element}", NS)
@@ -294,53 +296,14 @@ def _raw_parts(meta: etree._Element, url: str) -> _Parts:
     return parts
 
 
-_ET_AL = re.compile(r"\bet\.? al\.?$|\bothers$", re.IGNORECASE)
-
-
 def split_author_string(text: str) -> tuple[list[str], bool]:
-    """``"A, B (MIT) and C"`` → (["A", "B", "C"], truncated); splits only outside parentheses.
+    """``"A, B (MIT) and C"`` → (["A", "B", "C"], truncated): arXivRaw's author string, split as arXiv writes it.
 
     Parenthesised affiliations are dropped from the names (they stay in ``extra["authors_raw"]``); a trailing
-    "et al." marks the list as incomplete.
+    "et al." marks the list as incomplete (``arxiv_authors.split_written``, shared with the snapshot).
     """
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch in "({[":
-            depth += 1
-        elif ch in ")}]":
-            depth = max(0, depth - 1)
-        if depth == 0 and ch == ",":
-            parts.append("".join(current))
-            current = []
-        elif depth == 0 and text.startswith(" and ", i):
-            parts.append("".join(current))
-            current = []
-            i += len(" and ")
-            continue
-        else:
-            current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    names: list[str] = []
-    truncated = False
-    for part in parts:
-        name = re.sub(r"\s*\([^()]*\)", "", part)
-        name = re.sub(r"\s+", " ", decode_tex_accents(name)).strip()
-        if name.lower().startswith("and "):
-            name = name[4:].strip()
-        if not name:
-            continue
-        if _ET_AL.search(name):
-            truncated = True
-            name = _ET_AL.sub("", name).strip()
-            if not name:
-                continue
-        names.append(name)
-    return names, truncated
+    written = split_written(text)
+    return written.names, written.cut_short
 
 
 def _id_from_identifier(identifier: str | None) -> str | None:
