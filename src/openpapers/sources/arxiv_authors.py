@@ -26,7 +26,7 @@ from openpapers.sources.arxiv_common import decode_tex_accents
 
 _ET_AL = re.compile(r"(?:^|\s|,)(?:et\.?\s*al\.?|others)\s*$", re.IGNORECASE)
 _PARENS = re.compile(r"\s*\([^()]*\)")
-_SPACES = re.compile(r"\s+")
+_SEPARATORS = re.compile(r",| and ")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 # How many neighbouring segments one parsed name may span ("Name, Jr." is two; more is not a name).
 _MAX_SPAN = 3
@@ -49,13 +49,15 @@ def split_written(text: str) -> WrittenAuthors:
     """
     out = WrittenAuthors()
     for part in _top_level_parts(text):
-        name = _strip_parens(part)
-        name = _SPACES.sub(" ", decode_tex_accents(name)).strip().strip(",;").strip()
-        if name.lower().startswith("and "):
+        name = _strip_parens(part) if "(" in part else part
+        if "\\" in name:
+            name = " ".join(decode_tex_accents(name).split())
+        name = name.strip(" ,;")
+        if name[:4].lower() == "and ":
             name = name[4:].strip()
         if not name:
             continue
-        if _ET_AL.search(name):
+        if ("al" in name or "others" in name) and _ET_AL.search(name):
             out.cut_short = True
             name = _ET_AL.sub("", name).strip(" ,")
             if not name:
@@ -66,11 +68,13 @@ def split_written(text: str) -> WrittenAuthors:
 
 def _top_level_parts(text: str) -> list[str]:
     """Cut at commas and `` and `` that are not inside brackets (affiliations hold both)."""
+    flat = " ".join(text.split())
+    if "(" not in flat and "[" not in flat and "{" not in flat:  # most strings: no brackets, one regex split
+        return _SEPARATORS.split(flat)
     parts: list[str] = []
     depth = 0
     start = 0
     i = 0
-    flat = _SPACES.sub(" ", text)
     while i < len(flat):
         ch = flat[i]
         if ch in "({[":
@@ -103,21 +107,27 @@ def parsed_name(item: Sequence[str | None]) -> str:
     last = item[0] or ""
     first = item[1] if len(item) > 1 and item[1] else ""
     suffix = item[2] if len(item) > 2 and item[2] else ""
-    return _SPACES.sub(" ", " ".join(p for p in (first, last, suffix) if p)).strip()
+    name = " ".join(p for p in (first, last, suffix) if p)
+    return " ".join(name.split()) if "  " in name or "\n" in name or name[:1] == " " or name[-1:] == " " else name
 
 
 def is_et_al(name: str) -> bool:
     """``authors_parsed`` turns a trailing "et al" into an author ``["al", "et", ""]``; this spots it."""
-    return _compact(name) in ("etal", "others")
+    return name.lower().endswith(("al", "al.", "others")) and _compact(name) in ("etal", "others")
 
 
 def _compact(text: str) -> str:
-    return _NOT_ALNUM.sub("", fold(text))
+    """Letters and digits only, folded to lower-case ASCII (fold's transliteration only where it is needed)."""
+    return _NOT_ALNUM.sub("", text.lower() if text.isascii() else fold(text))
 
 
 def _same_name(written: str, parsed: str) -> bool:
+    # Cheap checks first (the bulk import calls this for every author): equal, or equal but for spacing
+    # ("C.-P." / "C. -P."); only then fold case, accents and punctuation.
+    if written == parsed or written.replace(" ", "") == parsed.replace(" ", ""):
+        return True
     a, b = _compact(written), _compact(parsed)
-    return bool(a) and (a == b or sorted(a) == sorted(b))
+    return bool(a) and (a == b or (len(a) == len(b) and sorted(a) == sorted(b)))
 
 
 def align_names(written: WrittenAuthors, parsed: list[str]) -> list[str] | None:
@@ -146,9 +156,16 @@ def snapshot_authors(raw: str | None, parsed: list[str] | None) -> WrittenAuthor
     marks the list as cut short. Without a usable string the parsed names are kept; without ``parsed`` the
     string's own split is used.
     """
-    written = split_written(raw) if raw and raw.strip() else WrittenAuthors()
     if parsed is None:
-        return written
+        return split_written(raw) if raw and raw.strip() else WrittenAuthors()
+    if raw and "\\" not in raw and len(parsed) > 1:
+        # The bulk import's common case, checked cheaply: the string is just the parsed names, listed.
+        flat = " ".join(raw.split())
+        listed = ", ".join(parsed[:-1])
+        if flat in (f"{listed}, {parsed[-1]}", f"{listed} and {parsed[-1]}", f"{listed}, and {parsed[-1]}") and \
+                not is_et_al(parsed[-1]):
+            return WrittenAuthors(list(parsed))
+    written = split_written(raw) if raw and raw.strip() else WrittenAuthors()
     real = [n for n in parsed if n and not is_et_al(n)]
     cut_short = written.cut_short or len(real) < len([n for n in parsed if n])
     aligned = align_names(written, real) if written.names else None

@@ -81,6 +81,8 @@ def clean_abstract(text: str | None) -> str | None:
     if text is None:
         return None
     body = text.replace("\r\n", "\n").strip(" \t\n")
+    if "\n " not in body and "\n\t" not in body and "\n\n" not in body:  # one paragraph: the bulk of them
+        return clean_text(body)
     paragraphs = [clean_text(p) for p in _PARAGRAPH.split(body)]
     return "\n\n".join(p for p in paragraphs if p) or None
 
