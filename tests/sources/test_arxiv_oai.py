@@ -240,8 +240,9 @@ def test_checkpoint_key_names_endpoint_set_and_prefix() -> None:
     assert ArxivOaiSource(set_spec="cs", from_date="2024-01-01").checkpoint_key == a.checkpoint_key
     assert ArxivOaiSource(set_spec="math").checkpoint_key != a.checkpoint_key
     assert ArxivOaiSource(set_spec="cs", metadata_prefix="arXivRaw").checkpoint_key != a.checkpoint_key
-    with pytest.raises(ValueError):
-        ArxivOaiSource(metadata_prefix="oai_dc")
+    assert ArxivOaiSource(set_spec="cs", metadata_prefix="oai_dc").checkpoint_key != a.checkpoint_key
+    with pytest.raises(ValueError):  # oai_dc is read now (test_oai_getrecord.py); other formats are refused
+        ArxivOaiSource(metadata_prefix="marc21")
 
 
 def test_split_author_string() -> None:

@@ -89,7 +89,7 @@ def test_full_entry_maps_every_field(tmp_path: Path) -> None:
     assert rec.source_key == "0704.0001"
     assert rec.arxiv_id == "0704.0001"
     assert rec.title == "Calculation of prompt diphoton production cross sections at Tevatron and LHC energies"
-    assert rec.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C. -P. Yuan"]
+    assert rec.authors == ["C. Balázs", "E. L. Berger", "P. M. Nadolsky", "C.-P. Yuan"]  # as written
     assert rec.authors_complete is True
     assert rec.author_count == 4
     assert rec.abstract == "A fully differential calculation in perturbative quantum chromodynamics is presented."

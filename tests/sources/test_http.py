@@ -56,6 +56,22 @@ def test_503_with_retry_after_seconds_is_honoured(server: Any) -> None:
     assert server.gaps()[0] >= 1.0 - TOLERANCE
 
 
+def test_each_wait_is_announced_with_the_time_it_waits_until(server: Any) -> None:
+    server.replies(server.Reply(503, "busy", headers={"Retry-After": "1"}), server.Reply(500, "oops"),
+                   server.Reply(200, "fine"))
+    said: list[str] = []
+    with fast_client(notify=said.append) as client:
+        before = datetime.now(UTC)
+        assert client.get(server.url + "/oai").text == "fine"
+    assert len(said) == 2, said
+    first, second = said
+    assert first.startswith(f"HTTP 503 from {server.url}/oai: Retry-After asks 1 s; waiting 1.0 s, until ")
+    assert first.endswith("UTC (retry 1 of 3)")
+    until = datetime.strptime(first.split("until ")[1][:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    assert before.replace(microsecond=0) + timedelta(seconds=1) <= until <= before + timedelta(seconds=3)
+    assert "HTTP 500" in second and "backing off" in second and "(retry 2 of 3)" in second
+
+
 def test_retry_after_http_date_is_parsed_and_capped(server: Any) -> None:
     later = format_datetime(datetime.now(UTC) + timedelta(hours=2), usegmt=True)
     server.replies(server.Reply(429, "slow down", headers={"Retry-After": later}), server.Reply(200, "ok"))

@@ -201,7 +201,11 @@ def _harvest_command(entries: list[SourceEntry]) -> Callable[..., None]:
         from openpapers.sources.http import PoliteClient  # httpx only when harvesting: keeps start-up quick
 
         try:
-            with PoliteClient(min_interval=interval) as client:
+            # A server's Retry-After can hold a harvest for minutes: say so, and until when, even with --quiet.
+            def notify(message: str) -> None:
+                err.print(f"waiting: {message}", markup=False, highlight=False)
+
+            with PoliteClient(min_interval=interval, notify=notify) as client:
                 entry = by_via.get(values["via"]) if len(entries) > 1 else entries[0]
                 if entry is None:
                     raise typer.BadParameter(f"must be {choices}", param_hint="--via")

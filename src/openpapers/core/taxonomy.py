@@ -204,6 +204,39 @@ ARCHIVE_PRIORITY: tuple[str, ...] = (
 
 _BY_FOLDED: dict[str, str] = {code.lower(): code for code in CATEGORIES}
 
+# The archive names that prefix a subject class in arXiv's full category names ("Computer Science - Machine
+# Learning"), as OAI-PMH's oai_dc format writes them in dc:subject. Archives without subject classes
+# (hep-th, quant-ph, ...) are written by their own name alone.
+ARCHIVE_NAMES: dict[str, str] = {
+    "cs": "Computer Science", "math": "Mathematics", "stat": "Statistics", "physics": "Physics",
+    "astro-ph": "Astrophysics", "cond-mat": "Condensed Matter", "nlin": "Nonlinear Sciences",
+    "q-bio": "Quantitative Biology", "q-fin": "Quantitative Finance", "econ": "Economics",
+    "eess": "Electrical Engineering and Systems Science",
+}
+
+
+def _build_name_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for code, name in CATEGORIES.items():
+        archive = code.split(".", 1)[0]
+        full = f"{ARCHIVE_NAMES[archive]} - {name}" if "." in code and archive in ARCHIVE_NAMES else name
+        table.setdefault(" ".join(full.lower().split()), ALIASES.get(code, code))
+    return table
+
+
+_BY_NAME: dict[str, str] = _build_name_table()
+
+
+def category_from_name(name: str | None) -> str | None:
+    """``Computer Science - Machine Learning`` → ``cs.LG``; ``Quantum Physics`` → ``quant-ph``; None if unknown.
+
+    oai_dc only names categories in words; this maps the name back to its code (aliases resolved), so a paper
+    harvested in oai_dc gets the same categories as from the other arXiv formats.
+    """
+    if not name:
+        return None
+    return _BY_NAME.get(" ".join(name.lower().split()))
+
 
 def canonical_category(code: str | None) -> str | None:
     """The canonical spelling of a full category code (aliases resolved), or None if it is not one."""

@@ -27,11 +27,12 @@ from openpapers.sources.arxiv_common import (
     owned_client,
     parse_iso_datetime,
     parse_xml,
+    raw_text_of,
     split_categories,
     text_of,
     today_utc,
 )
-from openpapers.sources.arxiv_record import arxiv_record
+from openpapers.sources.arxiv_record import arxiv_record, clean_abstract
 from openpapers.sources.base import Page, Source
 from openpapers.sources.http import HttpStatusError, PoliteClient
 
@@ -172,7 +173,7 @@ def parse_entry(entry: etree._Element, url: str, observed: date) -> PaperRecord:
     published_dt = parse_iso_datetime(text_of(entry, "atom:published", NS))
     updated_dt = parse_iso_datetime(text_of(entry, "atom:updated", NS))
     title = text_of(entry, "atom:title", NS)
-    abstract = text_of(entry, "atom:summary", NS)
+    abstract = clean_abstract(raw_text_of(entry, "atom:summary", NS))
     comments = text_of(entry, "arxiv:comment", NS)
 
     authors: list[str] = []

@@ -40,6 +40,12 @@ def text_of(parent: etree._Element, path: str, ns: dict[str, str] | None = None)
     return None if node is None else node_text(node)
 
 
+def raw_text_of(parent: etree._Element, path: str, ns: dict[str, str] | None = None) -> str | None:
+    """The text of the first ``path`` match as sent, line breaks and indentation kept (for abstracts)."""
+    node = parent.find(path, ns)
+    return None if node is None else "".join(node.itertext())
+
+
 def node_text(node: etree._Element) -> str | None:
     """All text inside ``node`` (children included), whitespace-cleaned; None when empty."""
     return clean_text("".join(node.itertext()))
@@ -88,7 +94,8 @@ _TEX_ACCENTS = {
 }
 _TEX_LETTERS = {"o": "ø", "O": "Ø", "l": "ł", "L": "Ł", "ss": "ß", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ",
                 "oe": "œ", "OE": "Œ", "i": "ı", "j": "ȷ"}
-_ACCENT_RE = re.compile(r"""\{?\\(['`^"~=.]|[uvHckr](?=[\s{]))\s*\{?\s*(\\?[A-Za-z])\s*\}?\}?""")
+# The closing brace may follow spaces, but spaces without a brace belong to the text ("Jos\\'e A." keeps its space).
+_ACCENT_RE = re.compile(r"""\{?\\(['`^"~=.]|[uvHckr](?=[\s{]))\s*\{?\s*(\\?[A-Za-z])(?:\s*\})?\}?""")
 _LETTER_RE = re.compile(r"\{?\\(ss|aa|AA|ae|AE|oe|OE|o|O|l|L)(?![A-Za-z])\s*\}?")
 
 

@@ -1,4 +1,5 @@
-"""``arxiv-oai``: bulk and incremental harvests from arXiv's OAI-PMH endpoint (``ListRecords``).
+"""``arxiv-oai``: bulk and incremental harvests from arXiv's OAI-PMH endpoint (``ListRecords``), or one record
+(``GetRecord``, ``identifier``).
 
 OAI-PMH pages with an opaque ``resumptionToken``; a request that carries one must carry *only* ``verb`` and
 the token. A page's state is ``{"token", "from", "max_datestamp"}``, so a killed harvest resumes at the next
@@ -8,8 +9,12 @@ datestamp seen (or the previous ``from``): passing that state back starts an *in
 (an explicit ``from_date`` wins). ``from`` is inclusive and arXiv's granularity is one day, so the boundary
 day is fetched twice; claims are keyed by arXiv id, so that only refreshes them.
 
-Two metadata formats are understood: ``arXiv`` (structured authors, created/updated dates, license) and
-``arXivRaw`` (every version with its RFC 2822 date and size, authors as one TeX string).
+Three metadata formats are understood: ``arXiv`` (structured authors, created/updated dates, license),
+``arXivRaw`` (every version with its RFC 2822 date and size, authors as one TeX string) and ``oai_dc`` (Dublin
+Core, which every OAI-PMH client asks for by default; read by ``arxiv_oai_dc``, it has the fewest fields).
+
+With an ``identifier`` the source asks ``GetRecord`` for that one paper instead: one request, one page, state
+``{"done": True}``; an id arXiv does not have is a FetchError (``idDoesNotExist``).
 
 Deleted records (``<header status="deleted">``, no metadata) are emitted, not skipped, as a claim with only
 the arXiv id and ``withdrawn=True`` (``extra["oai_deleted"]``), keyed ``<id>#deleted`` so that it sits beside
@@ -29,22 +34,25 @@ from lxml import etree
 
 from openpapers.core.errors import FetchError, SourceError
 from openpapers.core.records import PaperRecord, Version, normalize_arxiv_id
+from openpapers.sources.arxiv_authors import split_written
 from openpapers.sources.arxiv_common import (
     decode_tex_accents,
     node_text,
     owned_client,
     parse_iso_date,
     parse_xml,
+    raw_text_of,
     text_of,
     today_utc,
 )
-from openpapers.sources.arxiv_record import arxiv_record, parse_rfc2822
+from openpapers.sources.arxiv_oai_dc import DC_NS, dc_parts
+from openpapers.sources.arxiv_record import arxiv_record, clean_abstract, parse_rfc2822
 from openpapers.sources.base import Page, Source
 from openpapers.sources.http import PoliteClient
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
-NS = {"oai": OAI, "arx": "http://arxiv.org/OAI/arXiv/", "raw": "http://arxiv.org/OAI/arXivRaw/"}
-PREFIXES = ("arXiv", "arXivRaw")
+NS = {"oai": OAI, "arx": "http://arxiv.org/OAI/arXiv/", "raw": "http://arxiv.org/OAI/arXivRaw/", **DC_NS}
+PREFIXES = ("arXiv", "arXivRaw", "oai_dc")
 DEFAULT_BASE_URL = "https://oaipmh.arxiv.org/oai"
 _EXTRA_FIELDS = {
     "report-no": "report_no",
@@ -69,9 +77,17 @@ class ArxivOaiSource(Source):
         base_url: str = DEFAULT_BASE_URL,
         client: PoliteClient | None = None,
         observed: date | None = None,
+        identifier: str | None = None,
     ) -> None:
         if metadata_prefix not in PREFIXES:
             raise ValueError(f"metadata_prefix must be one of {', '.join(PREFIXES)}, not {metadata_prefix!r}")
+        self.identifier = None
+        if identifier is not None:
+            self.identifier = normalize_arxiv_id(identifier)
+            if self.identifier is None:
+                raise ValueError(f"--id {identifier!r} is not an arXiv id (e.g. 2301.12345 or hep-th/9901001)")
+            if set_spec or from_date or until:
+                raise ValueError("--id fetches one record (GetRecord); it takes no --set, --from or --until")
         self.metadata_prefix = metadata_prefix
         self.set_spec = set_spec
         self.from_date = from_date.isoformat() if isinstance(from_date, date) else from_date
@@ -85,15 +101,23 @@ class ArxivOaiSource(Source):
         """``harvest arxiv --via oai [--set S] [--from D] [--until D] [--prefix P]``."""
         extra = {"base_url": values["base_url"]} if values.get("base_url") else {}
         source = cls(metadata_prefix=values["prefix"], set_spec=values["set_spec"], from_date=values["from_date"],
-                     until=values["until"], client=values["client"], **extra)
-        yield source, {"via": values.get("via"), "query": values.get("query"), "set": values["set_spec"]}
+                     until=values["until"], client=values["client"], identifier=values.get("id"), **extra)
+        detail = {"via": values.get("via"), "query": values.get("query"), "set": values["set_spec"]}
+        if source.identifier:
+            detail["id"] = source.identifier
+        yield source, detail
 
     @property
     def checkpoint_key(self) -> str:
+        if self.identifier:
+            return f"arxiv-oai:{self.base_url}:id={self.identifier}:prefix={self.metadata_prefix}"
         return f"arxiv-oai:{self.base_url}:set={self.set_spec or '*'}:prefix={self.metadata_prefix}"
 
     def pages(self, state: dict[str, Any] | None = None) -> Iterator[Page]:
         """Yield one page per ListRecords response; see the module docstring for what ``state`` means."""
+        if self.identifier:
+            yield from self._get_record()
+            return
         state = state or {}
         token: str | None = state.get("token") or None
         if token:
@@ -109,6 +133,31 @@ class ArxivOaiSource(Source):
         finally:
             if owned:
                 client.close()
+
+    def _get_record(self) -> Iterator[Page]:
+        """``GetRecord`` for one id: one request, one page; a re-run fetches it afresh."""
+        client, owned = owned_client(self.client)
+        try:
+            response = client.get(self.base_url, params={
+                "verb": "GetRecord", "identifier": f"oai:arXiv.org:{self.identifier}",
+                "metadataPrefix": self.metadata_prefix})
+        finally:
+            if owned:
+                client.close()
+        url = str(response.url)
+        root = _oai_root(response.content, url)
+        if _check_errors(root, url):
+            raise FetchError(f"OAI-PMH GetRecord from {url}: no record")
+        record = root.find("oai:GetRecord/oai:record", NS)
+        if record is None:
+            raise SourceError("OAI-PMH response has neither <GetRecord><record> nor <error>", file=url,
+                              line=root.sourceline)
+        page = Page(state={"done": True})
+        try:
+            page.records.append(self.parse_record(record, url, self.observed or today_utc()))
+        except SourceError as err:
+            page.errors.append(err)
+        yield page
 
     def _first_params(self, from_date: str | None) -> dict[str, str]:
         params = {"verb": "ListRecords", "metadataPrefix": self.metadata_prefix}
@@ -127,13 +176,7 @@ class ArxivOaiSource(Source):
             params = {"verb": "ListRecords", "resumptionToken": token} if token else self._first_params(from_date)
             response = client.get(self.base_url, params=params)
             url = str(response.url)
-            root = parse_xml(response.content, url)
-            if root.tag != f"{{{OAI}}}OAI-PMH":
-                raise SourceError(
-                    f"expected an <OAI-PMH> document, got <{etree.QName(root).localname}>",
-                    file=url,
-                    line=root.sourceline,
-                )
+            root = _oai_root(response.content, url)
             final = {"done": True, "next_from": max_stamp or from_date}
             if _check_errors(root, url):  # noRecordsMatch: an empty harvest, not a failure
                 yield Page(state=final)
@@ -191,18 +234,20 @@ class ArxivOaiSource(Source):
                 location=f"{url}:{line}",
                 extra=extra,
             )
-        tag = "arx:arXiv" if self.metadata_prefix == "arXiv" else "raw:arXivRaw"
+        tag = {"arXiv": "arx:arXiv", "arXivRaw": "raw:arXivRaw", "oai_dc": "oai_dc:dc"}[self.metadata_prefix]
         meta = record.find(f"oai:metadata/{tag}", NS)
         if meta is None:
             raise SourceError(
                 f"record {identifier} has no <{self.metadata_prefix}> metadata", file=url, line=line, field="metadata"
             )
+        if self.metadata_prefix == "oai_dc":
+            return self._dc_record(meta, identifier, url, line, observed, extra)
         ns = "arx" if self.metadata_prefix == "arXiv" else "raw"
         raw_id = text_of(meta, f"{ns}:id", NS)
         arxiv_id = normalize_arxiv_id(raw_id) or _id_from_identifier(identifier)
         if not arxiv_id:
             raise SourceError(f"record id {raw_id!r} is not an arXiv id", file=url, line=line, field="id")
-        abstract = text_of(meta, f"{ns}:abstract", NS)
+        abstract = clean_abstract(raw_text_of(meta, f"{ns}:abstract", NS))
         comments = text_of(meta, f"{ns}:comments", NS)
         for element, key in _EXTRA_FIELDS.items():
             value = text_of(meta, f"{ns}:{element}", NS)
@@ -227,6 +272,21 @@ class ArxivOaiSource(Source):
             license=text_of(meta, f"{ns}:license", NS),
             location=f"{url}:{line}",
             extra={**extra, **parts.extra},
+        )
+
+
+    def _dc_record(self, meta: etree._Element, identifier: str | None, url: str, line: int | None,
+                   observed: date, extra: dict[str, Any]) -> PaperRecord:
+        """One ``oai_dc`` record (``arxiv_oai_dc``): fewer fields, the same claim rules."""
+        dc = dc_parts(meta)
+        arxiv_id = dc.arxiv_id or _id_from_identifier(identifier)
+        if not arxiv_id:
+            raise SourceError(f"record {identifier!r} has no arXiv id", file=url, line=line, field="identifier")
+        return arxiv_record(
+            self.name, arxiv_id, observed=observed, title=dc.title, abstract=dc.abstract, comments=dc.comments,
+            authors=dc.authors, categories=dc.categories, published=dc.published, updated=dc.updated,
+            doi=dc.doi, journal_ref=dc.journal_ref, license=dc.license, location=f"{url}:{line}",
+            extra={**extra, **dc.extra},
         )
 
 
@@ -294,53 +354,14 @@ def _raw_parts(meta: etree._Element, url: str) -> _Parts:
     return parts
 
 
-_ET_AL = re.compile(r"\bet\.? al\.?$|\bothers$", re.IGNORECASE)
-
-
 def split_author_string(text: str) -> tuple[list[str], bool]:
-    """``"A, B (MIT) and C"`` → (["A", "B", "C"], truncated); splits only outside parentheses.
+    """``"A, B (MIT) and C"`` → (["A", "B", "C"], truncated): arXivRaw's author string, split as arXiv writes it.
 
     Parenthesised affiliations are dropped from the names (they stay in ``extra["authors_raw"]``); a trailing
-    "et al." marks the list as incomplete.
+    "et al." marks the list as incomplete (``arxiv_authors.split_written``, shared with the snapshot).
     """
-    parts: list[str] = []
-    depth = 0
-    current: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch in "({[":
-            depth += 1
-        elif ch in ")}]":
-            depth = max(0, depth - 1)
-        if depth == 0 and ch == ",":
-            parts.append("".join(current))
-            current = []
-        elif depth == 0 and text.startswith(" and ", i):
-            parts.append("".join(current))
-            current = []
-            i += len(" and ")
-            continue
-        else:
-            current.append(ch)
-        i += 1
-    parts.append("".join(current))
-    names: list[str] = []
-    truncated = False
-    for part in parts:
-        name = re.sub(r"\s*\([^()]*\)", "", part)
-        name = re.sub(r"\s+", " ", decode_tex_accents(name)).strip()
-        if name.lower().startswith("and "):
-            name = name[4:].strip()
-        if not name:
-            continue
-        if _ET_AL.search(name):
-            truncated = True
-            name = _ET_AL.sub("", name).strip()
-            if not name:
-                continue
-        names.append(name)
-    return names, truncated
+    written = split_written(text)
+    return written.names, written.cut_short
 
 
 def _id_from_identifier(identifier: str | None) -> str | None:
@@ -348,6 +369,16 @@ def _id_from_identifier(identifier: str | None) -> str | None:
     if not identifier:
         return None
     return normalize_arxiv_id(identifier.split(":", 2)[-1] if identifier.startswith("oai:") else identifier)
+
+
+def _oai_root(content: bytes, url: str) -> etree._Element:
+    """The response's root element, which must be ``<OAI-PMH>`` (else a SourceError naming the URL)."""
+    root = parse_xml(content, url)
+    if root.tag != f"{{{OAI}}}OAI-PMH":
+        raise SourceError(
+            f"expected an <OAI-PMH> document, got <{etree.QName(root).localname}>", file=url, line=root.sourceline
+        )
+    return root
 
 
 def _check_errors(root: etree._Element, url: str) -> bool:

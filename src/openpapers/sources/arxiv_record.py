@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from openpapers.core.records import PaperRecord, Version
+from openpapers.core.records import PaperRecord, Version, clean_text
 
 _MONTHS = {name: number for number, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
@@ -64,6 +64,27 @@ def parse_rfc2822_email(text: str) -> datetime:
     if dt.utcoffset() != timedelta(0):  # None (no zone, or "-0000") or another zone
         raise ValueError(f"not an RFC 2822 GMT date: {text!r}")
     return dt.replace(tzinfo=UTC)
+
+
+# arXiv starts a paragraph of an abstract on a new, indented line (a blank line is taken as one too); other
+# line breaks are only wrapping.
+_PARAGRAPH = re.compile(r"\n\s*\n\s*|\n[ \t]+")
+
+
+def clean_abstract(text: str | None) -> str | None:
+    """An arXiv abstract with its paragraphs kept, separated by a blank line (``"\\n\\n"``).
+
+    arXiv stores abstracts as submitted, wrapped at ~80 columns, with each paragraph after the first on a new
+    line indented by a space or two (the first line is indented too). Flattening all of it lost the paragraphs;
+    here only an indented line starts a paragraph, and each paragraph's own wrapping is joined with spaces.
+    """
+    if text is None:
+        return None
+    body = text.replace("\r\n", "\n").strip(" \t\n")
+    if "\n " not in body and "\n\t" not in body and "\n\n" not in body:  # one paragraph: the bulk of them
+        return clean_text(body)
+    paragraphs = [clean_text(p) for p in _PARAGRAPH.split(body)]
+    return "\n\n".join(p for p in paragraphs if p) or None
 
 
 # arXiv marks a withdrawal by submitting a new version whose comment (and often abstract) says so.

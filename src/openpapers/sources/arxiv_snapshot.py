@@ -4,12 +4,12 @@ The file is streamed in pages of ``page_size`` lines and never loaded whole; eac
 offset after its last line, so a killed import resumes exactly where its last committed page ended.
 Parsing is on the hot path of a 2.5M-paper backfill, hence orjson. This module only reads the format; the
 claim itself (withdrawal, version dates, author completeness) is built by ``arxiv_record`` exactly as for the
-API and OAI-PMH sources.
+API and OAI-PMH sources. Author names keep the spelling of the ``authors`` string, split as ``authors_parsed``
+says, and a trailing "et al" marks the list incomplete (``arxiv_authors``); abstracts keep their paragraphs.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
@@ -20,10 +20,9 @@ import orjson
 from openpapers.core.errors import SourceError
 from openpapers.core.record_checks import count_problem
 from openpapers.core.records import PaperRecord, Version, clean_text, normalize_arxiv_id
-from openpapers.sources.arxiv_record import arxiv_record, parse_rfc2822
+from openpapers.sources.arxiv_authors import WrittenAuthors, parsed_name, snapshot_authors
+from openpapers.sources.arxiv_record import arxiv_record, clean_abstract, parse_rfc2822
 from openpapers.sources.base import Page, Source
-
-_SPACES = re.compile(r"\s+")
 
 
 def _text(obj: dict[str, Any], key: str) -> str | None:
@@ -36,28 +35,28 @@ def _text(obj: dict[str, Any], key: str) -> str | None:
     return clean_text(value)
 
 
-def _author_names(obj: dict[str, Any]) -> list[str]:
+def _abstract(obj: dict[str, Any]) -> str | None:
+    """The abstract with its paragraphs kept (``arxiv_record.clean_abstract``)."""
+    value = obj.get("abstract")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _FieldError("abstract", f"must be a string, not {type(value).__name__}")
+    return clean_abstract(value)
+
+
+def _authors(obj: dict[str, Any]) -> WrittenAuthors:
+    """Names as the ``authors`` string writes them, split as ``authors_parsed`` says (see arxiv_authors)."""
     parsed = obj.get("authors_parsed")
     if parsed is not None and not isinstance(parsed, list):
         raise ValueError("must be a list of [last, first, suffix]")
-    if parsed:
-        names = []
-        for item in parsed:
-            if not isinstance(item, list) or not item or not all(x is None or isinstance(x, str) for x in item):
-                raise ValueError("each authors_parsed entry must be [last, first, suffix]")
-            last = item[0] or ""
-            first = item[1] if len(item) > 1 and item[1] else ""
-            suffix = item[2] if len(item) > 2 and item[2] else ""
-            name = " ".join(p for p in (first, last, suffix) if p).strip()
-            if name:
-                names.append(_SPACES.sub(" ", name))
-        return names
+    names: list[str] = []
+    for item in parsed or ():
+        if not isinstance(item, list) or not item or not all(x is None or isinstance(x, str) for x in item):
+            raise ValueError("each authors_parsed entry must be [last, first, suffix]")
+        names.append(parsed_name(item))
     raw = obj.get("authors")
-    if isinstance(raw, str) and raw.strip():
-        # "A. Name, B. Other and C. Third" — only used when authors_parsed is missing.
-        flat = _SPACES.sub(" ", raw).replace(" and ", ", ")
-        return [n.strip() for n in flat.split(",") if n.strip()]
-    return []
+    return snapshot_authors(raw if isinstance(raw, str) else None, names or None)
 
 
 def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
@@ -72,7 +71,7 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
     if not title:
         raise _FieldError("title", "missing title")
     try:
-        authors = _author_names(obj)
+        authors = _authors(obj)
     except ValueError as exc:
         raise _FieldError("authors_parsed", str(exc)) from None
     cats = obj.get("categories")
@@ -105,8 +104,9 @@ def record_from_snapshot(obj: Any, location: str) -> PaperRecord:
         arxiv_id,
         observed=observed,
         title=title,
-        authors=authors,
-        abstract=_text(obj, "abstract"),
+        authors=authors.names,
+        authors_cut_short=authors.cut_short,
+        abstract=_abstract(obj),
         categories=cats.split() if cats else [],
         published=first.date() if first else observed,
         updated=last.date() if last else observed,

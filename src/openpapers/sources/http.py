@@ -8,17 +8,21 @@ blocked, so every network source goes through :class:`PoliteClient` instead of c
 * ``429``, ``408`` and ``5xx`` answers and connection failures are retried with exponential backoff
   (tenacity), waiting at least as long as the server's ``Retry-After`` asks (seconds or an HTTP date,
   capped so a bogus header cannot stall a run for hours);
+* every wait before a retry is announced (``notify``; the CLI prints it): what the server answered, whether it
+  sent ``Retry-After``, how long the client waits and until when (UTC), so a harvest obeying a long
+  ``503 Retry-After`` is visibly waiting rather than hung;
 * redirects are followed only within the same host: a redirect elsewhere is an error, never a silent hop;
 * after the last attempt a :class:`~openpapers.core.errors.FetchError` names the URL and the last failure.
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
@@ -33,6 +37,7 @@ DEFAULT_USER_AGENT = f"openpapers/{__version__} (self-hosted research-paper inde
 RETRY_STATUSES = frozenset({408, 429, *range(500, 600)})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MAX_REDIRECTS = 5
+_log = logging.getLogger(__name__)
 
 
 class HttpStatusError(FetchError):
@@ -94,6 +99,7 @@ class PoliteClient:
         backoff_max: float = 120.0,
         max_retry_after: float = 600.0,
         headers: Mapping[str, str] | None = None,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         if min_interval < 0 or max_retries < 0:
             raise ValueError("min_interval and max_retries must not be negative")
@@ -102,6 +108,7 @@ class PoliteClient:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.max_retry_after = max_retry_after
+        self.notify = notify or _log.warning
         self._lock = threading.Lock()
         self._last_start: float | None = None
         self.request_count = 0
@@ -135,6 +142,7 @@ class PoliteClient:
             retry=tenacity.retry_if_exception_type(_Retryable),
             stop=tenacity.stop_after_attempt(self.max_retries + 1),
             wait=self._wait,
+            before_sleep=self._announce,
             reraise=False,
         )
         try:
@@ -154,6 +162,17 @@ class PoliteClient:
         if asked is not None:
             return max(min(asked, self.max_retry_after), min(backoff, self.max_retry_after))
         return backoff
+
+    def _announce(self, retry_state: tenacity.RetryCallState) -> None:
+        """Say that we wait, why and until when, before tenacity sleeps (a 503 can ask for minutes)."""
+        seconds = retry_state.next_action.sleep if retry_state.next_action else 0.0
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        reason = exc.reason if isinstance(exc, _Retryable) else repr(exc)
+        asked = exc.retry_after if isinstance(exc, _Retryable) else None
+        why = f"Retry-After asks {asked:.0f} s" if asked is not None else "backing off"
+        until = datetime.now(UTC) + timedelta(seconds=seconds)
+        self.notify(f"{reason}: {why}; waiting {seconds:.1f} s, until {until:%Y-%m-%d %H:%M:%S} UTC "
+                    f"(retry {retry_state.attempt_number} of {self.max_retries})")
 
     def _throttle(self) -> None:
         """Sleep until ``min_interval`` has passed since the previous request *start*; mark this one."""

@@ -107,7 +107,8 @@ SOURCES: tuple[SourceEntry, ...] = (
             Param("from_date", "OAI from date [default: where the last harvest of this set ended]", date,
                   flag="--from"),
             Param("until", "OAI until date", date),
-            Param("prefix", "OAI metadataPrefix: arXiv or arXivRaw", default="arXiv"),
+            Param("prefix", "OAI metadataPrefix: arXiv, arXivRaw or oai_dc", default="arXiv"),
+            Param("id", "OAI: fetch this one arXiv id with GetRecord (no --set/--from/--until)"),
         ), via="oai", via_help="incremental OAI-PMH", default_via=True)),
 )
 

@@ -57,6 +57,7 @@ def make_env() -> Environment:
         short_date=textfmt.short_date,
         long_date=textfmt.long_date,
         math=textfmt.math_markup,
+        paragraphs=textfmt.paragraphs,
         marked=textfmt.marked,
     )
     env.globals.update(version=__version__, asset_version=_asset_version(), today=date.today)

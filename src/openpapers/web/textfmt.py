@@ -51,6 +51,12 @@ def math_markup(text: str | None) -> Markup:
     return Markup("".join(out))
 
 
+def paragraphs(text: str | None) -> list[str]:
+    """An abstract's paragraphs: sources keep them separated by a blank line (``"\\n\\n"``), pages show each as
+    its own ``<p>`` (rendered with :func:`math_markup`, so escaping stays in one place)."""
+    return [p.strip() for p in (text or "").split("\n\n") if p.strip()]
+
+
 def marked(html: str | None) -> Markup:
     """Trust a highlighter's output only if it is escaped text plus ``<mark>`` tags; escape it otherwise."""
     if not html:

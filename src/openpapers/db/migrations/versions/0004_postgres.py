@@ -16,8 +16,9 @@ Revises: 0003_people
 Create Date: 2026-11-22
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from openpapers.db.extensions import require_extension
 
 revision = "0004_postgres"
 down_revision = "0003_people"
@@ -31,17 +32,6 @@ _TOKENS = "asciiword, word, numword, hword_asciipart, hword_part, hword_numpart"
 # A hyphenated word is indexed by its parts only, as tantivy splits it: with the whole word indexed too,
 # "second-order" became a phrase of three tokens that a title saying "Second Order" could not match.
 _WHOLE_HYPHENATED = "asciihword, hword, numhword"
-
-
-def _require_extension(bind: sa.Connection, name: str) -> None:
-    if bind.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = %s", (name,)).first():
-        return
-    if not bind.exec_driver_sql("SELECT 1 FROM pg_available_extensions WHERE name = %s", (name,)).first():
-        raise RuntimeError(
-            f"the PostgreSQL server lacks the {name!r} extension; install it (docs/deploy.md) and run "
-            "`openpapers db migrate` again"
-        )
-    op.execute(f"CREATE EXTENSION IF NOT EXISTS {name}")
 
 
 def upgrade() -> None:
@@ -61,8 +51,9 @@ def upgrade() -> None:
         kind = "text" if data_type == "text" else (f"varchar({length})" if length else "varchar")
         op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE {kind} COLLATE "C"')
 
-    _require_extension(bind, "vector")
-    _require_extension(bind, "unaccent")
+    # A server without them (or a role that may not create them) is one StoreError line, not a traceback.
+    require_extension(bind, "vector")
+    require_extension(bind, "unaccent")
     op.execute("CREATE TEXT SEARCH DICTIONARY op_en_stem (TEMPLATE = snowball, Language = english)")
     op.execute("CREATE TEXT SEARCH CONFIGURATION op_en (COPY = pg_catalog.simple)")
     op.execute(f"ALTER TEXT SEARCH CONFIGURATION op_en ALTER MAPPING FOR {_TOKENS} WITH unaccent, op_en_stem")
