@@ -111,3 +111,12 @@ def test_query_text_is_escaped_where_it_is_echoed(client: TestClient) -> None:
 
 def test_overlong_query_is_refused(client: TestClient) -> None:
     assert client.get("/api/search", params={"q": "a" * 5000}).status_code == 422
+
+
+def test_control_characters_in_filters_are_not_a_server_error(client: TestClient) -> None:
+    """Schemathesis' find on PostgreSQL: a NUL in a filter value was a 500 (text cannot hold one)."""
+    for name in ("category", "author", "org"):
+        r = client.get("/api/search", params={"q": "operator", "mode": "keyword", name: ["\x00cs.LG\x1f", "\x00"]})
+        assert r.status_code == 200, (name, r.text)
+    feed = client.get("/feeds/search.atom", params={"q": "operator", "category": "cs\x00.LG"})
+    assert feed.status_code == 200

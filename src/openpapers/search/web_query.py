@@ -68,7 +68,10 @@ def _date(value: str | None, name: str) -> date | None:
 
 
 def _values(values: list[str] | None) -> list[str]:
-    return [v.strip() for v in values or [] if v and v.strip()]
+    """Filter values trimmed, blanks dropped, control characters made spaces: a NUL in ``category=`` reached
+    PostgreSQL, which cannot hold one in text, and the search was a 500 (found by schemathesis)."""
+    cleaned = ("".join(ch if ch.isprintable() else " " for ch in v).strip() for v in values or [] if v)
+    return [v for v in cleaned if v]
 
 
 _Q = Query(max_length=4096, description="Query: words, \"phrases\", -exclusions, OR, ti: abs: au: cat: org: prefixes")
