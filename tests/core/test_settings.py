@@ -19,11 +19,12 @@ from openpapers.core.settings import (
 
 
 def test_groups_read_the_same_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    assert len(env_names()) == 23 and all(name.startswith("OPENPAPERS_") for name in env_names())
+    assert len(env_names()) == 24 and all(name.startswith("OPENPAPERS_") for name in env_names())
     monkeypatch.setenv("OPENPAPERS_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("OPENPAPERS_DATABASE_URL", raising=False)
     monkeypatch.setenv("OPENPAPERS_BASE_URL", "https://papers.example.org/")
     monkeypatch.setenv("OPENPAPERS_WEB_CACHE", "off")
+    monkeypatch.setenv("OPENPAPERS_MAX_BODY_BYTES", "2048")
     monkeypatch.setenv("OPENPAPERS_KEYWORD_INDEX", " Local ")
     monkeypatch.setenv("OPENPAPERS_SMTP_PASSWORD", " secret ")
     monkeypatch.setenv("OPENPAPERS_TIMEZONE", "   ")  # blank: unset
@@ -32,7 +33,7 @@ def test_groups_read_the_same_variables(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert (s.base_url, s.public_url, s.web.cache) == ("https://papers.example.org", "https://papers.example.org",
                                                         False)
     assert s.search.keyword_index == "local" and s.mail.smtp_password == " secret "
-    assert s.schedule.timezone == "UTC"
+    assert s.schedule.timezone == "UTC" and s.web.max_body_bytes == 2048
 
 
 def test_arguments_win_and_the_base_url_has_one_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -47,6 +48,7 @@ def test_arguments_win_and_the_base_url_has_one_default(monkeypatch: pytest.Monk
     ("OPENPAPERS_KEYWORD_INDEX", "tantivy", "OPENPAPERS_KEYWORD_INDEX must be 'database' or 'local'"),
     ("OPENPAPERS_EMBED_ON_IMPORT", "many", "OPENPAPERS_EMBED_ON_IMPORT: "),
     ("OPENPAPERS_DIGEST_CATCHUP", "99", "OPENPAPERS_DIGEST_CATCHUP: "),
+    ("OPENPAPERS_MAX_BODY_BYTES", "0", "OPENPAPERS_MAX_BODY_BYTES: "),
 ])
 def test_a_bad_value_names_its_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str,
                                         message: str) -> None:

@@ -27,6 +27,7 @@ from openpapers.accounts.me_schemas import (
     TokenOut,
 )
 from openpapers.accounts.service import AccountError, User
+from openpapers.core.url_keys import MAX_ROW_ID
 from openpapers.papers.schemas import ErrorOut
 from openpapers.signals import repository as signals
 from openpapers.web.context import database, json
@@ -115,7 +116,7 @@ def create_token(request: Request, user: Me, body: TokenIn) -> Response:
 
 
 @router.delete("/me/tokens/{token_id}", response_model=OkOut, tags=["account"], summary="Revoke an API token")
-def revoke_token(request: Request, user: Me, token_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
+def revoke_token(request: Request, user: Me, token_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)]) -> Response:
     if not db.delete_api_token(database(request), user.id, token_id):
         raise HTTPException(404, "no such token")
     return _private(OkOut(message="token revoked"))

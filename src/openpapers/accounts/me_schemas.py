@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from openpapers.core.url_keys import NOT_BLANK
+
 Frequency = Literal["off", "daily", "weekly"]
 Section = Literal["follows", "recommendations", "trending"]
 
@@ -25,7 +27,7 @@ class MeOut(BaseModel):
 class SettingsIn(BaseModel):
     """Fields left out are not changed."""
 
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    display_name: str | None = Field(default=None, min_length=1, max_length=100, pattern=NOT_BLANK)
     digest_frequency: Frequency | None = None
     digest_sections: list[Section] | None = None
 
@@ -41,7 +43,7 @@ class PasswordIn(BaseModel):
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="What will use the token")
+    name: str = Field(min_length=1, max_length=100, pattern=NOT_BLANK, description="What will use the token")
 
 
 class TokenOut(BaseModel):

@@ -18,6 +18,7 @@ from openpapers.accounts import mail as account_mail
 from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
 from openpapers.accounts.service import AccountError, RateLimited, User
+from openpapers.core.url_keys import MAX_ROW_ID
 from openpapers.signals import repository as signals
 from openpapers.web.context import database, web
 
@@ -178,7 +179,7 @@ def create_token(request: Request, user: Annotated[User, Depends(auth.require_us
 
 @router.post("/settings/tokens/{token_id}/delete", dependencies=CSRF)
 def revoke_token(request: Request, user: Annotated[User, Depends(auth.require_user)],
-                 token_id: Annotated[int, Path(ge=1, le=2**62)]) -> Response:
+                 token_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)]) -> Response:
     if not db.delete_api_token(database(request), user.id, token_id):
         return settings_page(request, user, 404, error="No such token.")
     return RedirectResponse("/settings?done=revoked", status_code=303)

@@ -34,6 +34,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from openpapers.core.errors import OpenPapersError
 
+MAX_BODY_BYTES = 1024 * 1024  # every JSON and form body we take is a few kilobytes
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"  # links in emails when OPENPAPERS_BASE_URL is not set
 SERVE_SETTINGS_ENV = "OPENPAPERS_SERVE_SETTINGS"  # set by `serve --workers N` for its worker processes only
 _UNSTRIPPED = frozenset({"OPENPAPERS_SMTP_PASSWORD"})  # spaces may be part of a password
@@ -65,6 +66,8 @@ class WebSettings(_Group):
                         description="the in-process anonymous response cache (0 turns it off)")
     warm_up: bool = Field(default=False, validation_alias="OPENPAPERS_WARM_UP",
                           description="open the search indexes and model as the app starts (serve turns it on)")
+    max_body_bytes: int = Field(default=MAX_BODY_BYTES, ge=1, validation_alias="OPENPAPERS_MAX_BODY_BYTES",
+                                description="the largest request body taken; larger ones get 413 unread")
 
     forwarded_allow_ips: str = Field(
         default="", validation_alias="OPENPAPERS_FORWARDED_ALLOW_IPS",

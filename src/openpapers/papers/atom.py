@@ -21,7 +21,7 @@ from openpapers.papers.entity_params import AuthorId, CategoryCode, OrgId, norma
 from openpapers.papers.schemas import ErrorOut
 from openpapers.papers.types import PaperScope
 from openpapers.search.types import QueryError
-from openpapers.search.web_query import Params
+from openpapers.search.web_query import ApiParams
 from openpapers.search.web_query import run as run_search
 from openpapers.web.context import ERRORS, Web, json, not_found, web
 from openpapers.web.textfmt import xml_text
@@ -85,7 +85,7 @@ def daily_feed(request: Request) -> Response:
 
 @router.get("/feeds/search.atom", response_class=Response, responses=_FEED_RESPONSES,
             summary="Any search as a feed (same parameters as /api/search; best results, newest first)")
-def search_feed(request: Request, params: Params) -> Response:
+def search_feed(request: Request, params: ApiParams) -> Response:
     w = web(request)
     try:
         if params.error:
@@ -93,7 +93,7 @@ def search_feed(request: Request, params: Params) -> Response:
         params.page = 1
         result = run_search(w, params, limit=ENTRIES)
     except QueryError as exc:
-        return json(ErrorOut(error=str(exc), status=400), status=400)
+        return json(ErrorOut(error=str(exc), status=422), status=422)  # matches the spec, cannot run
     papers = sorted((result.papers[h.paper_id] for h in result.hits),
                     key=lambda p: (p.published or date.min, p.id), reverse=True)
     page = "/search?" + params.query_string(page=None)

@@ -13,13 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from openpapers.core.url_keys import DAY_KEY, MONTH_KEY, WEEK_KEY
 from openpapers.papers import views
-from openpapers.papers.feed_periods import FeedPeriodError, Period, parse_period, period_of
+from openpapers.papers.feed_periods import MAX_YEAR, MIN_YEAR, FeedPeriodError, Period, parse_period, period_of
 from openpapers.papers.schemas import FeedPage, PaperSummary
 from openpapers.papers.types import PaperScope
 from openpapers.signals import repository as signals
 from openpapers.web import pages
-from openpapers.web.context import PageParam, SortParam, Web, bad_request, is_api, not_found, web
+from openpapers.web.context import PageParam, SortParam, Web, bad_request, is_api, not_found, unprocessable, web
 
 router = APIRouter()
 PER_PAGE = 50
@@ -67,11 +68,13 @@ def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -
     return curated + rest
 
 
-def _period(kind: str, key: str) -> Period:
+def _period(request: Request, kind: str, key: str) -> Period:
+    """The page explains a bad key (400); the twin's path pattern already holds, so what it still refuses is a
+    well-formed key that names no period (a week 53 in a year of 52): 422, :func:`unprocessable`."""
     try:
         return parse_period(kind, key)
     except FeedPeriodError as exc:
-        raise bad_request(str(exc)) from None
+        raise (unprocessable if is_api(request.url.path) else bad_request)(str(exc)) from None
 
 
 def _latest(w: Web) -> Period:
@@ -82,9 +85,9 @@ def _latest(w: Web) -> Period:
 
 
 _RELATED = {"day": ("week", "month"), "week": ("month",), "month": ()}
-DayKey = Annotated[str, Path(description="YYYY-MM-DD", pattern=r"^\d{4}-\d{2}-\d{2}$")]
-WeekKey = Annotated[str, Path(description="YYYY-Www, e.g. 2025-W50", pattern=r"^\d{4}-[Ww]\d{1,2}$")]
-MonthKey = Annotated[str, Path(description="YYYY-MM", pattern=r"^\d{4}-\d{2}$")]
+DayKey = Annotated[str, Path(description=f"YYYY-MM-DD, a real day of {MIN_YEAR}–{MAX_YEAR}", pattern=DAY_KEY)]
+WeekKey = Annotated[str, Path(description=f"YYYY-Www, e.g. 2025-W50 ({MIN_YEAR}–{MAX_YEAR})", pattern=WEEK_KEY)]
+MonthKey = Annotated[str, Path(description=f"YYYY-MM ({MIN_YEAR}–{MAX_YEAR})", pattern=MONTH_KEY)]
 
 
 def _context(request: Request, view: FeedPage, _args: dict[str, Any]) -> dict[str, Any]:
@@ -111,19 +114,19 @@ def home(request: Request, sort: SortParam = "upvotes", page: PageParam = 1) -> 
 @pages.page(router, "/day/{day}", template="period.html", context=_context, tags=["feed"],
             summary="Papers of one day", api_params={"day": DayKey})
 def day_page(request: Request, day: str, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage:
-    return build(web(request), _period("day", day), sort, page)
+    return build(web(request), _period(request, "day", day), sort, page)
 
 
 @pages.page(router, "/week/{week}", template="period.html", context=_context, tags=["feed"],
             summary="Papers of one ISO week", api_params={"week": WeekKey})
 def week_page(request: Request, week: str, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage:
-    return build(web(request), _period("week", week), sort, page)
+    return build(web(request), _period(request, "week", week), sort, page)
 
 
 @pages.page(router, "/month/{month}", template="period.html", context=_context, tags=["feed"],
             summary="Papers of one month", api_params={"month": MonthKey})
 def month_page(request: Request, month: str, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage:
-    return build(web(request), _period("month", month), sort, page)
+    return build(web(request), _period(request, "month", month), sort, page)
 
 
 @router.get("/week", include_in_schema=False)

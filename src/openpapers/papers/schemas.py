@@ -187,6 +187,24 @@ class ErrorOut(BaseModel):
     status: int
 
 
+class ValidationItemOut(BaseModel):
+    """One thing FastAPI's request validation found wrong (its own shape: where, what, which rule)."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class UnprocessableOut(BaseModel):
+    """A 422. With ``detail``: the request does not match this spec (FastAPI's list of what failed). Without: it
+    matches, but asks for something that cannot be (a week 53 in a year of 52 weeks, a search query made only of
+    exclusions); ``error`` says why in words either way."""
+
+    error: str
+    status: int = 422
+    detail: list[ValidationItemOut] | None = None
+
+
 class Health(BaseModel):
     status: str
     papers: int

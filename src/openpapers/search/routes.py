@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from openpapers.papers import views
 from openpapers.papers.schemas import ErrorOut, SearchFilters, SearchHitOut, SearchPage
 from openpapers.search.types import QueryError
-from openpapers.search.web_query import MAX_PAGE, PER_PAGE, Params, SearchParams, run
+from openpapers.search.web_query import MAX_PAGE, PER_PAGE, ApiParams, Params, SearchParams, run
 from openpapers.web import pages
 from openpapers.web.context import Web, is_api, json, web
 
@@ -51,16 +51,18 @@ def _context(_request: Request, view: SearchPage, args: dict[str, Any]) -> dict[
 
 
 @pages.page(router, "/search", template="search.html", context=_context, tags=["search"],
-            summary="Search papers (the search page as JSON)")
+            summary="Search papers (the search page as JSON)", api_params={"params": ApiParams})
 def search_page(request: Request, params: Params) -> SearchPage | Response:
-    """Bad input is a 400: the twin's JSON error, or the page again with the message. The page without a query
-    or filter is the empty search form (the twin has nothing to search for: 400)."""
+    """The twin reads typed parameters (:data:`ApiParams`): what breaks their rules is FastAPI's 422 before this
+    runs, and what matches them but cannot run (a query of exclusions only, ``from`` after ``to``) is a 422
+    with the message. The page reads plain strings and shows any mistake with the form again (400); without
+    a query or filter it is the empty search form."""
     w = web(request)
     if is_api(request.url.path):
         try:
             return build(w, params)
         except QueryError as exc:
-            return json(ErrorOut(error=str(exc), status=400), status=400)
+            return json(ErrorOut(error=str(exc), status=422), status=422)
     context: dict[str, Any] = {"params": params, "nav": "search", "view": None, "error": None}
     if not params.q and params.filters.is_empty() and not params.error:
         return w.render("search.html", **context)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import Depends, Query
 
+from openpapers.core.url_keys import DAY_OR_EMPTY
 from openpapers.search.service import SearchResult
 from openpapers.search.types import Filters, QueryError
 from openpapers.web.context import Web
@@ -24,6 +25,7 @@ log = logging.getLogger("openpapers.web")
 PER_PAGE = 20
 MAX_PAGE = 50  # the search service returns results up to number 1000
 MODES = ("hybrid", "keyword", "semantic")
+Mode = Literal["hybrid", "keyword", "semantic"]
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -66,24 +68,60 @@ def _date(value: str | None, name: str) -> date | None:
 
 
 def _values(values: list[str] | None) -> list[str]:
-    return [v.strip() for v in values or [] if v and v.strip()]
+    """Filter values trimmed, blanks dropped, control characters made spaces: a NUL in ``category=`` reached
+    PostgreSQL, which cannot hold one in text, and the search was a 500 (found by schemathesis)."""
+    cleaned = ("".join(ch if ch.isprintable() else " " for ch in v).strip() for v in values or [] if v)
+    return [v for v in cleaned if v]
+
+
+_Q = Query(max_length=4096, description="Query: words, \"phrases\", -exclusions, OR, ti: abs: au: cat: org: prefixes")
+_CATEGORY = Query(description="Category code or archive (cs.LG, cs); repeatable")
+_AUTHOR = Query(description="Author name or id; repeatable")
+_ORG = Query(description="Organisation name or id; repeatable")
 
 
 def search_params(
-    q: Annotated[str, Query(max_length=4096, description="Query: words, \"phrases\", -exclusions, "
-                                                       "OR, ti: abs: au: cat: org: prefixes")] = "",
+    q: Annotated[str, _Q] = "",
     mode: Annotated[str, Query(max_length=20, description="hybrid (default) | keyword | semantic")] = "hybrid",
-    category: Annotated[list[str] | None, Query(description="Category code or archive (cs.LG, cs); repeatable")]
-    = None,
+    category: Annotated[list[str] | None, _CATEGORY] = None,
     date_from: Annotated[str | None, Query(alias="from", max_length=40, description="Published on or after "
                                                                                       "YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, Query(alias="to", max_length=40, description="Published on or before "
                                                                                 "YYYY-MM-DD")] = None,
-    author: Annotated[list[str] | None, Query(description="Author name or id; repeatable")] = None,
-    org: Annotated[list[str] | None, Query(description="Organisation name or id; repeatable")] = None,
+    author: Annotated[list[str] | None, _AUTHOR] = None,
+    org: Annotated[list[str] | None, _ORG] = None,
     has_code: Annotated[str | None, Query(max_length=10, description="true: with code; false: without")] = None,
     page: Annotated[str | None, Query(max_length=10, description=f"1-based page (1–{MAX_PAGE})")] = None,
 ) -> SearchParams:
+    """The search page's reading: every parameter a plain string, a bad one explained in ``error`` (the page
+    shows the form again with the message)."""
+    return read_params(q, mode, category, date_from, date_to, author, org, has_code, page)
+
+
+def api_search_params(
+    q: Annotated[str, _Q] = "",
+    mode: Annotated[Mode, Query(description="hybrid (default) | keyword | semantic")] = "hybrid",
+    category: Annotated[list[str] | None, _CATEGORY] = None,
+    date_from: Annotated[str | None, Query(alias="from", pattern=DAY_OR_EMPTY,
+                                           description="Published on or after YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, Query(alias="to", pattern=DAY_OR_EMPTY,
+                                         description="Published on or before YYYY-MM-DD")] = None,
+    author: Annotated[list[str] | None, _AUTHOR] = None,
+    org: Annotated[list[str] | None, _ORG] = None,
+    has_code: Annotated[bool | None, Query(description="true: with code; false: without")] = None,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page")] = 1,
+) -> SearchParams:
+    """The JSON twin's and the feed's reading: the same parameters typed, so the spec states the real rules
+    (an enum, a boolean, a page range, real days) and what it allows is searched. What no schema can say is
+    left in ``error``: a ``from`` after ``to``; the query's own syntax is checked when it runs."""
+    code = None if has_code is None else ("true" if has_code else "false")
+    return read_params(q, mode, category, date_from, date_to, author, org, code, str(page))
+
+
+def read_params(q: str, mode: str, category: list[str] | None, date_from: str | None, date_to: str | None,
+                author: list[str] | None, org: list[str] | None, has_code: str | None, page: str | None
+                ) -> SearchParams:
+    """Both readings' rules, in words a person can act on."""
     params = SearchParams(q=q.strip(), mode=mode.strip().lower() or "hybrid")
     try:
         if params.mode not in MODES:
@@ -109,6 +147,7 @@ def search_params(
 
 
 Params = Annotated[SearchParams, Depends(search_params)]
+ApiParams = Annotated[SearchParams, Depends(api_search_params)]
 
 
 _warned: set[str] = set()

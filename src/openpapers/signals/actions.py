@@ -26,6 +26,7 @@ from openpapers.search.query import parse_query
 from openpapers.search.types import QueryError
 from openpapers.signals import repository as signals
 from openpapers.signals.schemas import (
+    MAX_TAGS,
     DismissalOut,
     FeatureOut,
     FollowOut,
@@ -36,9 +37,9 @@ from openpapers.signals.schemas import (
     SavedOut,
     VoteOut,
 )
-from openpapers.web.context import CATEGORY, SLUG, database, web
+from openpapers.web.context import CATEGORY, SLUG, database, unprocessable, web
 
-MAX_TAGS, MAX_TAG = 20, 40
+MAX_TAG = 40
 _TAG = re.compile(r"[^\w .+#/-]", re.UNICODE)
 
 
@@ -141,7 +142,8 @@ def library_entry(request: Request, user: User, paper: Paper) -> LibraryItemOut:
 # -- follows ----------------------------------------------------------------------------------------------------
 def follow_target(request: Request, kind: str, target: str | None, search: dict[str, Any] | None = None
                   ) -> tuple[str, str]:
-    """Check what is to be followed and return (stored target, label): 404 for an unknown author/org."""
+    """Check what is to be followed and return (stored target, label): 404 for an unknown author/org, 422 for
+    what cannot be followed at all (a malformed category, a saved search with nothing to search for)."""
     store = web(request).store
     if kind == "author":
         info = store.get_author(target) if target and re.match(SLUG, target) else None
@@ -155,7 +157,7 @@ def follow_target(request: Request, kind: str, target: str | None, search: dict[
         return org.id, org.name
     if kind == "category":
         if not target or not re.match(CATEGORY, target):
-            raise HTTPException(400, "a category is an arXiv code like cs.LG")
+            raise unprocessable("a category is an arXiv code like cs.LG")
         name = category_name(target)
         return target, f"{target} · {name}" if name else target
     if kind == "search":
@@ -170,11 +172,11 @@ def saved_search(spec: dict[str, Any]) -> tuple[str, str]:
              for k in ("category", "author", "org")}
     has_code = spec.get("has_code")
     if not q and not any(lists.values()) and has_code is None:
-        raise HTTPException(400, "a saved search needs a query or a filter")
+        raise unprocessable("a saved search needs a query or a filter")
     try:
         parse_query(q, allow_empty=True)
     except QueryError as exc:
-        raise HTTPException(400, f"bad query: {exc}") from None
+        raise unprocessable(f"bad query: {exc}") from None
     canon: dict[str, Any] = {"q": q, **{k: v for k, v in lists.items() if v}}
     if has_code is not None:
         canon["has_code"] = bool(has_code)

@@ -17,24 +17,27 @@ from fastapi.responses import Response
 from openpapers.accounts import auth
 from openpapers.accounts.me_schemas import OkOut
 from openpapers.accounts.service import User
+from openpapers.core.url_keys import DAY_KEY, MAX_ROW_ID, NOT_BLANK
 from openpapers.signals import actions
 from openpapers.signals.schemas import (
     DismissalOut,
     FeatureOut,
     FollowIn,
+    FollowKind,
     FollowOut,
     FollowsOut,
     LibraryIn,
     LibraryItemOut,
     VoteOut,
 )
-from openpapers.web.context import json
+from openpapers.web.context import json, unprocessable
 
 router = APIRouter(prefix="/api", responses=auth.AUTH_ERRORS, dependencies=[Depends(auth.csrf_protect)])
 Me = Annotated[User, Depends(auth.require_user)]
 Admin = Annotated[User, Depends(auth.require_admin)]
-PaperPath = Annotated[str, Path(min_length=1, max_length=200, description="Paper id (any arXiv spelling)")]
-DayPath = Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+PaperPath = Annotated[str, Path(min_length=1, max_length=200, pattern=NOT_BLANK,
+                                description="Paper id (any arXiv spelling)")]
+DayPath = Annotated[str, Path(pattern=DAY_KEY, description="YYYY-MM-DD")]
 
 
 # -- votes ------------------------------------------------------------------------------------------------------
@@ -109,11 +112,12 @@ def post_follow(request: Request, user: Me, body: FollowIn) -> Response:
 @router.delete("/me/follows", response_model=OkOut, tags=["me"],
                summary="Unfollow, by follow id or by kind and target")
 def delete_follow(request: Request, user: Me,
-                  id: Annotated[int | None, Query(ge=1, le=2**62, description="follow id")] = None,
-                  kind: Annotated[str | None, Query(pattern="^(author|org|category|search)$")] = None,
+                  id: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID, description="follow id")] = None,
+                  kind: Annotated[FollowKind | None, Query()] = None,
                   target: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    # "id, or kind and target" is a rule between parameters, which the spec cannot state: 422 with the message
     if id is None and (kind is None or target is None):
-        raise HTTPException(400, "give the follow's id, or kind and target")
+        raise unprocessable("give the follow's id, or kind and target")
     if not actions.unfollow(request, user, follow_id=id, kind=kind, target=target):
         raise HTTPException(404, "you do not follow that")
     return auth.private(json(OkOut(message="unfollowed")))

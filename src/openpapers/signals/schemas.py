@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from openpapers.papers.schemas import PaperSummary
 
 Window = Literal["week", "month", "year", "all"]
+MAX_TAGS = 20  # per library item (the spec says so, and :func:`openpapers.signals.actions.parse_tags` keeps to it)
 FollowKind = Literal["author", "org", "category", "search"]
 
 
@@ -51,7 +52,7 @@ class VoteOut(BaseModel):
 class LibraryIn(BaseModel):
     """Fields left out keep their value (a new item starts with no tags and an empty note)."""
 
-    tags: list[str] | None = Field(default=None, max_length=50)
+    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS, description=f"at most {MAX_TAGS} tags")
     note: str | None = Field(default=None, max_length=10_000)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from openpapers.core.url_keys import DAY_KEY
 from openpapers.papers import views
 from openpapers.signals import trending as tr
 from openpapers.signals.schemas import TrendingPage, TrendingPaperOut
@@ -21,6 +22,9 @@ FORMULA = ("score = Σ votes 1.0·2^(−age_h/{h:g}) + Σ saves 1.5·2^(−age_h
            "+ log2(1 + source upvotes)·2^(−age_h/{h:g}) over the last {w} days")
 DayParam = Annotated[str | None, Query(description="YYYY-MM-DD (default: the latest day with papers or signals)",
                                        max_length=10)]
+# The twin's day in the spec: a real day (the page reads any string and explains a bad one)
+ApiDayParam = Annotated[str | None, Query(description="YYYY-MM-DD (default: the latest day with papers or signals)",
+                                          pattern=DAY_KEY)]
 WindowParam = Annotated[int, Query(ge=1, le=30, description="Window in days (default 7)")]
 
 
@@ -53,6 +57,7 @@ def _context(_request: Request, view: TrendingPage, args: dict[str, Any]) -> dic
 
 
 @pages.page(router, "/trending", template="trending.html", context=_context, tags=["people"],
-            summary="Trending papers: time-decayed upvotes and library saves, with reasons")
+            summary="Trending papers: time-decayed upvotes and library saves, with reasons",
+            api_params={"day": ApiDayParam})
 def trending_page(request: Request, day: DayParam = None, window: WindowParam = 7) -> TrendingPage:
     return build(web(request), _day(day), window)

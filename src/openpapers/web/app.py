@@ -49,7 +49,8 @@ DESCRIPTION = """Every HTML page of openpapers has a JSON twin under `/api/…` 
 parameters), described here, plus Atom feeds under `/feeds/…`. See docs/web.md."""
 
 _ERROR_TITLES = {400: "Bad request", 401: "Log in needed", 403: "Forbidden", 404: "Not found",
-                 405: "Method not allowed", 429: "Too many tries", 500: "Something went wrong"}
+                 405: "Method not allowed", 413: "Too large", 422: "Cannot be done", 429: "Too many tries",
+                 500: "Something went wrong"}
 
 
 def create_app(settings: Settings | None = None, *, data_dir: str | Path | None = None) -> FastAPI:
@@ -109,7 +110,8 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
             f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'request'}: {e.get('msg')}" for e in exc.errors()
         )
         if is_api(request.url.path):  # FastAPI's documented 422 shape, plus a readable summary
-            return JSONResponse({"detail": jsonable_encoder(exc.errors()), "error": problems}, status_code=422)
+            return JSONResponse({"detail": jsonable_encoder(exc.errors()), "error": problems, "status": 422},
+                                status_code=422)
         return error_page(request.url.path, 400, problems)
 
     def crashed(scope: Scope) -> Response:
@@ -121,9 +123,14 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
         except Exception:  # the templates themselves failed: plain text still tells the reader
             return HTMLResponse("<!doctype html><title>Error</title><h1>Something went wrong</h1>", 500)
 
+    def refused(scope: Scope, status: int, message: str) -> Response:
+        """An answer given before any route runs (the body limit): JSON or page, like every other error."""
+        return error_page(str(scope.get("path", "")), status, message)
+
     configure_access_log()
     auth.install(app)  # inside Guard: its headers and log line cover what the auth layer answers
-    app.add_middleware(Guard, error_response=crashed, cache=settings.web.cache)
+    app.add_middleware(Guard, error_response=crashed, cache=settings.web.cache,
+                       max_body=settings.web.max_body_bytes, refusal=refused)
     return app
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from openpapers import __version__
 from openpapers.core.settings import Settings
 from openpapers.db.database import Database
-from openpapers.papers.schemas import ErrorOut
+from openpapers.papers.schemas import ErrorOut, UnprocessableOut
 from openpapers.papers.store import Store, open_store
 from openpapers.search.service import SearchService
 from openpapers.web import textfmt
@@ -34,6 +34,9 @@ CATEGORY = r"^[A-Za-z][A-Za-z-]{0,19}(\.[A-Za-z][A-Za-z-]{0,19})?$"
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Bad request (the message says why)"},
     404: {"model": ErrorOut, "description": "Not found"},
+    422: {"model": UnprocessableOut, "description": "The request does not match this spec (``detail`` lists what "
+                                                    "failed), or matches it but cannot be answered (the message "
+                                                    "says why)"},
 }
 
 
@@ -117,6 +120,14 @@ def not_found(what: str) -> HTTPException:
 
 def bad_request(message: str) -> HTTPException:
     return HTTPException(400, message)
+
+
+def unprocessable(message: str) -> HTTPException:
+    """The one way a JSON route refuses a request that matches its spec but cannot be answered (what a schema
+    cannot express: a week 53 of a 52-week year, a query of exclusions only). 422, not 400: the spec's promise
+    held (the request is well formed), its meaning did not; the body is :class:`UnprocessableOut` without
+    ``detail``, declared in :data:`ERRORS`."""
+    return HTTPException(422, message)
 
 
 def is_api(path: str) -> bool:

@@ -1,5 +1,5 @@
 """The outermost layer of every request: security headers, a JSON access-log line, the 500 page, and (inside
-it) the anonymous response cache of :mod:`openpapers.web.cache`.
+it) the request-body limit (:class:`BodyLimit`) and the anonymous response cache of :mod:`openpapers.web.cache`.
 
 One pure-ASGI middleware rather than three ``BaseHTTPMiddleware`` layers: it adds nothing per request but a
 header list and a timer. Unhandled errors are turned into the friendly 500 page *here*, inside this layer, so
@@ -17,7 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,14 +52,79 @@ def configure_access_log() -> None:
         access_log.propagate = False
 
 
+class BodyTooLarge(HTTPException):
+    """A request body over the limit: 413. An HTTPException, so that where a route is reading the body FastAPI
+    passes it on to the app's error handler (JSON for the API, a page for forms) instead of calling it a
+    parse error (400)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes (``OPENPAPERS_MAX_BODY_BYTES``) before they are read.
+
+    Why: FastAPI reads a body whole before validating it, so a 100 MB POST held a worker for seconds (and its
+    memory) only to be told 422. A declared ``Content-Length`` over the limit is answered 413 at once, unread;
+    a body without one (chunked) is counted as it arrives and refused at the first chunk past the limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, error_response: Callable[[Scope, int, str], Response]) -> None:
+        self.app = app
+        self.limit = limit
+        self.error_response = error_response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send)  # read outside a route (a middleware): answered here
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = BodyTooLarge(self.limit)
+        response = self.error_response(scope, error.status_code, str(error.detail))
+        response.headers["Connection"] = "close"  # the rest of the body is never read: the server drops it
+        await response(scope, receive, send)
+
+
 class Guard:
     """Headers, access log and last-resort error page for every HTTP request."""
 
-    def __init__(self, app: ASGIApp, error_response: Callable[[Scope], Response], cache: bool = True) -> None:
+    def __init__(self, app: ASGIApp, error_response: Callable[[Scope], Response], cache: bool = True,
+                 max_body: int | None = None, refusal: Callable[[Scope, int, str], Response] | None = None) -> None:
         # The response cache sits right inside: replayed pages get the same headers and log line, and it sees
-        # the final headers of the layers within (the auth layer's private marks and cookies).
+        # the final headers of the layers within (the auth layer's private marks and cookies). The body limit
+        # is outside it and inside this layer, so a 413 gets the headers and the log line too.
         self.cache = ResponseCache(app, enabled=cache)
         self.app: ASGIApp = self.cache
+        if max_body is not None and refusal is not None:
+            self.app = BodyLimit(self.cache, max_body, refusal)
         self.error_response = error_response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -12,11 +12,12 @@ the page's parameters and returning the page's pydantic model) registers
 The rule is mechanical: **the twin of a page is ``/api`` + its path** (``/`` → ``/api/``, ``/library`` →
 ``/api/library``). Both routes take the same query parameters, validated by the same annotations; a path
 parameter that the JSON twin checks more strictly (a pattern shown in the spec) while the page explains the
-mistake in words is given in ``api_params``. A builder may return a ``Response`` instead of its model (a
-redirect to the canonical URL, a page with nothing to show): it is answered as it is. ``context`` adds
-template variables beyond ``view`` (it gets the request, the model and the builder's arguments); ``api_url``
-defaults to the twin of the requested URL. ``private`` marks both answers ``Cache-Control: private, no-store``
-(one reader's view).
+mistake in words is given in ``api_params`` (its default, if any, stays the builder's; the page and the twin may also
+read a parameter differently, e.g. the search's typed twin parameters). A builder may return a ``Response``
+instead of its model (a redirect to the canonical URL, a page with nothing to show): it is answered as it is.
+``context`` adds template variables beyond ``view`` (it gets the request, the model and the builder's
+arguments); ``api_url`` defaults to the twin of the requested URL. ``private`` marks both answers
+``Cache-Control: private, no-store`` (one reader's view).
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def _resolved_signature(builder: Callable[..., Any]) -> inspect.Signature:
 
 
 def _with_params(signature: inspect.Signature, overrides: Mapping[str, Any]) -> inspect.Signature:
-    params = [p.replace(annotation=overrides[p.name], default=inspect.Parameter.empty) if p.name in overrides else p
+    # Only the annotation changes: a query parameter keeps its default (a path parameter has none).
+    params = [p.replace(annotation=overrides[p.name]) if p.name in overrides else p
               for p in signature.parameters.values()]
     return signature.replace(parameters=params, return_annotation=Response)
 
