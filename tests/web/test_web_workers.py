@@ -35,6 +35,22 @@ NEW_PAPER = snapshot_line(99991, title=f"The {WORD} estimator for sparse problem
                           abstract=f"We introduce the {WORD} estimator.")  # one line of an arXiv snapshot
 
 
+class OwnConnection(httpx.BaseTransport):
+    """A new connection pool per request, read to the end and closed before the answer is returned. The tests
+    send bursts from eight threads through one client (one cookie jar); a shared pool with keep-alive off closed
+    connections under other threads' reads now and then (``EBADF``), which was the pool, not the server."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with httpx.HTTPTransport() as transport:
+            response = transport.handle_request(request)
+            try:
+                raw = b"".join(response.iter_raw())  # as sent: the client decodes it, once
+            finally:
+                response.close()
+        return httpx.Response(response.status_code, headers=response.headers, stream=httpx.ByteStream(raw),
+                              extensions=response.extensions, request=request)
+
+
 @dataclass
 class Served:
     base: str
@@ -43,9 +59,8 @@ class Served:
     data: Path
 
     def client(self) -> httpx.Client:
-        """No keep-alive: every request is a new connection, which either worker may accept."""
-        return httpx.Client(base_url=self.base, follow_redirects=False, timeout=30,
-                            limits=httpx.Limits(max_keepalive_connections=0))
+        """Every request is a new connection, which either worker may accept (see :class:`OwnConnection`)."""
+        return httpx.Client(base_url=self.base, follow_redirects=False, timeout=30, transport=OwnConnection())
 
     def pids(self, path: str, since: int) -> set[int]:
         """The workers that answered ``path`` (every path under it, if it ends with a slash), from the access log
