@@ -121,12 +121,23 @@ class SearchFilters(BaseModel):
     has_code: bool | None
 
 
+class ExplainOut(BaseModel):
+    """Why a result is there (``explain=true``): what each side said of it; null where a side did not return it."""
+
+    keyword_rank: int | None = Field(description="Rank in the keyword list (after feedback reordering)")
+    keyword_score: float | None = Field(description="BM25 score of the query's own words")
+    semantic_rank: int | None = Field(description="Rank among the semantic neighbours")
+    similarity: float | None = Field(description="Cosine similarity of query and paper embeddings")
+    fused: float = Field(description="The score results are ordered by")
+
+
 class SearchHitOut(BaseModel):
     paper: PaperSummary
     score: float = Field(description="Comparable only within one result list")
     ranks: dict[str, int] = Field(description="Rank each retriever gave the paper (1-based)")
     title_html: str | None = Field(description="HTML-escaped title, matched words in <mark>")
     snippet_html: str | None = Field(description="HTML-escaped abstract excerpt, matched words in <mark>")
+    explain: ExplainOut | None = Field(default=None, description="Only with explain=true")
 
 
 class SearchPage(BaseModel):

@@ -103,6 +103,20 @@ class ParsedQuery:
         otherwise (``au:``/``cat:``/``org:`` only) a backend should order by date instead."""
         return any(t.field in TEXT_FIELDS for c in self.positive for t in c.alternatives)
 
+    def pins_text(self) -> bool:
+        """True when a positive term is a quoted phrase or a ``ti:``/``abs:`` term: a paper must match it to be
+        a result, so semantic neighbours (which need not contain it) may not join, only reorder."""
+        return any(t.phrase or t.field in ("title", "abstract") for c in self.positive for t in c.alternatives)
+
+    def without(self, words: frozenset[str]) -> ParsedQuery:
+        """This query without free single-word clauses in ``words`` (stop words, for the any-word fallback,
+        where "of" would match every paper); unchanged if nothing else would be left to rank by."""
+        kept = tuple(c for c in self.clauses if c.negated or len(c.alternatives) > 1
+                     or c.alternatives[0].field is not None or c.alternatives[0].phrase
+                     or c.alternatives[0].text.lower() not in words)
+        ranked = ParsedQuery(kept, self.truncated)
+        return ranked if ranked.is_ranked() else self
+
     def highlight_terms(self) -> list[Term]:
         """Positive title/abstract terms: what a highlighter should mark."""
         return [t for c in self.positive for t in c.alternatives if t.field in TEXT_FIELDS]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from openpapers.papers import views
-from openpapers.papers.schemas import ErrorOut, SearchFilters, SearchHitOut, SearchPage
+from openpapers.papers.schemas import ErrorOut, ExplainOut, SearchFilters, SearchHitOut, SearchPage
 from openpapers.search.types import QueryError
 from openpapers.search.web_query import MAX_PAGE, PER_PAGE, ApiParams, Params, SearchParams, run
 from openpapers.web import pages
@@ -31,7 +31,8 @@ def build(w: Web, params: SearchParams) -> SearchPage:
     cards = views.summaries(w.store, [result.papers[h.paper_id] for h in result.hits])
     hits = [
         SearchHitOut(paper=card, score=round(h.score, 6), ranks=h.ranks, title_html=h.title_html,
-                     snippet_html=h.snippet_html)
+                     snippet_html=h.snippet_html,
+                     explain=ExplainOut.model_validate(h.explain) if params.explain and h.explain else None)
         for card, h in zip(cards, result.hits, strict=True)
     ]
     return SearchPage(

@@ -44,6 +44,7 @@ class Hit:
     title_html: str | None = None
     snippet_html: str | None = None
     ranks: dict[str, int] = field(default_factory=dict)
+    explain: dict[str, float | int | None] | None = None  # why it is here: see fusion.Scored.explain
 
 
 class QueryError(ValueError):

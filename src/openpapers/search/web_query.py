@@ -39,6 +39,7 @@ class SearchParams:
     filters: Filters = field(default_factory=Filters)
     page: int = 1
     error: str | None = None
+    explain: bool = False  # the JSON twin only: say per result why it is there
 
     def query_string(self, **change: object) -> str:
         """This search's URL query (for pager links and feeds), with some parameters changed."""
@@ -110,12 +111,16 @@ def api_search_params(
     org: Annotated[list[str] | None, _ORG] = None,
     has_code: Annotated[bool | None, Query(description="true: with code; false: without")] = None,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page")] = 1,
+    explain: Annotated[bool, Query(description="true: per result, the keyword rank and BM25 score, the semantic "
+                                               "rank and similarity, and the fused score")] = False,
 ) -> SearchParams:
     """The JSON twin's and the feed's reading: the same parameters typed, so the spec states the real rules
     (an enum, a boolean, a page range, real days) and what it allows is searched. What no schema can say is
     left in ``error``: a ``from`` after ``to``; the query's own syntax is checked when it runs."""
     code = None if has_code is None else ("true" if has_code else "false")
-    return read_params(q, mode, category, date_from, date_to, author, org, code, str(page))
+    params = read_params(q, mode, category, date_from, date_to, author, org, code, str(page))
+    params.explain = explain
+    return params
 
 
 def read_params(q: str, mode: str, category: list[str] | None, date_from: str | None, date_to: str | None,

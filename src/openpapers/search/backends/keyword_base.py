@@ -17,6 +17,9 @@ from openpapers.search import highlight as hl
 from openpapers.search.query import ParsedQuery, parse_query
 from openpapers.search.types import Filters, Hit, QueryError
 
+# Fewer papers than this match every word: the search relaxes to any word. A constant, not the page size, so
+# that every page of one query counts and orders the same matches.
+ANY_BELOW = 10
 MAX_RESULT_WINDOW = 10_000  # offset + limit beyond this is refused: deep pages cost much and nobody reads them
 
 

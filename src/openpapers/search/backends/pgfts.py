@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from openpapers.core.records import author_id, org_id
 from openpapers.papers.store import Store
 from openpapers.search import highlight as hl
-from openpapers.search.backends.keyword_base import Found, KeywordSearch, SearchInfo, checked_request
+from openpapers.search.backends.keyword_base import ANY_BELOW, Found, KeywordSearch, SearchInfo, checked_request
 from openpapers.search.backends.sql_filters import SqlParams, filter_conditions
 from openpapers.search.backends.tantivy_schema import category_terms, days
 from openpapers.search.normalize import nfc
@@ -257,7 +257,7 @@ class PgKeywordIndex(KeywordSearch):
         with self.engine.connect() as conn:  # one snapshot-consistent connection for both tries
             conn.exec_driver_sql(_SEARCH_SETTINGS)
             found, total = self._run(conn, parsed, filters, limit, offset, require_all=True, newest=not ranked)
-            if ranked and total < limit and sum(1 for c in parsed.positive if _is_free(c)) > 1:
+            if ranked and total < ANY_BELOW and sum(1 for c in parsed.positive if _is_free(c)) > 1:
                 any_found, any_total = self._run(conn, parsed, filters, limit, offset, require_all=False)
                 if any_total > total:
                     found, total, mode = any_found, any_total, "any"

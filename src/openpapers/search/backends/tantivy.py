@@ -30,8 +30,9 @@ from openpapers.core.errors import OpenPapersError
 from openpapers.papers.store import Store
 from openpapers.search.backends import tantivy_schema as ks
 from openpapers.search.backends.fingerprint import store_fingerprint
-from openpapers.search.backends.keyword_base import Found, KeywordSearch, SearchInfo, checked_request
+from openpapers.search.backends.keyword_base import ANY_BELOW, Found, KeywordSearch, SearchInfo, checked_request
 from openpapers.search.protocols import Progress
+from openpapers.search.stopwords import stop_words
 from openpapers.search.types import Filters, Hit
 
 WRITER_HEAP = 128_000_000
@@ -188,8 +189,9 @@ class KeywordIndex(KeywordSearch):
         mode = "all" if ranked else "newest"
         hits, total = self._run(searcher, ks.compile_query(parsed, filters, require_all=True), limit, offset,
                                 newest=not ranked)
-        if ranked and total < limit and ks.free_clause_count(parsed) > 1:
-            any_hits, any_total = self._run(searcher, ks.compile_query(parsed, filters, require_all=False), limit,
+        if ranked and total < ANY_BELOW and ks.free_clause_count(parsed) > 1:
+            relaxed = parsed.without(stop_words())
+            any_hits, any_total = self._run(searcher, ks.compile_query(relaxed, filters, require_all=False), limit,
                                             offset)
             if any_total > total:
                 hits, total, mode = any_hits, any_total, "any"
@@ -198,7 +200,9 @@ class KeywordIndex(KeywordSearch):
         for score, addr in hits:
             doc = searcher.doc(addr)
             paper_id = str(doc.get_first("id"))  # every document has its id
-            page.append(Hit(paper_id=paper_id, score=float(score or 0.0)))
+            score = float(score or 0.0)  # BM25; the any-word fallback's all-words bonus only orders, it is not one
+            page.append(Hit(paper_id=paper_id, score=score - ks.ALL_WORDS_BONUS if score >= ks.ALL_WORDS_BONUS
+                            else score))
             if texts:  # as indexed: composed (see tantivy_schema.paper_document)
                 stored[paper_id] = (doc.get_first("title") or "", doc.get_first("abstract"))
         return Found(page, total, SearchInfo(mode, total, parsed), stored)
