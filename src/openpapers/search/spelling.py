@@ -39,10 +39,10 @@ from openpapers.search.query import FIELD_ALIASES, clean_query_text
 MIN_COUNT = 2  # seen this often: a word of the corpus, never corrected (a single sighting may be a typo)
 RATIO = 10  # a rarer word is corrected only to a word this many times as frequent
 MIN_LENGTH = 4  # shorter words have too many neighbours within two edits to guess from
-MAX_DISTANCE = 2  # edits; words of up to SHORT letters get one
-SHORT = 5
-MAX_WORDS = 50_000  # dictionary size cap: symspell keeps ~0.6 KB of deletes per word (prefix 5)
-MAX_TRACKED = 1_000_000  # counted words (the dictionary plus rare ones); beyond it, words seen once are dropped
+MAX_DISTANCE = 2  # edits; words shorter than LONG letters get one ("stripes" is two from "series")
+LONG = 8
+MAX_WORDS = 50_000  # dictionary cap: ~0.8 KB per word with its deletes and count (measured), so ~40 MB at most
+MAX_TRACKED = 300_000  # counted words (dictionary and rare ones, ~0.1 KB each); past it, words seen once go
 MAX_BUILD_PAPERS = 200_000  # papers read by one build or update (bounds the first search on a huge corpus)
 PREFIX_LENGTH = 5  # symspell's prefix: 5 has a third of 7's deletes and looks up as fast (measured)
 
@@ -60,10 +60,12 @@ def words_of(text: str) -> Iterable[str]:
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """A corrected query (the user's syntax kept) and the words it changed, as (typed, suggested) pairs."""
+    """A corrected query (the user's syntax kept), the words it changed as (typed, suggested) pairs, and whether
+    it left no unknown word behind (``complete``): only then may its results replace the query's."""
 
     text: str
     changes: tuple[tuple[str, str], ...]
+    complete: bool = True
 
 
 class Vocabulary:
@@ -107,12 +109,16 @@ class Vocabulary:
             for word in [w for w, n in counts.items() if n < MIN_COUNT]:
                 del counts[word]
 
+    def known(self, word: str) -> bool:
+        """A word of the corpus, or too short to judge: never corrected."""
+        return len(word) < MIN_LENGTH or self.counts.get(word, 0) >= MIN_COUNT
+
     def correction(self, word: str) -> str | None:
         """The corrected spelling of one lower-case word, or None (known, too short, or nothing close)."""
-        seen = self.counts.get(word, 0)
-        if len(word) < MIN_LENGTH or seen >= MIN_COUNT:
+        if self.known(word):
             return None
-        distance = 1 if len(word) <= SHORT else MAX_DISTANCE
+        seen = self.counts.get(word, 0)
+        distance = MAX_DISTANCE if len(word) >= LONG else 1
         for item in self.symspell.lookup(word, Verbosity.TOP, max_edit_distance=distance):
             if item.term != word and item.count >= RATIO * seen:
                 return str(item.term)
@@ -133,6 +139,7 @@ def suggest(vocabulary: Vocabulary, query: str) -> Suggestion | None:
     text = clean_query_text(query)
     out: list[str] = []
     changes: list[tuple[str, str]] = []
+    unresolved = 0
     last = 0
     for token in _TOKEN.finditer(text):
         prefix = token["prefix"]
@@ -147,6 +154,7 @@ def suggest(vocabulary: Vocabulary, query: str) -> Suggestion | None:
                 continue  # "gpt4", "3d": names and numbers, not words to spell
             fixed = vocabulary.correction(typed.lower())
             if fixed is None:
+                unresolved += not vocabulary.known(typed.lower())
                 continue
             out.append(text[last:start + word.start()])
             out.append(_cased(typed, fixed))
@@ -155,7 +163,7 @@ def suggest(vocabulary: Vocabulary, query: str) -> Suggestion | None:
     if not changes:
         return None
     out.append(text[last:])
-    return Suggestion("".join(out).strip(), tuple(changes))
+    return Suggestion("".join(out).strip(), tuple(changes), complete=not unresolved)
 
 
 class Speller:
@@ -200,11 +208,12 @@ R = TypeVar("R", bound=Spelled)
 
 def spelled_search(speller: Speller, query: str, run: Callable[[str], R], keyword_total: Callable[[str], int]
                    ) -> R:
-    """Run ``query``; with a suggestion, offer it, or -- when the query finds nothing by keyword (``keyword_total``)
-    and the suggestion does -- show the suggestion's results instead and say so."""
+    """Run ``query``; with a suggestion, offer it, or -- when the query finds nothing by keyword (``keyword_total``),
+    the suggestion left no unknown word behind and it finds something -- show its results instead and say so.
+    (``zebrafish stripes`` on a corpus without zebrafish is not a typo of ``zebrafish series``.)"""
     result = run(query)
     suggestion = speller.suggest(query) if query.strip() else None
-    if suggestion is not None and keyword_total(query) == 0:
+    if suggestion is not None and suggestion.complete and keyword_total(query) == 0:
         corrected = run(suggestion.text)
         if corrected.total:
             corrected.suggestion, corrected.corrected = suggestion.text, True
