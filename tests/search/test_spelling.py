@@ -122,3 +122,11 @@ def test_the_dictionary_follows_the_store(tmp_path: Path, backend: Any) -> None:
         assert result.corrected and result.total == 2
     finally:
         store.close()
+
+
+def test_a_partial_correction_is_only_offered(demo: SearchService) -> None:
+    """"zebrafish" is no word of the demo corpus and nothing is near it: the query is not a typo of
+    "zebrafish neural", so its (empty) results stay and the suggestion is only offered."""
+    result = demo.search("zebrafish nueral", mode="keyword")
+    assert result.suggestion == "zebrafish neural" and not result.corrected
+    assert suggested(demo, "stripes") is None  # two edits from "series": too far for a seven-letter word
