@@ -120,3 +120,45 @@ def test_control_characters_in_filters_are_not_a_server_error(client: TestClient
         assert r.status_code == 200, (name, r.text)
     feed = client.get("/feeds/search.atom", params={"q": "operator", "category": "cs\x00.LG"})
     assert feed.status_code == 200
+
+
+def test_misspelt_search_shows_the_corrected_results_and_says_so(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "nueral operater", "mode": "keyword"}).json()
+    assert body["suggestion"] == "neural operator" and body["corrected"] is True
+    assert "showing results for neural operator; no results for nueral operater" in body["notes"]
+    texts = [f'{r["title_html"]} {r["snippet_html"]}'.lower() for r in body["results"]]
+    assert len(texts) >= 5 and all("<mark>operator" in t for t in texts[:5])  # relevant: the top ones match
+    fixed = client.get("/api/search", params={"q": "neural operator", "mode": "keyword"}).json()
+    assert [r["paper"]["id"] for r in body["results"]] == [r["paper"]["id"] for r in fixed["results"]]
+    html = client.get("/search", params={"q": "nueral operater"}).text
+    assert "Showing results for neural operator; no results for nueral operater." in html
+    assert 'value="nueral operater"' in html  # the box keeps what was typed
+
+
+def test_a_search_with_results_offers_the_suggestion_as_a_link(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "nueral operator", "mode": "keyword"}).json()
+    assert body["suggestion"] == "neural operator" and body["corrected"] is False and body["total"] > 0
+    html = client.get("/search", params={"q": "nueral operator", "mode": "keyword"}).text
+    assert 'Did you mean <a href="/search?q=neural+operator&amp;mode=keyword">neural operator</a>?' in html
+    hostile = client.get("/search", params={"q": 'nueral operator "<b>x"', "mode": "keyword"}).text
+    assert "Did you mean" in hostile and "<b>x" not in hostile and "&#34;&lt;b&gt;x&#34;</a>?" in hostile
+    fixed = client.get("/api/search", params={"q": "ti:nueral", "mode": "keyword"}).json()
+    assert fixed["suggestion"] == "ti:neural" and fixed["corrected"] is True
+
+
+def test_correct_and_nonsense_queries_get_no_suggestion(client: TestClient) -> None:
+    good = client.get("/api/search", params={"q": "neural operator"}).json()
+    assert good["suggestion"] is None and good["corrected"] is False
+    assert "Did you mean" not in client.get("/search", params={"q": "neural operator"}).text
+    bad = client.get("/api/search", params={"q": "qwzxv blorptang"}).json()
+    assert bad["total"] == 0 and bad["suggestion"] is None and bad["corrected"] is False
+    assert any("check the spelling" in n for n in bad["notes"])
+    html = client.get("/search", params={"q": "qwzxv blorptang"}).text
+    assert "Nothing matches this search: check the spelling" in html and "Did you mean" not in html
+
+
+def test_search_feed_follows_the_corrected_results(client: TestClient) -> None:
+    typed = client.get("/feeds/search.atom", params={"q": "nueral operater", "mode": "keyword"})
+    fixed = client.get("/feeds/search.atom", params={"q": "neural operator", "mode": "keyword"})
+    assert typed.status_code == 200 and typed.text.count("<entry>") > 0
+    assert typed.text.count("<entry>") == fixed.text.count("<entry>")

@@ -81,6 +81,8 @@ def search(
     _print_hits(result.hits, result.papers)
     err.print(
         f"{result.total} results ({result.mode}, {result.took_ms:.0f} ms)" + "".join(f"; {n}" for n in result.notes)
+        + (f"; did you mean: {result.suggestion}" if result.suggestion and not result.corrected else ""),
+        markup=False, highlight=False,
     )
 
 

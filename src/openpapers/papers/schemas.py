@@ -151,6 +151,10 @@ class SearchPage(BaseModel):
     pages: int
     took_ms: float
     notes: list[str]
+    suggestion: str | None = Field(description="The query with misspelt words corrected from the corpus's "
+                                               "vocabulary (prefixes, quotes and exclusions kept); null: none")
+    corrected: bool = Field(description="True: the query as typed found nothing, these are the suggestion's "
+                                        "results")
     results: list[SearchHitOut]
     feed_url: str
 

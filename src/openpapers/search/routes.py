@@ -41,7 +41,8 @@ def build(w: Web, params: SearchParams) -> SearchPage:
                               date_to=f.date_to, has_code=f.has_code),
         total=result.total, page=params.page, per_page=PER_PAGE,
         pages=min(MAX_PAGE, views.pages(result.total, PER_PAGE)), took_ms=round(result.took_ms, 2),
-        notes=result.notes, results=hits, feed_url="/feeds/search.atom?" + params.query_string(page=None),
+        notes=result.notes, suggestion=result.suggestion, corrected=result.corrected, results=hits,
+        feed_url="/feeds/search.atom?" + params.query_string(page=None),
     )
 
 

@@ -34,6 +34,7 @@ from openpapers.search.fusion import Scored
 from openpapers.search.protocols import KeywordRetriever, QueryEmbeds, VectorRetriever
 from openpapers.search.query import ParsedQuery, parse_query
 from openpapers.search.retrievers import keyword_retriever, vector_retriever
+from openpapers.search.spelling import Speller, spelled_search
 from openpapers.search.types import Filters, Hit, QueryError
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class SearchResult:
     took_ms: float
     notes: list[str] = field(default_factory=list)
     papers: dict[str, Paper] = field(default_factory=dict)
+    suggestion: str | None = None  # the query with its misspellings corrected (see search/spelling.py)
+    corrected: bool = False  # True: these are the suggestion's results (the query as typed found nothing)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +65,8 @@ class SearchResult:
             "total": self.total,
             "took_ms": round(self.took_ms, 2),
             "notes": self.notes,
+            "suggestion": self.suggestion,
+            "corrected": self.corrected,
             "results": [
                 {
                     "id": h.paper_id,
@@ -130,6 +135,7 @@ class SearchService:
         self._locks = {name: threading.Lock() for name in ("keyword", "vectors", "embedder")}
         self._version: tuple[Any, ...] | None = None
         self._reload = False  # the indexes moved since this process last looked: reload before the next search
+        self.speller = Speller(store, lambda: self.keyword.last_seq)  # the corpus's words, as of the index
 
     # -- components --------------------------------------------------------------------------------------------
     @property
@@ -165,6 +171,7 @@ class SearchService:
         try:
             self.keyword.count()
             done["keyword"] = True
+            self.speller.prepare()
             if self.vectors.count():
                 self.embedder.embed(["warm up"])
                 done["embedder"] = True
@@ -202,7 +209,13 @@ class SearchService:
     # -- searching ---------------------------------------------------------------------------------------------
     def search(self, query: str, *, mode: str = "hybrid", filters: Filters | None = None, limit: int = 20,
                offset: int = 0) -> SearchResult:
-        """Search; raises only :class:`QueryError` (with a message for the person who typed the query)."""
+        """Search; raises only :class:`QueryError` (with a message for the person who typed the query). A
+        misspelt query gets a ``suggestion``, and the suggestion's results when it finds nothing as typed."""
+        return spelled_search(
+            self.speller, query, lambda q: self._search(q, mode, filters, limit, offset),
+            lambda q: self.keyword.search(q, filters, limit=1, highlight=False)[1])
+
+    def _search(self, query: str, mode: str, filters: Filters | None, limit: int, offset: int) -> SearchResult:
         started = time.perf_counter()
         if mode not in MODES:
             raise QueryError(f"mode must be one of {', '.join(MODES)}")
