@@ -221,6 +221,4 @@ def spelled_search(speller: Speller, query: str, run: Callable[[str], R], keywor
             return corrected
         suggestion = None  # the correction finds nothing either: do not send anyone there
     result.suggestion = suggestion.text if suggestion else None
-    if not result.total and query.strip():
-        result.notes.append("nothing matches this search: check the spelling, or try fewer or more general words")
-    return result
+    return result  # a search that matches nothing already says so (service.NO_MATCH)
