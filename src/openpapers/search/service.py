@@ -3,9 +3,11 @@
 The CLI, the web pages and the JSON API all call this, so every surface ranks the same way.
 
 Hybrid (the default) runs both retrievers with the same filters *inside* each (never by cutting a ranked list
-afterwards) and fuses their rankings with reciprocal-rank fusion: ``score = Σ w_r / (K + rank_r)``. RRF needs no
-score calibration between BM25 and cosine similarity, which live on unrelated scales. The weights and K were
-tuned on the judged queries in tests/search/judged_queries.json (see docs/search.md).
+afterwards), reorders the keyword side's first matches with RM3 feedback (:mod:`.feedback`) and fuses the two
+lists by z-scores (:mod:`.fusion`); a semantic neighbour joins the keyword matches only above a calibrated
+similarity floor. Every ranked list is computed the same way whatever page is asked for, so pages partition it
+and ``total`` is the same on each. Weights and floors were chosen on the dev split of tests/search/judged/
+(docs/search.md, "Ranking").
 
 Field prefixes only the keyword side understands are translated for the semantic side: ``au:``/``cat:``/``org:``
 become filters, ``ti:``/``abs:`` words become query text, and excluded words drop semantic candidates that
