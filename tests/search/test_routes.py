@@ -154,7 +154,7 @@ def test_correct_and_nonsense_queries_get_no_suggestion(client: TestClient) -> N
     assert bad["total"] == 0 and bad["suggestion"] is None and bad["corrected"] is False
     assert any("check the spelling" in n for n in bad["notes"])
     html = client.get("/search", params={"q": "qwzxv blorptang"}).text
-    assert "Nothing matches this search: check the spelling" in html and "Did you mean" not in html
+    assert "No paper matches this search: check the spelling" in html and "Did you mean" not in html
 
 
 def test_search_feed_follows_the_corrected_results(client: TestClient) -> None:

@@ -21,6 +21,7 @@ an advisory lock: two workers syncing at once take turns and the second finds no
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -39,20 +40,21 @@ from openpapers.search.types import Filters, Hit
 
 STATE_KEY = "search:pg-keyword"  # checkpoint row: the store seq search_docs is complete up to
 SYNC_LOCK_KEY = 0x6F70_6B77  # "opkw"
-# ts_rank_cd weights in the order {D, C, B, A}: orgs, authors, abstract, title. Free words weigh the title 2.5x
-# the abstract (tantivy's TITLE_BOOST); a word restricted to one field (ti:, abs:) is scored unboosted, as there.
-WEIGHTS = "{0.1, 0.4, 0.4, 1.0}"
+# ts_rank weights in the order {D, C, B, A}: orgs, authors, abstract, title. Free words weigh the title half the
+# abstract (tantivy's TITLE_BOOST: a word in both counts twice already); a word restricted to one field (ti:,
+# abs:) is scored unboosted, as there.
+WEIGHTS = "{0.1, 0.4, 0.4, 0.2}"
 FLAT = "{0.4, 0.4, 0.4, 0.4}"
-# ts_rank_cd (cover density) without length normalisation. ts_rank and the log-length/length/unique-word
-# normalisations were tried: some gained a point of recall@10 on the judged queries (demo corpus, 0.93-0.95
-# against tantivy's 0.99) but broke the orderings the ranking tests require of both backends.
-RANK = "ts_rank_cd"
-NORMALIZATION = 0
-# Two-stage ranking: ts_rank_cd costs ~14 µs a row (on top of detoasting the tsvector), so a query matching
-# 20% of 100k papers spent ~300 ms ranking. When more than RANK_CANDIDATES rows match, the cheaper ts_rank
-# (same weights; about half the cost) picks that many candidates and only those are ranked by ts_rank_cd;
-# with fewer matches every row is ranked exactly as before. On 100k papers (bench/queries.txt, 41 of 62 queries
-# over the cap) 2000 kept 99.5% of the exact top 10; 1000 was faster (p95 160 against 234 ms) but kept 98.4%.
+# PostgreSQL's ranks know no idf: a common word counts like a rare one, and on described queries (many ordinary
+# words) ts_rank_cd ranked the target far down (nDCG@10 0.45 against plain BM25's 0.80 on the judged set's
+# paraphrases, dev split). So each free clause gets its own ts_rank, weighted by its BM25 idf
+# ln(1 + (N - df + 0.5) / (df + 0.5)), df counted once per clause and store version (PgKeywordIndex._idf), with
+# length normalisation 1 (rank / (1 + log length)): 0.45 -> 0.80 there (docs/search.md, "Ranking").
+RANK = "ts_rank"
+NORMALIZATION = 1
+# Two-stage ranking: when more than RANK_CANDIDATES rows match, one plain ts_rank over all free words (no idf,
+# one call a row) picks that many candidates and only those get the per-clause idf-weighted sum; with fewer
+# matches every row is ranked by the sum. (With ts_rank_cd, 2000 kept 99.5 % of the exact top 10 on 100k papers.)
 # See docs/search.md, "On PostgreSQL".
 PRESCORE = "ts_rank"
 RANK_CANDIDATES = 2000
@@ -116,8 +118,16 @@ def _is_free(clause: Clause) -> bool:
     return all(t.field is None for t in clause.alternatives)
 
 
-def compile_search(parsed: ParsedQuery, filters: Filters, *, require_all: bool) -> tuple[str, str, str, SqlParams]:
-    """(WHERE, rank expression, all-words sort key or "", parameters) for one search.
+def free_clauses(parsed: ParsedQuery) -> list[Clause]:
+    """The positive free clauses that rank, in the order :func:`compile_search` weighs them by ``idf``."""
+    sql = SqlParams()
+    return [c for c in parsed.positive if _is_free(c) and _clause(sql, c)[0]]
+
+
+def compile_search(parsed: ParsedQuery, filters: Filters, *, require_all: bool,
+                   idf: list[float] | None = None) -> tuple[str, str, str, str, SqlParams]:
+    """(WHERE, rank expression, prescore expression, all-words sort key or "", parameters) for one search;
+    ``idf`` weighs the free clauses (see :func:`free_clauses`; 1.0 each when not given).
 
     Mirrors :func:`openpapers.search.backends.tantivy_schema.compile_query`: free clauses are all required when
     ``require_all``, else any one suffices (papers matching all of them still rank first); prefixed clauses
@@ -152,11 +162,16 @@ def compile_search(parsed: ParsedQuery, filters: Filters, *, require_all: bool) 
             where.append(f"NOT (tsv @@ ({query}))")
         elif cond:
             where.append(f"NOT {cond}")
-    ranks = [f"{RANK}('{weights}'::float4[], tsv, {' || '.join(qs)}, {NORMALIZATION})"
-             for weights, qs in ((WEIGHTS, rank_free), (FLAT, rank_field)) if qs]
+    weights = idf if idf is not None and len(idf) == len(rank_free) else [1.0] * len(rank_free)
+    ranks = [f"{w:.6f} * {RANK}('{WEIGHTS}'::float4[], tsv, {q}, {NORMALIZATION})"
+             for w, q in zip(weights, rank_free, strict=True)]
+    if rank_field:
+        ranks.append(f"{RANK}('{FLAT}'::float4[], tsv, {' || '.join(rank_field)}, {NORMALIZATION})")
     rank = " + ".join(ranks) or "0"
+    pre = " + ".join(f"{PRESCORE}('{w}'::float4[], tsv, {' || '.join(qs)}, {NORMALIZATION})"
+                     for w, qs in ((WEIGHTS, rank_free), (FLAT, rank_field)) if qs) or "0"
     every = f"(tsv @@ ({' && '.join(optional_q)})) DESC, " if len(optional_q) > 1 else ""
-    return " AND ".join(where) or "TRUE", rank, every, sql
+    return " AND ".join(where) or "TRUE", rank, pre, every, sql
 
 
 class PgKeywordIndex(KeywordSearch):
@@ -166,6 +181,8 @@ class PgKeywordIndex(KeywordSearch):
     def __init__(self, store: Store) -> None:
         self.store = store
         self.engine: Engine = store.db.engine
+        self._df: dict[str, int] = {}  # clause -> document frequency ("" -> papers), for _idf
+        self._df_version: int | None = None
 
     # -- state -----------------------------------------------------------------------------------------------
     @property
@@ -249,6 +266,31 @@ class PgKeywordIndex(KeywordSearch):
             return int(res.rowcount or 0)
 
     # -- searching -------------------------------------------------------------------------------------------
+    def _idf(self, conn: Any, parsed: ParsedQuery) -> list[float]:
+        """BM25 idf of each free clause, its document frequency counted once per clause and store version
+        (an index-only count on the GIN index; a cache of a few thousand clauses per process)."""
+        clauses = free_clauses(parsed)
+        if not clauses:
+            return []
+        version = self.last_seq
+        if self._df_version != version:
+            self._df, self._df_version = {}, version
+        if "" not in self._df:
+            self._df[""] = int(conn.exec_driver_sql("SELECT count(*) FROM search_docs").scalar_one())
+        n = self._df[""]
+        out = []
+        for clause in clauses:
+            key = str(clause)
+            if key not in self._df:
+                where, _, _, _, sql = compile_search(ParsedQuery((clause,)), Filters(), require_all=True)
+                if len(self._df) > 4096:
+                    self._df = {"": n}
+                self._df[key] = int(conn.exec_driver_sql(f"SELECT count(*) FROM search_docs WHERE {where}",
+                                                         sql.params).scalar_one())
+            df = self._df[key]
+            out.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return out
+
     def find(self, query: str, filters: Filters | None, limit: int, offset: int, *, texts: bool) -> Found:
         """The raw page (see :class:`KeywordSearch`); ``texts`` are read from the store's papers."""
         filters, parsed = checked_request(query, filters, limit, offset)
@@ -267,7 +309,8 @@ class PgKeywordIndex(KeywordSearch):
 
     def _run(self, conn: Any, parsed: ParsedQuery, filters: Filters, limit: int, offset: int, *,
              require_all: bool, newest: bool = False) -> tuple[list[tuple[str, float]], int]:
-        where, rank, every, sql = compile_search(parsed, filters, require_all=require_all)
+        idf = self._idf(conn, parsed) if not newest else None
+        where, rank, pre, every, sql = compile_search(parsed, filters, require_all=require_all, idf=idf)
         page = sql.bind(limit), sql.bind(offset)
         if newest:
             rows = conn.exec_driver_sql(
@@ -277,7 +320,6 @@ class PgKeywordIndex(KeywordSearch):
             # One scan of the matches (materialised: counted once, detoasted by the GIN recheck once); the
             # pre-score is only computed when there are more matches than candidates (the CASE reads the count).
             cap = sql.bind(max(RANK_CANDIDATES, offset + limit))
-            pre = rank.replace(f"{RANK}(", f"{PRESCORE}(")
             rows = conn.exec_driver_sql(
                 f"WITH m AS MATERIALIZED (SELECT paper_id, tsv FROM search_docs WHERE {where}), "
                 f"n AS MATERIALIZED (SELECT count(*) AS total FROM m), "
