@@ -162,3 +162,14 @@ def test_search_feed_follows_the_corrected_results(client: TestClient) -> None:
     fixed = client.get("/feeds/search.atom", params={"q": "neural operator", "mode": "keyword"})
     assert typed.status_code == 200 and typed.text.count("<entry>") > 0
     assert typed.text.count("<entry>") == fixed.text.count("<entry>")
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_search_feed_has_the_same_results_as_the_search(client: TestClient, mode: str) -> None:
+    """The feed holds the search's first 50 results: no padding there either, nothing for a query that matches
+    nothing."""
+    for q in ("operator", '"neural operator"', "qwzxv blorptang"):
+        api = client.get("/api/search", params={"q": q, "mode": mode}).json()
+        feed = client.get("/feeds/search.atom", params={"q": q, "mode": mode}).text
+        assert feed.count("<entry>") == min(api["total"], 50) and len(api["results"]) == min(api["total"], 20), q
+        assert all(r["paper"]["id"] in feed for r in api["results"])
