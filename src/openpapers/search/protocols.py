@@ -14,7 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from openpapers.papers.store import Store
-from openpapers.search.backends.keyword_base import SearchInfo
+from openpapers.search.backends.keyword_base import Found, SearchInfo
 from openpapers.search.types import Filters, Hit
 
 Progress = Callable[[int], None]
@@ -62,6 +62,10 @@ class KeywordRetriever(Protocol):
     def search(
         self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True
     ) -> tuple[list[Hit], int]: ...
+
+    def find(self, query: str, filters: Filters | None, limit: int, offset: int, *, texts: bool) -> Found:
+        """The raw page, with the hits' title and abstract as indexed when ``texts``."""
+        ...
 
     def search_with_info(
         self, query: str, filters: Filters | None = None, limit: int = 20, offset: int = 0, *, highlight: bool = True

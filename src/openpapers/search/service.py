@@ -137,6 +137,7 @@ class SearchService:
         self._locks = {name: threading.Lock() for name in ("keyword", "vectors", "embedder")}
         self._version: tuple[Any, ...] | None = None
         self._reload = False  # the indexes moved since this process last looked: reload before the next search
+        self._expansions: dict[tuple[str, tuple[str, ...]], fb.Expansion] = {}  # RM3 expansions by query, top ids
         self.speller = Speller(store, lambda: self.keyword.last_seq)  # the corpus's words, as of the index
 
     # -- components --------------------------------------------------------------------------------------------
@@ -271,10 +272,16 @@ class SearchService:
 
     def _feedback(self, parsed: ParsedQuery, filters: Filters, head: dict[str, float]) -> dict[str, float]:
         """RM3: the best :data:`feedback.DOCS` papers' words as a second keyword query, interpolated."""
-        top = list(head)[:fb.DOCS]
-        papers = {p.id: p for p in self.store.get_papers(top)}
-        docs = [(f"{papers[pid].title} {papers[pid].abstract or ''}", head[pid]) for pid in top if pid in papers]
-        expansion = fb.expand([t.text for t in parsed.highlight_terms()], docs)
+        top = tuple(list(head)[:fb.DOCS])
+        key = (str(parsed), top)
+        expansion = self._expansions.get(key)
+        if expansion is None:  # texts as the keyword side stored them (tantivy: its own stored fields, no store read)
+            texts = self.keyword.find(str(parsed), replace(filters, ids=list(top)), fb.DOCS, 0, texts=True).texts
+            docs = [(f"{texts[pid][0]} {texts[pid][1] or ''}", head[pid]) for pid in top if pid in texts]
+            expansion = fb.expand([t.text for t in parsed.highlight_terms()], docs)
+            if len(self._expansions) >= 1024:  # the same query again (another page, a feed): no re-count
+                self._expansions.clear()
+            self._expansions[key] = expansion
         if not expansion.terms:
             return head
         negative = " ".join(str(c) for c in parsed.negative)
@@ -313,7 +320,9 @@ class SearchService:
         """The first :data:`RERANK` keyword matches and the semantic neighbours fused (:mod:`.fusion`); after
         them the remaining keyword matches in keyword order. ``total`` counts each paper once."""
         early = self._embed_early(parsed, filters)
-        keyword, kw_total = self._keyword_ranked(query, parsed, filters, MAX_RESULTS)
+        # Deep enough for the page even when every semantic neighbour lands before it (they are at most DEPTH)
+        keyword, kw_total = self._keyword_ranked(query, parsed, filters, min(max(RERANK, need + DEPTH),
+                                                                               MAX_RESULTS))
         try:
             semantic = self._neighbours(parsed, filters, DEPTH, early)
         except FileNotFoundError:
@@ -322,16 +331,21 @@ class SearchService:
         fused = fusion.fuse(head, dict(semantic), semantic_weight=self.ranking.semantic_weight,
                             floor=self.ranking.semantic_floor, semantic_joins=not parsed.pins_text())
         by_id = {s.paper_id: s for s in keyword}
-        joined = 0  # semantic neighbours that are no keyword match
+        joiners = []  # semantic neighbours not among the keyword matches fetched
         for s in fused:  # the keyword side's BM25 score (not the feedback-interpolated one), and its rank
             if (kw := by_id.get(s.paper_id)) is not None:
                 s.keyword_rank, s.keyword_score, s.ranks["keyword"] = kw.keyword_rank, kw.keyword_score, \
                     kw.ranks["keyword"]
             else:
-                joined += 1
+                joiners.append(s.paper_id)
+        also_matches = 0  # ... but keyword matches further down: counted once, and left out of the tail
+        if joiners and kw_total > len(keyword):
+            also, _ = self.keyword.search(query, replace(filters, ids=joiners), limit=len(joiners), offset=0,
+                                          highlight=False)
+            also_matches = len(also)
         shown = {s.paper_id for s in fused}
         tail = [s for s in keyword[RERANK:] if s.paper_id not in shown]
-        return fused + tail, kw_total + joined
+        return fused + tail, kw_total + len(joiners) - also_matches
 
     def _embed_query(self, text: str) -> Any:
         return self.embedder.embed_query(text)  # cached for repeated queries (pages, filters)

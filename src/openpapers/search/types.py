@@ -27,10 +27,14 @@ class Filters:
     authors: list[str] = field(default_factory=list)
     orgs: list[str] = field(default_factory=list)
     has_code: bool | None = None
+    # Only these papers: the search service asks the keyword side which of a few semantic neighbours are
+    # keyword matches too (to count each paper once) without fetching deep lists. Keyword retrievers only;
+    # never read from a URL.
+    ids: list[str] = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.date_from or self.date_to or self.categories or self.authors or self.orgs
-                    or self.has_code is not None)
+                    or self.has_code is not None or self.ids)
 
 
 @dataclass(slots=True)
