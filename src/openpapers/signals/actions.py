@@ -192,6 +192,8 @@ def follow_url(kind: str, target: str) -> str:
         return views.org_url(target)
     if kind == "category":
         return views.category_url(target)
+    if kind == "collection":
+        return f"/collection/{target}"
     spec = orjson.loads(target)
     items = [("q", spec.get("q", ""))] + [(k, v) for k in ("category", "author", "org") for v in spec.get(k, [])]
     if "has_code" in spec:
