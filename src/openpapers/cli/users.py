@@ -1,8 +1,9 @@
 """``openpapers user …``: create accounts and manage who is an administrator, from the server's shell.
 
 Administrators can feature papers on a day's feed, moderate comments and manage accounts on ``/admin/users``
-(which does what these commands do, except to the administrator's own account). Passwords are read from a prompt (hidden, asked twice) or ``--password-stdin`` for
-scripts; never from a command-line argument, which other users of the machine could see in ``ps``.
+(which does what these commands do, except to the administrator's own account). Passwords are read from a
+prompt (hidden, asked twice) or ``--password-stdin`` for scripts; never from a command-line argument, which
+other users of the machine could see in ``ps``.
 """
 
 from __future__ import annotations

@@ -59,9 +59,9 @@ def extract(*texts: str | None) -> tuple[list[str], list[str]]:
             if repo:
                 if repo not in code:
                     code.append(repo)
-            elif host.endswith(_PAGE_HOSTS) or _PAGE_WORDS.search(before):
-                if "arxiv.org" not in host and "doi.org" not in host and url not in pages:
-                    pages.append(url)
+            elif ((host.endswith(_PAGE_HOSTS) or _PAGE_WORDS.search(before)) and url not in pages
+                  and "arxiv.org" not in host and "doi.org" not in host):
+                pages.append(url)
     return code, pages
 
 
