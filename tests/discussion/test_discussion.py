@@ -95,3 +95,33 @@ def test_comments_are_rate_limited(settings: Settings) -> None:
             assert r.status_code == 303
         r = c.post("/comments", data={"paper_id": XSS_ID, "body": "one too many", "csrf_token": token})
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 0 and "ten minutes" in r.text
+
+
+def test_new_comments_on_saved_papers_go_into_the_digest(settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    from openpapers.digests.content import PeriodDigests, Recipient
+    from openpapers.digests.periods import daily
+    from openpapers.discussion import repository as comments
+    from openpapers.papers.store import open_store
+    from openpapers.signals import repository as signals
+
+    store = open_store(settings)
+    try:
+        reader = accounts.sign_up(store.db, "saver@example.org", "correct horse battery", "Saver")
+        other = accounts.sign_up(store.db, "talker@example.org", "correct horse battery", "Talker")
+        signals.save_to_library(store.db, reader.id, OLD_STYLE_ID)  # published in 1999: not in the period
+        comments.add(store.db, OLD_STYLE_ID, other.id, "Still relevant?")
+        comments.add(store.db, OLD_STYLE_ID, reader.id, "my own note does not count")
+        period = daily(datetime.now(UTC).date())
+        digests = PeriodDigests(store, period, recommender=None, trender=None)
+        wanted = Recipient(reader.id, reader.email, "Saver", "daily", ("discussion",))
+        digest = digests.build(wanted, [], {OLD_STYLE_ID})
+        assert [(s.key, [i.paper.id for i in s.items]) for s in digest.sections] == [("discussion", [OLD_STYLE_ID])]
+        assert digest.sections[0].items[0].reasons == ["1 new comment (latest by Talker)"]
+        not_asked = Recipient(reader.id, reader.email, "Saver", "daily", ("follows",))
+        assert digests.build(not_asked, [], set()).sections == []
+        talker = Recipient(other.id, other.email, "Talker", "daily", ("discussion",))
+        assert digests.build(talker, [], set()).sections == []  # not in their library
+    finally:
+        store.close()
