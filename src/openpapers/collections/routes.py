@@ -75,7 +75,7 @@ def collection_page(request: Request, collection_id: CollectionId, user: Viewer)
     return service.page_view(request, user, collection_id)
 
 
-@router.get("/collection/{collection_id}/bibtex", response_class=Response, tags=["collections"],
+@router.get("/collection/{collection_id}/bibtex", response_class=Response, include_in_schema=False,
             responses={**ERRORS, 200: {"content": {"application/x-bibtex": {}}}},
             summary="A collection's papers as BibTeX")
 def collection_bibtex(request: Request, collection_id: CollectionId, user: Viewer) -> Response:

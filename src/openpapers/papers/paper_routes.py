@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from typing import Annotated, Any
 
 import bibtexparser
@@ -92,7 +93,7 @@ def build(request: Request, w: Web, paper: Paper) -> PaperDetail:
         bibtex=bibtex(paper),
         similar=related,
         similar_note=note,
-        editor_featured=sorted({d for d, pid in signals.featured_of(w.store.db, paper.id)}),
+        editor_featured=sorted({date.fromisoformat(d) for d, _ in signals.featured_of(w.store.db, paper.id)}),
         discussion=discussion.thread(request, paper.id, current_user()),
     )
 
