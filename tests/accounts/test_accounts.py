@@ -15,9 +15,11 @@ from openpapers.accounts import repository as db
 from openpapers.accounts import service as accounts
 from openpapers.accounts import throttle
 from openpapers.accounts.service import AccountError, InvalidCredentials, RateLimited
+from openpapers.collections import repository as collections
 from openpapers.core.settings import resolve_settings
 from openpapers.db import schema as t
 from openpapers.db.clock import now as now_iso
+from openpapers.discussion import repository as comments
 from openpapers.papers.store import open_store
 from openpapers.signals import repository as signals
 
@@ -250,6 +252,9 @@ def test_deleting_an_account_removes_every_row_with_its_id(engine: Engine) -> No
         signals.dismiss(engine, u.id, "p2")
         signals.add_follow(engine, u.id, "category", "cs.LG", "cs.LG")
         signals.feature(engine, "2025-12-11", f"p{u.id}", u.id)
+        shelf = collections.create(engine, u.id, "reading", "", True)
+        collections.put_item(engine, shelf, u.id, "p1", "note")
+        comments.add(engine, "p1", u.id, "a comment")
         with engine.begin() as conn:
             conn.execute(t.digest_outbox.insert().values(user_id=u.id, period="daily:2025-12-11", status="sent",
                                                          created_at=now_iso()))

@@ -17,7 +17,7 @@ from alembic.migration import MigrationContext
 
 from openpapers.core.settings import resolve_settings
 from openpapers.db.migrate import head_revision
-from openpapers.db.schema import EMBEDDING_DIM, Vector, metadata_for
+from openpapers.db.schema_pg import EMBEDDING_DIM, Vector, metadata_for
 from openpapers.papers.store import open_store
 
 # compare_server_default is off: SQLite reports defaults as the literal text of the DDL and PostgreSQL as a

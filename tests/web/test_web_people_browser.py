@@ -51,7 +51,7 @@ def test_sign_up_follow_upvote_then_personal_feed(served: tuple[str, Path], page
 
     page.goto(server + "/signup?next=/for-you")
     page.get_by_label("Email").fill("reader@example.org")
-    page.get_by_label("Name (shown to you only)").fill("Reader")
+    page.get_by_label("Name (shown with your comments and public collections)").fill("Reader")
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("status")).to_contain_text("Check your inbox")

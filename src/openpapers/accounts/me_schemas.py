@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from openpapers.core.url_keys import NOT_BLANK
 
 Frequency = Literal["off", "daily", "weekly"]
-Section = Literal["follows", "recommendations", "trending"]
+Section = Literal["follows", "recommendations", "trending", "discussion"]
 
 
 class MeOut(BaseModel):

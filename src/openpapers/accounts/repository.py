@@ -25,7 +25,7 @@ from openpapers.db.dialect import insert_ignore
 # new per-user table must be added here (tests/accounts/test_accounts.py checks the list against the schema).
 USER_TABLES = (
     t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured,
-    t.digest_outbox,
+    t.digest_outbox, t.collections, t.collection_items, t.comments,
 )
 
 

@@ -48,7 +48,7 @@ MAX_RESETS_PER_IP = 20
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024
 HOUSEKEEPING_EVERY = 50  # one login in this many also purges expired rows
 FREQUENCIES = ("off", "daily", "weekly")
-SECTIONS = ("follows", "recommendations", "trending")
+SECTIONS = ("follows", "recommendations", "trending", "discussion")
 
 
 class InvalidCredentials(AccountError):
@@ -66,13 +66,14 @@ class User:
     is_admin: bool
     digest_frequency: str
     digest_sections: tuple[str, ...]
+    disabled: bool = False
 
     @classmethod
     def from_row(cls, row: Any) -> User:
         sections = tuple(s for s in (row["digest_sections"] or "").split(",") if s in SECTIONS)
         return cls(id=int(row["id"]), email=row["email"], display_name=row["display_name"],
                    is_admin=bool(row["is_admin"]), digest_frequency=row["digest_frequency"] or "off",
-                   digest_sections=sections)
+                   digest_sections=sections, disabled=bool(row.get("disabled_at")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +173,14 @@ def set_admin(bind: Bind, user_id: int, is_admin: bool = True) -> None:
     db.update_user(bind, user_id, is_admin=is_admin)
 
 
+def set_disabled(bind: Bind, user_id: int, disabled: bool = True) -> None:
+    """Disable an account (its sessions end at once; logins, sessions and API tokens are refused) or enable it.
+    Nothing of the account is deleted, so enabling it gives everything back."""
+    db.update_user(bind, user_id, disabled_at=now_iso() if disabled else None)
+    if disabled:
+        db.delete_user_sessions(bind, user_id)
+
+
 def update_settings(bind: Bind, user_id: int, *, display_name: str | None = None,
                     digest_frequency: str | None = None, digest_sections: list[str] | None = None) -> User:
     values: dict[str, Any] = {}
@@ -209,6 +218,8 @@ def login(bind: Bind, email: str, password: str, *, ip: str = "unknown") -> Sess
     if not _verify(row["password_hash"] if row else None, password) or row is None:
         throttle.record_login_failure(bind, email, ip)
         raise InvalidCredentials()
+    if row.get("disabled_at"):  # told only to whoever knows the password
+        raise AccountError("This account is disabled. Ask an administrator of this site.")
     if _hasher.check_needs_rehash(row["password_hash"]):
         db.update_user(bind, row["id"], password_hash=hash_password(password))
     throttle.clear_login(bind, email, ip)
@@ -245,7 +256,7 @@ def session_for(bind: Bind, token: str) -> Session | None:
         db.delete_session(bind, sid)
         return None
     user = get_user(bind, row["user_id"])
-    if user is None:
+    if user is None or user.disabled:
         return None
     return Session(id=sid, user=user, csrf_token=row["csrf_token"], expires_at=row["expires_at"])
 
@@ -329,7 +340,8 @@ def user_for_api_token(bind: Bind, token: str) -> User | None:
     last = row["last_used_at"]
     if last is None or datetime.fromisoformat(last) < now - timedelta(minutes=5):  # one write per 5 min at most
         db.touch_api_token(bind, row["id"], now_iso(now))
-    return get_user(bind, row["user_id"])
+    user = get_user(bind, row["user_id"])
+    return None if user is None or user.disabled else user
 
 
 # -- deletion ---------------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """``openpapers user …``: create accounts and manage who is an administrator, from the server's shell.
 
-Administrators can feature papers on a day's feed. There is no web page that grants the role: whoever runs the
-server decides, here. Passwords are read from a prompt (hidden, asked twice) or ``--password-stdin`` for
-scripts; never from a command-line argument, which other users of the machine could see in ``ps``.
+Administrators can feature papers on a day's feed, moderate comments and manage accounts on ``/admin/users``
+(which does what these commands do, except to the administrator's own account). Passwords are read from a
+prompt (hidden, asked twice) or ``--password-stdin`` for scripts; never from a command-line argument, which
+other users of the machine could see in ``ps``.
 """
 
 from __future__ import annotations
@@ -67,10 +68,33 @@ def demote(email: Annotated[str, typer.Argument(help="Email of an existing accou
     _set_admin(email, False)
 
 
+def _set_disabled(email: str, value: bool) -> None:
+    with open_cli_store() as store:
+        user = accounts.find_user(store.db, email)
+        if user is None:
+            fail(AccountError(f"no account with email {email!r}"))
+            return
+        accounts.set_disabled(store.db, user.id, value)
+    out.print(f"{user.email} is {'now disabled' if value else 'enabled again'}", markup=False)
+
+
+@users.command("disable")
+def disable(email: Annotated[str, typer.Argument(help="Email of an existing account")]) -> None:
+    """Disable an account: no login, its sessions end and its API tokens stop working (nothing is deleted)."""
+    _set_disabled(email, True)
+
+
+@users.command("enable")
+def enable(email: Annotated[str, typer.Argument(help="Email of an existing account")]) -> None:
+    """Enable a disabled account again."""
+    _set_disabled(email, False)
+
+
 @users.command("list")
 def list_users() -> None:
-    """List accounts: id, email, admin, digest frequency, created."""
+    """List accounts: id, email, admin, disabled, digest frequency, created."""
     with open_cli_store() as store:
         for row in db.list_users(store.db):
             out.print(f"{row['id']}\t{row['email']}\t{'admin' if row['is_admin'] else '-'}\t"
+                      f"{'disabled' if row.get('disabled_at') else 'active'}\t"
                       f"{row['digest_frequency']}\t{row['created_at']}", markup=False, highlight=False)

@@ -2,14 +2,13 @@
 
 The schema is created and evolved only by the Alembic migrations in ``db/migrations``; these objects are
 what the code queries with (tests/db/test_migrations.py checks that a migrated database has exactly them).
-What only PostgreSQL has (its search structures, migration 0004) is declared by :func:`metadata_for`.
+What only PostgreSQL has (its search structures, migration 0004) is declared by
+:func:`openpapers.db.schema_pg.metadata_for`.
 Claims are the source of truth; ``papers`` and its link tables are the merged view, rebuilt from claims whenever
 a claim about a paper arrives.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,8 +22,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
-from sqlalchemy.types import UserDefinedType
 
 metadata = MetaData()
 
@@ -193,6 +190,7 @@ users = Table(
     Column("created_at", String, nullable=False),
     Column("digest_frequency", String, nullable=False, default="off"),  # off | daily | weekly
     Column("digest_sections", String, nullable=False, default="follows,recommendations,trending"),
+    Column("disabled_at", String),  # set by an administrator: no login, sessions and tokens refused (0009)
 )
 
 # Server-side sessions: the cookie carries a random token, the table its SHA-256, so a stolen database does not
@@ -340,51 +338,55 @@ app_secrets = Table(
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# PostgreSQL only (migration 0004): the database holds the search indexes itself. Their SQL is written by hand in
-# search/backends/pgfts.py and pgvector.py (the repositories of these structures); they are declared here so that
-# the migrated schema can be checked against a declaration on each backend.
-class Vector(UserDefinedType[Any]):
-    """pgvector's ``vector(dim)`` column type (declared only: the pgvector backend writes it as text)."""
+# Collections, discussion and editable organisation names (migration 0009_collections).
 
-    cache_ok = True
+# A reader's named list of papers; ``public`` ones are readable by anyone with the URL and followable.
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("public", Boolean, nullable=False, default=False),
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String, nullable=False),
+)
 
-    def __init__(self, dim: int) -> None:
-        self.dim = dim
+# ``user_id`` is the collection's owner (repeated so that account deletion finds the rows by user).
+collection_items = Table(
+    "collection_items",
+    metadata,
+    Column("collection_id", Integer, primary_key=True),
+    Column("paper_id", String, primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("note", Text, nullable=False, default=""),
+    Column("added_at", String, nullable=False),
+    Index("ix_collection_items_paper", "paper_id"),
+)
 
-    def get_col_spec(self, **_kw: Any) -> str:
-        return f"vector({self.dim})"
+# Comments on a paper: ``body`` is the Markdown as written (rendered and sanitised on the way out).
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("paper_id", String, nullable=False),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("body", Text, nullable=False),
+    Column("created_at", String, nullable=False),
+    Column("updated_at", String),  # set by an edit
+    Column("hidden_at", String),  # set by a moderator: the comment shows as hidden
+    Column("hidden_by", Integer),
+    Index("ix_comments_paper_created", "paper_id", "created_at"),
+    Index("ix_comments_created", "created_at"),
+)
 
-
-EMBEDDING_DIM = 384
-
-
-def metadata_for(dialect: str) -> MetaData:
-    """The whole schema of a database of ``dialect`` ("sqlite" | "postgresql"): :data:`metadata`, plus on
-    PostgreSQL the ``search_docs`` table and the ``embeddings.embedding`` pgvector column with their indexes."""
-    if dialect != "postgresql":
-        return metadata
-    pg = MetaData()
-    for table in metadata.tables.values():
-        table.to_metadata(pg)
-    emb = pg.tables["embeddings"]
-    emb.append_column(Column("embedding", Vector(EMBEDDING_DIM)))
-    Index("ix_embeddings_hnsw", emb.c.embedding, postgresql_using="hnsw",
-          postgresql_ops={"embedding": "vector_cosine_ops"})
-    docs = Table(
-        "search_docs",
-        pg,
-        Column("paper_id", String, primary_key=True),
-        Column("seq", Integer, nullable=False),
-        Column("published", String(10)),
-        Column("has_code", Boolean, nullable=False),
-        Column("categories", ARRAY(Text), nullable=False),
-        Column("author_ids", ARRAY(Text), nullable=False),
-        Column("org_ids", ARRAY(Text), nullable=False),
-        Column("embed_hash", String, nullable=False),
-        Column("tsv", TSVECTOR, nullable=False),  # weighted: title A, abstract B, authors C, organisations D
-    )
-    Index("ix_search_docs_tsv", docs.c.tsv, postgresql_using="gin")
-    for name in ("categories", "author_ids", "org_ids"):
-        Index(f"ix_search_docs_{name}", docs.c[name], postgresql_using="gin")
-    Index("ix_search_docs_published", docs.c.published)
-    return pg
+# Display names of organisations set by administrators (over the bundled table in data/org_names.tsv).
+org_names = Table(
+    "org_names",
+    metadata,
+    Column("org_id", String, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("updated_by", Integer, nullable=False),  # the administrator (kept when that account goes)
+    Column("updated_at", String, nullable=False),
+)

@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
@@ -28,13 +28,14 @@ from openpapers.papers.types import PaperScope
 
 log = logging.getLogger("openpapers.digest")
 
-SECTIONS = ("follows", "recommendations", "trending")
+SECTIONS = ("follows", "recommendations", "trending", "discussion")
 SECTION_TITLES = {
     "follows": "From what you follow",
     "recommendations": "Recommended for you",
     "trending": "Trending",
+    "discussion": "New comments on papers in your library",
 }
-LIMITS = {"follows": 20, "recommendations": 10, "trending": 5}
+LIMITS = {"follows": 20, "recommendations": 10, "trending": 5, "discussion": 10}
 _PAGE = 1000
 
 
@@ -120,6 +121,7 @@ class PeriodDigests:
         self.by_author: dict[str, list[Paper]] = defaultdict(list)
         self.by_org: dict[str, list[Paper]] = defaultdict(list)
         self.by_category: dict[str, list[Paper]] = defaultdict(list)
+        self._comments: dict[str, list[Mapping[str, Any]]] | None = None  # the period's comments, by paper
         self._searches: dict[str, list[str]] = {}
         self._load()
         self.trending: list[tuple[Paper, list[str]]] = []
@@ -154,7 +156,7 @@ class PeriodDigests:
         """The digest of ``user`` given their follows (``{kind, target, label}``). Papers the user already
         voted for, saved or dismissed (``hidden``, looked up when not given) are left out; a paper shows in one
         section only (the first)."""
-        if not self.papers:
+        if not self.papers and "discussion" not in user.sections:
             return Digest(user, self.period, [])
         candidates: dict[str, list[Item]] = {}
         for key in SECTIONS:
@@ -163,7 +165,9 @@ class PeriodDigests:
             if key == "follows":
                 candidates[key] = self._follows(follows)
             elif key == "recommendations":
-                candidates[key] = self._recommendations(user)
+                candidates[key] = self._recommendations(user) if self.papers else []
+            elif key == "discussion":
+                candidates[key] = self._discussion(user)
             else:
                 candidates[key] = [Item(p, list(r)) for p, r in self.trending]
         if hidden is None:
@@ -172,11 +176,34 @@ class PeriodDigests:
             hidden = set(hidden)
         sections: list[Section] = []
         for key, items in candidates.items():
-            kept = [i for i in items if i.paper.id not in hidden][: LIMITS[key]]
+            # the discussion section is about saved papers, which ``hidden`` holds: it is not filtered by it
+            kept = [i for i in items if key == "discussion" or i.paper.id not in hidden][: LIMITS[key]]
             hidden.update(i.paper.id for i in kept)
             if kept:
                 sections.append(Section(key, SECTION_TITLES[key], kept))
         return Digest(user, self.period, sections)
+
+    def _discussion(self, user: Recipient) -> list[Item]:
+        """Papers in the user's library (of any date) that others commented on during the period."""
+        if self._comments is None:
+            from openpapers.discussion.repository import between
+
+            self._comments = defaultdict(list)
+            end = (self.period.end + timedelta(days=1)).isoformat()
+            for row in between(self.store.db, self.period.start.isoformat(), end):
+                self._comments[str(row["paper_id"])].append(row)
+        if not self._comments:
+            return []
+        from openpapers.signals.repository import list_library
+
+        saved = [r["paper_id"] for r in list_library(self.store.db, user.id) if r["paper_id"] in self._comments]
+        items = []
+        for paper in self.store.get_papers(saved):
+            rows = [r for r in self._comments[paper.id] if r["user_id"] != user.id]
+            if rows:
+                who = rows[-1].get("display_name") or "a reader"
+                items.append(Item(paper, [f"{len(rows)} new comment{'' if len(rows) == 1 else 's'} (latest by {who})"]))
+        return items
 
     def _hidden(self, user_id: int, paper_ids: set[str]) -> set[str]:
         if not paper_ids:

@@ -30,7 +30,7 @@ router = APIRouter(tags=["feeds"])
 ENTRIES = 50
 DAILY_WINDOW = timedelta(days=6)  # the daily feed covers the latest week that has papers
 ATOM = "application/atom+xml; charset=utf-8"
-_FEED_RESPONSES: dict[int | str, dict[str, object]] = {**ERRORS, 200: {"content": {"application/atom+xml": {}},
+FEED_RESPONSES: dict[int | str, dict[str, object]] = {**ERRORS, 200: {"content": {"application/atom+xml": {}},
                                                                         "description": "An Atom 1.0 feed"}}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -74,7 +74,7 @@ def _scoped(w: Web, scope: PaperScope) -> list[Paper]:
     return w.store.list_papers(scope, order="newest", limit=ENTRIES).papers
 
 
-@router.get("/feeds/daily.atom", response_class=Response, responses=_FEED_RESPONSES,
+@router.get("/feeds/daily.atom", response_class=Response, responses=FEED_RESPONSES,
             summary="Daily papers: the latest week that has papers, newest first")
 def daily_feed(request: Request) -> Response:
     w = web(request)
@@ -83,7 +83,7 @@ def daily_feed(request: Request) -> Response:
     return atom(request, "openpapers: daily papers", "/", papers)
 
 
-@router.get("/feeds/search.atom", response_class=Response, responses=_FEED_RESPONSES,
+@router.get("/feeds/search.atom", response_class=Response, responses=FEED_RESPONSES,
             summary="Any search as a feed (same parameters as /api/search; best results, newest first)")
 def search_feed(request: Request, params: ApiParams) -> Response:
     w = web(request)
@@ -100,7 +100,7 @@ def search_feed(request: Request, params: ApiParams) -> Response:
     return atom(request, f"openpapers search: {params.q or 'filtered papers'}", page, papers)
 
 
-@router.get("/feeds/author/{author_id}.atom", response_class=Response, responses=_FEED_RESPONSES,
+@router.get("/feeds/author/{author_id}.atom", response_class=Response, responses=FEED_RESPONSES,
             summary="An author's papers, newest first")
 def author_feed(request: Request, author_id: str = AuthorId) -> Response:
     w = web(request)
@@ -111,7 +111,7 @@ def author_feed(request: Request, author_id: str = AuthorId) -> Response:
     return atom(request, f"openpapers: {info.name}", views.author_url(author_id), papers)
 
 
-@router.get("/feeds/org/{org_id}.atom", response_class=Response, responses=_FEED_RESPONSES,
+@router.get("/feeds/org/{org_id}.atom", response_class=Response, responses=FEED_RESPONSES,
             summary="An organisation's papers, newest first")
 def org_feed(request: Request, org_id: str = OrgId) -> Response:
     w = web(request)
@@ -121,7 +121,7 @@ def org_feed(request: Request, org_id: str = OrgId) -> Response:
     return atom(request, f"openpapers: {info.name}", views.org_url(org_id), _scoped(w, PaperScope(org_id=org_id)))
 
 
-@router.get("/feeds/category/{code}.atom", response_class=Response, responses=_FEED_RESPONSES,
+@router.get("/feeds/category/{code}.atom", response_class=Response, responses=FEED_RESPONSES,
             summary="A category's (or archive's) papers, newest first")
 def category_feed(request: Request, code: str = CategoryCode) -> Response:
     w = web(request)

@@ -32,6 +32,8 @@ def build(w: Web, period: Period, sort: str, page: int) -> FeedPage:
         offset=(page - 1) * PER_PAGE,
     )
     before, after = w.store.adjacent_days(period.start, period.end)
+    cards, extra = with_curated(w, period, page, views.summaries(w.store, found.papers))
+    total = found.total + extra
     return FeedPage(
         period=views.period_ref(period),
         start=period.start,
@@ -40,8 +42,8 @@ def build(w: Web, period: Period, sort: str, page: int) -> FeedPage:
         page=page,
         per_page=PER_PAGE,
         pages=views.pages(found.total, PER_PAGE),
-        total=found.total,
-        papers=with_curated(w, period, page, views.summaries(w.store, found.papers)),
+        total=total,
+        papers=cards,
         prev=views.period_ref(period.containing(before)) if before else None,
         next=views.period_ref(period.containing(after)) if after else None,
         nearest_before=views.period_ref(period_of("day", before)) if before else None,
@@ -50,22 +52,26 @@ def build(w: Web, period: Period, sort: str, page: int) -> FeedPage:
     )
 
 
-def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -> list[PaperSummary]:
+def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -> tuple[list[PaperSummary], int]:
     """A day's feed starts with the papers an administrator featured on that day (badged ``curated``); they
-    are left out of the ranked list below so none shows twice."""
+    are left out of the ranked list below so none shows twice. Also returns how many of them the period's own
+    count leaves out (featured papers published on another day), so that ``total`` is what the pages show."""
     if period.kind != "day":
-        return cards
+        return cards, 0
     ids = [pid for _, pid in signals.featured_between(w.store.db, period.start.isoformat(), period.end.isoformat())]
     if not ids:
-        return cards
+        return cards, 0
     chosen = set(ids)
     rest = [c for c in cards if c.id not in chosen]
+    papers = w.store.get_papers(dict.fromkeys(ids))
+    outside = sum(1 for p in papers if not any(d is not None and period.start <= d <= period.end
+                                                for d in (p.published, p.featured_on)))
     if page != 1:
-        return rest
-    curated = views.summaries(w.store, w.store.get_papers(dict.fromkeys(ids)))
+        return rest, outside
+    curated = views.summaries(w.store, papers)
     for card in curated:
         card.curated = True
-    return curated + rest
+    return curated + rest, outside
 
 
 def _period(request: Request, kind: str, key: str) -> Period:

@@ -10,20 +10,26 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from typing import Annotated, Any
 
 import bibtexparser
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
+from openpapers.accounts.auth import current_user
+from openpapers.collections import service as collections
 from openpapers.core.records import Paper
+from openpapers.discussion import service as discussion
 from openpapers.papers import views
 from openpapers.papers.export import bibtex_entry, bibtex_key
+from openpapers.papers.links import arxiv_search
 from openpapers.papers.schemas import PaperDetail, PaperLinks, PaperSummary, VersionOut
 from openpapers.search.types import QueryError
+from openpapers.signals import repository as signals
 from openpapers.web import pages
 from openpapers.web.context import ERRORS, Web, is_api, not_found, web
-from openpapers.web.textfmt import path_part, safe_url
+from openpapers.web.textfmt import path_part
 
 log = logging.getLogger("openpapers.web")
 router = APIRouter()
@@ -60,7 +66,7 @@ def similar(w: Web, paper: Paper) -> tuple[list[PaperSummary], str | None]:
     return found, "found by title words (the semantic index is not available)"
 
 
-def build(w: Web, paper: Paper) -> PaperDetail:
+def build(request: Request, w: Web, paper: Paper) -> PaperDetail:
     base = views.summaries(w.store, [paper])[0]
     related, note = similar(w, paper)
     arxiv = paper.arxiv_id
@@ -78,14 +84,17 @@ def build(w: Web, paper: Paper) -> PaperDetail:
         links=PaperLinks(
             arxiv_abs=f"https://arxiv.org/abs/{arxiv}" if arxiv else None,
             arxiv_pdf=f"https://arxiv.org/pdf/{arxiv}" if arxiv else None,
-            code=[u for u in (safe_url(c) for c in paper.code_urls) if u],
-            project_page=safe_url(paper.project_page),
+            arxiv_search=None if arxiv else arxiv_search(paper.title),
+            code=base.code_urls,
+            project_page=base.project_page,
             doi=f"https://doi.org/{path_part(paper.doi)}" if paper.doi else None,
             bibtex=f"/bibtex/{path_part(paper.id)}",
         ),
         bibtex=bibtex(paper),
         similar=related,
         similar_note=note,
+        editor_featured=sorted({date.fromisoformat(d) for d, _ in signals.featured_of(w.store.db, paper.id)}),
+        discussion=discussion.thread(request, paper.id, current_user()),
     )
 
 
@@ -96,8 +105,10 @@ def _find(w: Web, ref: str) -> Paper:
     return paper
 
 
-def _context(_request: Request, view: PaperDetail, _args: dict[str, Any]) -> dict[str, Any]:
-    return {"api_url": view.api_url, "canonical": view.url}
+def _context(request: Request, view: PaperDetail, _args: dict[str, Any]) -> dict[str, Any]:
+    user = current_user()
+    shelves = collections.choices_for(request, user, view.id) if user else []
+    return {"api_url": view.api_url, "canonical": view.url, "collections": shelves}
 
 
 @pages.page(router, "/paper/{ref:path}", template="paper.html", context=_context, tags=["papers"],
@@ -108,7 +119,7 @@ def paper_page(request: Request, ref: str) -> PaperDetail | Response:
     paper = _find(w, ref)
     if ref != paper.id and not is_api(request.url.path):
         return RedirectResponse(views.paper_url(paper.id), status_code=301)
-    return build(w, paper)
+    return build(request, w, paper)
 
 
 @router.get("/bibtex/{ref:path}", responses={**ERRORS, 200: {"content": {"application/x-bibtex": {}}}},

@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from openpapers.discussion.schemas import CommentOut
+
 
 class AuthorRef(BaseModel):
     id: str
@@ -45,6 +47,8 @@ class PaperSummary(BaseModel):
     featured_on: date | None = Field(description="Day the paper was featured on Hugging Face daily papers")
     has_code: bool
     code_url: str | None = Field(description="First code repository link (http/https only)")
+    code_urls: list[str] = Field(default=[], description="Every code link: the sources' and those the abstract "
+                                                        "or comments name (http/https only)")
     project_page: str | None
     orgs: list[OrgRef]
     upvotes: int | None = Field(description="source_upvotes + local_upvotes; None when neither is known")
@@ -53,6 +57,7 @@ class PaperSummary(BaseModel):
     viewer: list[str] | None = Field(
         default=None, description='For a signed-in reader: which of "voted", "saved", "dismissed" apply')
     curated: bool = Field(default=False, description="Featured on this day's feed by an administrator")
+    comment_count: int = Field(default=0, description="Visible comments of this site's readers")
 
 
 class VersionOut(BaseModel):
@@ -63,6 +68,7 @@ class VersionOut(BaseModel):
 class PaperLinks(BaseModel):
     arxiv_abs: str | None
     arxiv_pdf: str | None
+    arxiv_search: str | None = Field(description="A title search on arXiv, when the arXiv id is not known")
     code: list[str]
     project_page: str | None
     doi: str | None
@@ -83,6 +89,8 @@ class PaperDetail(PaperSummary):
     bibtex: str = Field(description="The BibTeX entry")
     similar: list[PaperSummary]
     similar_note: str | None = Field(description="Why similar papers are missing or how they were found")
+    editor_featured: list[date] = Field(default=[], description="Days on whose feed an administrator featured it")
+    discussion: list[CommentOut] = Field(default=[], description="Readers' comments, oldest first")
 
 
 class PeriodRef(BaseModel):

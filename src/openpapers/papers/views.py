@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from openpapers.core.records import Paper, author_id, org_id
 from openpapers.core.taxonomy import CATEGORIES, category_name
+from openpapers.discussion import repository as comments
+from openpapers.papers import links, org_names
 from openpapers.papers.feed_periods import Period
 from openpapers.papers.schemas import (
     AuthorRef,
@@ -59,7 +61,10 @@ def category_ref(code: str) -> CategoryRef:
 
 def summary(paper: Paper) -> PaperSummary:
     """The card view of a paper. Links that are not http(s) are dropped here, once, for every page and API."""
-    codes = [u for u in (safe_url(c) for c in paper.code_urls) if u]
+    found_code, found_pages = links.extract(paper.abstract, paper.comments)  # links the text names
+    codes = list(dict.fromkeys(u for u in (safe_url(c) for c in [*paper.code_urls, *found_code]) if u))
+    project = safe_url(paper.project_page) or next((u for u in map(safe_url, found_pages) if u), None)
+    names = org_names.bundled()
     # A count only when it is known: three names then "et al." is not "3 authors".
     known = paper.author_count or (len(paper.authors) if paper.authors_complete and paper.authors else None)
     return PaperSummary(
@@ -74,10 +79,11 @@ def summary(paper: Paper) -> PaperSummary:
         categories=[category_ref(c) for c in paper.categories],
         published=paper.published,
         featured_on=paper.featured_on,
-        has_code=paper.has_code,
+        has_code=paper.has_code or bool(codes),
         code_url=codes[0] if codes else None,
-        project_page=safe_url(paper.project_page),
-        orgs=[OrgRef(id=org_id(o), name=o, url=org_url(org_id(o))) for o in paper.orgs],
+        code_urls=codes,
+        project_page=project,
+        orgs=[OrgRef(id=org_id(o), name=org_names.display(o, names), url=org_url(org_id(o))) for o in paper.orgs],
         upvotes=paper.upvotes,
         source_upvotes=paper.upvotes,
     )
@@ -100,11 +106,16 @@ def summaries(store: Store, papers: Iterable[Paper]) -> list[PaperSummary]:
         return cards
     ids = [c.id for c in cards]
     counts = signals.vote_counts(store.db, ids)
+    talk = comments.counts(store.db, ids)
+    table = org_names.names(store.db)
     user = current_user()
     flags = signals.viewer_state(store.db, user.id, ids) if user is not None else {}
     for card in cards:
         card.local_upvotes = counts.get(card.id, 0)
         card.upvotes = total_upvotes(card.source_upvotes, card.local_upvotes)
+        card.comment_count = talk.get(card.id, 0)
+        for org in card.orgs:
+            org.name = table.get(org.id) or org.name
         if user is not None:
             card.viewer = sorted(flags.get(card.id, ()))
     return cards

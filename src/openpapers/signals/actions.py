@@ -17,10 +17,13 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import HTTPException, Request
+from sqlalchemy import select
 
 from openpapers.accounts.service import User
 from openpapers.core.records import Paper
 from openpapers.core.taxonomy import category_name
+from openpapers.db import schema
+from openpapers.db.database import tx
 from openpapers.papers import views
 from openpapers.search.query import parse_query
 from openpapers.search.types import QueryError
@@ -162,7 +165,21 @@ def follow_target(request: Request, kind: str, target: str | None, search: dict[
         return target, f"{target} · {name}" if name else target
     if kind == "search":
         return saved_search(search or {})
-    raise HTTPException(400, "kind must be author, org, category or search")
+    if kind == "collection":  # public collections only (a private one is not found, as on its page)
+        row = public_collection(request, target)
+        if row is None:
+            raise HTTPException(404, f"collection {target!r} was not found")
+        return str(row[0]), str(row[1])[:300]
+    raise HTTPException(400, "kind must be author, org, category, search or collection")
+
+
+def public_collection(request: Request, target: str | None) -> tuple[Any, ...] | None:
+    if not target or not target.isdigit() or len(target) > 10:
+        return None
+    c = schema.collections
+    with tx(database(request)) as conn:
+        row = conn.execute(select(c.c.id, c.c.name).where(c.c.id == int(target), c.c.public.is_(True))).first()
+    return tuple(row) if row else None
 
 
 def saved_search(spec: dict[str, Any]) -> tuple[str, str]:
@@ -192,6 +209,8 @@ def follow_url(kind: str, target: str) -> str:
         return views.org_url(target)
     if kind == "category":
         return views.category_url(target)
+    if kind == "collection":
+        return f"/collection/{target}"
     spec = orjson.loads(target)
     items = [("q", spec.get("q", ""))] + [(k, v) for k in ("category", "author", "org") for v in spec.get(k, [])]
     if "has_code" in spec:

@@ -19,6 +19,7 @@ from openpapers.accounts.me_schemas import OkOut
 from openpapers.accounts.service import User
 from openpapers.core.url_keys import DAY_KEY, MAX_ROW_ID, NOT_BLANK
 from openpapers.signals import actions
+from openpapers.signals import repository as signals
 from openpapers.signals.schemas import (
     DismissalOut,
     FeatureOut,
@@ -30,7 +31,7 @@ from openpapers.signals.schemas import (
     LibraryItemOut,
     VoteOut,
 )
-from openpapers.web.context import json, unprocessable
+from openpapers.web.context import database, json, unprocessable
 
 router = APIRouter(prefix="/api", responses=auth.AUTH_ERRORS, dependencies=[Depends(auth.csrf_protect)])
 Me = Annotated[User, Depends(auth.require_user)]
@@ -136,3 +137,12 @@ def feature(request: Request, user: Admin, day: DayPath, paper_id: PaperPath) ->
 def unfeature(request: Request, user: Admin, day: DayPath, paper_id: PaperPath) -> Response:
     paper = actions.find_paper(request, paper_id)
     return auth.private(json(actions.set_featured(request, user, day, paper, False)))
+
+
+@router.get("/featured/{day}/{paper_id:path}", response_model=FeatureOut, tags=["feed"],
+            summary="Whether a paper is featured by the editors on a day")
+def featured_state(request: Request, day: DayPath, paper_id: PaperPath) -> Response:
+    paper = actions.find_paper(request, paper_id)
+    when = actions.parse_day(day)
+    ids = {pid for _, pid in signals.featured_between(database(request), when, when)}
+    return json(FeatureOut(paper_id=paper.id, day=when, featured=paper.id in ids))

@@ -20,7 +20,7 @@ from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
 
-FOLLOW_KINDS = ("author", "org", "category", "search")
+FOLLOW_KINDS = ("author", "org", "category", "search", "collection")
 _alias = t.paper_aliases
 
 
@@ -225,6 +225,14 @@ def featured_between(bind: Bind, start: str, end: str) -> list[tuple[str, str]]:
     stmt = _with_alias(fe, fe.c.day, _current(fe)).where(fe.c.day >= start, fe.c.day <= end)
     with tx(bind) as conn:
         return [(r[0], r[1]) for r in conn.execute(stmt.order_by(fe.c.day, fe.c.created_at, fe.c.paper_id))]
+
+
+def featured_of(bind: Bind, paper_id: str) -> list[tuple[str, str]]:
+    """(day, current paper id) of every day an administrator featured ``paper_id`` on."""
+    fe = t.featured
+    stmt = _with_alias(fe, fe.c.day, _current(fe)).where(_for_ids(fe, [paper_id]))
+    with tx(bind) as conn:
+        return [(r[0], r[1]) for r in conn.execute(stmt.order_by(fe.c.day))]
 
 
 def counts_for_user(bind: Bind, user_id: int) -> Mapping[str, int]:

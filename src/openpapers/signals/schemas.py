@@ -13,7 +13,7 @@ from openpapers.papers.schemas import PaperSummary
 
 Window = Literal["week", "month", "year", "all"]
 MAX_TAGS = 20  # per library item (the spec says so, and :func:`openpapers.signals.actions.parse_tags` keeps to it)
-FollowKind = Literal["author", "org", "category", "search"]
+FollowKind = Literal["author", "org", "category", "search", "collection"]
 
 
 class RankedPaper(BaseModel):
@@ -120,3 +120,10 @@ class FeatureOut(BaseModel):
     paper_id: str
     day: str
     featured: bool
+
+
+class FeaturedDayOut(BaseModel):
+    day: str
+    day_url: str = Field(description="The day's feed, where these papers come first")
+    total: int
+    papers: list[PaperSummary] = Field(description="In the order they were featured")

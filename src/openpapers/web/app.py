@@ -24,12 +24,15 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from openpapers import __version__
+from openpapers.accounts import admin_routes as admin
 from openpapers.accounts import auth
 from openpapers.accounts import me_routes as account_api
 from openpapers.accounts import routes as account
 from openpapers.accounts import signup_routes as account_signup
+from openpapers.collections import routes as collections
 from openpapers.core.settings import Settings, resolve_settings, worker_settings
 from openpapers.digests import unsubscribe_routes
+from openpapers.discussion import routes as discussion
 from openpapers.papers import atom
 from openpapers.papers import daily_routes as daily
 from openpapers.papers import entity_routes as entities
@@ -37,6 +40,7 @@ from openpapers.papers import paper_routes as paper
 from openpapers.papers.schemas import ErrorOut, Health
 from openpapers.search import routes as search
 from openpapers.signals import action_routes as actions
+from openpapers.signals import featured_routes as featured
 from openpapers.signals import foryou_routes as foryou
 from openpapers.signals import library_routes as library
 from openpapers.signals import me_routes as signals_api
@@ -69,10 +73,11 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app = FastAPI(title="openpapers", version=__version__, description=DESCRIPTION, docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.web = state
-    for module in (daily, paper, search, entities, atom, trending, foryou):
+    for module in (daily, paper, search, entities, atom, trending, foryou, featured):
         app.include_router(module.router)
     # accounts and what signed-in readers do
-    for module in (account, account_signup, actions, library, account_api, signals_api):
+    for module in (account, account_signup, actions, library, account_api, signals_api, collections, discussion,
+                   admin):
         app.include_router(module.router)
     app.include_router(unsubscribe_routes.router)  # RFC 8058 one-click unsubscribe (digest emails)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
