@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 SEMANTIC_WEIGHT = 0.6
+LONG_SEMANTIC_WEIGHT = 0.8  # for queries of more than 5 free words (descriptions), see service.Ranking
 SEMANTIC_FLOOR = 0.35  # cosine, all-MiniLM-L6-v2 (the shipped model); see docs/search.md, "Precision"
 # Semantic mode alone: below this nothing is like the query at all (off-topic and nonsense queries peak at
 # 0.26 on the demo corpus, a one-word on-topic query reaches 0.35-0.45).
