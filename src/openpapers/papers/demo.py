@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 
 from openpapers.core.records import PaperRecord
-from openpapers.papers.ingest import ImportReport
+from openpapers.papers.ingest import ImportReport, update_identities
 from openpapers.papers.store import Store
 
 DEMO_FILE = "demo-claims.jsonl"
@@ -51,6 +51,7 @@ def load_demo(store: Store) -> ImportReport:
     """Apply the demo claims in one transaction; loading twice changes nothing."""
     records = demo_records()
     result = store.apply(records)
+    update_identities(store, {a for r in records for a in r.authors})
     return ImportReport(
         source="demo", records=len(records), created=result.created, updated=result.updated, merged=result.merged
     )
