@@ -19,6 +19,8 @@ import orjson
 from fastapi import HTTPException, Request
 
 from openpapers.accounts.service import User
+from openpapers.authors.profiles import profile, resolve
+from openpapers.authors.routes import IDENTITY
 from openpapers.core.records import Paper
 from openpapers.core.taxonomy import category_name
 from openpapers.papers import views
@@ -145,6 +147,12 @@ def follow_target(request: Request, kind: str, target: str | None, search: dict[
     """Check what is to be followed and return (stored target, label): 404 for an unknown author/org, 422 for
     what cannot be followed at all (a malformed category, a saved search with nothing to search for)."""
     store = web(request).store
+    if kind == "author" and target and re.fullmatch(IDENTITY, target):
+        live = resolve(store, target)  # a person (identity id): follows match that person's papers only
+        row = profile(store, live) if live else None
+        if row is None:
+            raise HTTPException(404, f"author {target!r} was not found")
+        return row["id"], row["name"]
     if kind == "author":
         info = store.get_author(target) if target and re.match(SLUG, target) else None
         if info is None:

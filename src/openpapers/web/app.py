@@ -28,6 +28,7 @@ from openpapers.accounts import auth
 from openpapers.accounts import me_routes as account_api
 from openpapers.accounts import routes as account
 from openpapers.accounts import signup_routes as account_signup
+from openpapers.authors import routes as people
 from openpapers.core.settings import Settings, resolve_settings, worker_settings
 from openpapers.digests import unsubscribe_routes
 from openpapers.papers import atom
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app = FastAPI(title="openpapers", version=__version__, description=DESCRIPTION, docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.web = state
-    for module in (daily, paper, search, entities, atom, trending, foryou):
+    for module in (daily, paper, search, people, entities, atom, trending, foryou):  # people before entities
         app.include_router(module.router)
     # accounts and what signed-in readers do
     for module in (account, account_signup, actions, library, account_api, signals_api):

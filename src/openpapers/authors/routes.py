@@ -1,0 +1,81 @@
+"""People over HTTP: ``/api/authors?name=`` (every person of a name) and ``/api/author/{id}`` for an identity id,
+the same objects ``openpapers authors --name NAME --json`` prints.
+
+Identity ids (``qi-meng--1``) get their own path convertor, so ``/api/author/qi-meng`` (a name slug) still
+reaches the name's page in :mod:`openpapers.papers.entity_routes`; a retired id answers with the person it now
+redirects to (HTTP 301 to that id's URL).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
+
+from openpapers.authors import profiles
+from openpapers.web.context import not_found, unprocessable, web
+
+IDENTITY = r"[a-z0-9][a-z0-9-]{0,199}--[0-9]{1,9}"
+
+
+class IdentityConvertor(Convertor[str]):
+    regex = IDENTITY
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("identity", IdentityConvertor())
+router = APIRouter()
+
+
+class PaperRef(BaseModel):
+    id: str
+    title: str
+    published: str | None = None
+
+
+class PersonOut(BaseModel):
+    """One person: what ``openpapers authors --name NAME --json`` prints per identity."""
+
+    id: str
+    name: str
+    url: str
+    papers: list[PaperRef]
+    paper_count: int
+    orgs: list[dict[str, Any]]
+    coauthors: list[dict[str, Any]]
+    categories: list[dict[str, Any]]
+    years: list[int]
+    confidence: float
+    possibly_same_as: dict[str, str] | None = None
+
+
+@router.get("/api/authors", response_model=list[PersonOut], tags=["browse"],
+            summary="Every person who published under a name (largest first)")
+def people_named(request: Request, name: Annotated[str, Query(min_length=1, max_length=300)]) -> list[Any]:
+    if not name.strip():
+        raise unprocessable("name must not be blank")
+    return profiles.by_name(web(request).store, name)
+
+
+@router.get("/api/author/{iid:identity}", response_model=PersonOut, tags=["browse"],
+            summary="One person by identity id (a merged-away id redirects to the person it joined)",
+            responses={301: {"description": "the id was merged away; Location names its person"}})
+def person(request: Request, iid: str) -> Any:
+    store = web(request).store
+    live = profiles.resolve(store, iid)
+    if live is None:
+        raise not_found(f"Author {iid!r}")
+    if live != iid:
+        return RedirectResponse(f"/api/author/{live}", status_code=301)
+    found = profiles.profile(store, live)
+    if found is None:
+        raise not_found(f"Author {iid!r}")
+    return found
