@@ -162,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     q = result["qi_meng_page"]
     assert isinstance(q, dict)
     print(f"topic similarity: {'TF-IDF' if args.tfidf else 'embeddings (minilm-l6-v2)'}")
-    for label, fig in (("Qi Meng page, identities", q["identities"]), ("Qi Meng page, one per name", q["one_per_name"])):
+    rows = (("Qi Meng page, identities", q["identities"]), ("Qi Meng page, one per name", q["one_per_name"]))
+    for label, fig in rows:
         print(f"{label:32s} P {fig['b3_precision']:.3f}  R {fig['b3_recall']:.3f}  F1 {fig['b3_f1']:.3f}  "
               f"namesakes apart {fig['namesakes_apart']:.0%}  main in one {fig['main_in_one']:.0%}  "
               f"({fig['papers']:.0f} papers)")
