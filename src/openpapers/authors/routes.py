@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 
 from openpapers.authors import profiles
-from openpapers.web.context import not_found, unprocessable, web
+from openpapers.web.context import ERRORS, not_found, unprocessable, web
 
 IDENTITY = r"[a-z0-9][a-z0-9-]{0,199}--[0-9]{1,9}"
 
@@ -57,7 +57,7 @@ class PersonOut(BaseModel):
     possibly_same_as: dict[str, str] | None = None
 
 
-@router.get("/api/authors", response_model=list[PersonOut], tags=["browse"],
+@router.get("/api/authors", response_model=list[PersonOut], tags=["browse"], responses=ERRORS,
             summary="Every person who published under a name (largest first)")
 def people_named(request: Request, name: Annotated[str, Query(min_length=1, max_length=300)]) -> list[Any]:
     if not name.strip():
@@ -67,8 +67,9 @@ def people_named(request: Request, name: Annotated[str, Query(min_length=1, max_
 
 @router.get("/api/author/{iid:identity}", response_model=PersonOut, tags=["browse"],
             summary="One person by identity id (a merged-away id redirects to the person it joined)",
-            responses={301: {"description": "the id was merged away; Location names its person"}})
-def person(request: Request, iid: str) -> Any:
+            responses={**ERRORS, 301: {"description": "the id was merged away; Location names its person"}})
+def person(request: Request, iid: Annotated[str, Path(pattern=f"^{IDENTITY}$",
+                                                       description="Identity id, e.g. qi-meng--1")]) -> Any:
     store = web(request).store
     live = profiles.resolve(store, iid)
     if live is None:
