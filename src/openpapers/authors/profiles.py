@@ -7,6 +7,7 @@ disagree about a person.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -63,6 +64,7 @@ def profile(store: Store, iid: str, *, max_papers: int = 500) -> dict[str, Any] 
     return {
         "id": iid,
         "name": row["name"],
+        "name_id": row["name_id"],
         "url": f"/author/{iid}",
         "papers": [{"id": p.id, "title": p.title, "published": p.published.isoformat() if p.published else None}
                    for p in papers],
@@ -72,9 +74,25 @@ def profile(store: Store, iid: str, *, max_papers: int = 500) -> dict[str, Any] 
                       for n, c in co.most_common(20)],
         "categories": [{"code": c, "papers": n} for c, n in cats.most_common(8)],
         "years": [min(years), max(years)] if years else [],
+        "topics": topics([p.title for p in papers]),
         "confidence": float(row["confidence"]),
         "possibly_same_as": ({"id": near, "name": near_row["name"]} if near_row else None),
     }
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+_GENERIC = {"learning", "neural", "networks", "network", "based", "model", "models", "deep", "using", "analysis",
+            "towards", "approach", "method", "methods", "via", "with", "from", "large", "language"}
+
+
+def topics(titles: list[str], limit: int = 8) -> list[str]:
+    """The words that recur in a person's titles (stop words and words every ML title has left out)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    counts: Counter[str] = Counter()
+    for title in titles:
+        counts.update({w.lower() for w in _WORD.findall(title)} - ENGLISH_STOP_WORDS - _GENERIC)
+    return [w for w, n in counts.most_common(limit) if n > 1 or len(titles) == 1]
 
 
 def by_name(store: Store, name: str) -> list[dict[str, Any]]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 
 from openpapers.authors import profiles
-from openpapers.web.context import ERRORS, not_found, unprocessable, web
+from openpapers.web import pages
+from openpapers.web.context import ERRORS, is_api, not_found, unprocessable, web
 
 IDENTITY = r"[a-z0-9][a-z0-9-]{0,199}--[0-9]{1,9}"
 
@@ -46,6 +47,7 @@ class PersonOut(BaseModel):
 
     id: str
     name: str
+    name_id: str
     url: str
     papers: list[PaperRef]
     paper_count: int
@@ -53,6 +55,7 @@ class PersonOut(BaseModel):
     coauthors: list[dict[str, Any]]
     categories: list[dict[str, Any]]
     years: list[int]
+    topics: list[str]
     confidence: float
     possibly_same_as: dict[str, str] | None = None
 
@@ -65,18 +68,24 @@ def people_named(request: Request, name: Annotated[str, Query(min_length=1, max_
     return profiles.by_name(web(request).store, name)
 
 
-@router.get("/api/author/{iid:identity}", response_model=PersonOut, tags=["browse"],
-            summary="One person by identity id (a merged-away id redirects to the person it joined)",
+def _person_context(_request: Request, view: PersonOut, _args: dict[str, Any]) -> dict[str, Any]:
+    return {"canonical": view.url, "api_url": f"/api{view.url}"}
+
+
+@pages.page(router, "/author/{iid:identity}", template="person.html", context=_person_context, tags=["browse"],
+            summary="One person: papers, co-authors, organisations, categories, years, topics (a merged-away id "
+                    "redirects to the person it joined)",
+            api_params={"iid": Annotated[str, Path(pattern=f"^{IDENTITY}$", description="Identity id: qi-meng--1")]},
             responses={**ERRORS, 301: {"description": "the id was merged away; Location names its person"}})
-def person(request: Request, iid: Annotated[str, Path(pattern=f"^{IDENTITY}$",
-                                                       description="Identity id, e.g. qi-meng--1")]) -> Any:
+def person_page(request: Request, iid: str) -> PersonOut | Response:
     store = web(request).store
     live = profiles.resolve(store, iid)
     if live is None:
         raise not_found(f"Author {iid!r}")
     if live != iid:
-        return RedirectResponse(f"/api/author/{live}", status_code=301)
+        prefix = "/api" if is_api(request.url.path) else ""
+        return RedirectResponse(f"{prefix}/author/{live}", status_code=301)
     found = profiles.profile(store, live)
     if found is None:
         raise not_found(f"Author {iid!r}")
-    return found
+    return PersonOut(**found)
