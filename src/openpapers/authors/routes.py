@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.convertors import Convertor, register_url_convertor
 
 from openpapers.authors import profiles
+from openpapers.papers.atom import atom
 from openpapers.web import pages
 from openpapers.web.context import ERRORS, is_api, not_found, unprocessable, web
 
@@ -89,3 +90,21 @@ def person_page(request: Request, iid: str) -> PersonOut | Response:
     if found is None:
         raise not_found(f"Author {iid!r}")
     return PersonOut(**found)
+
+
+FEED_LIMIT = 50
+
+
+@router.get("/feeds/author/{iid:identity}.atom", response_class=Response, tags=["feeds"],
+            responses={**ERRORS, 200: {"content": {"application/atom+xml": {}}}},
+            summary="One person's papers, newest first (a merged-away id serves the person it joined)")
+def person_feed(request: Request, iid: Annotated[str, Path(pattern=f"^{IDENTITY}$")]) -> Response:
+    store = web(request).store
+    live = profiles.resolve(store, iid)
+    if live is None:
+        raise not_found(f"Author {iid!r}")
+    row = profiles.profile(store, live, max_papers=FEED_LIMIT)
+    if row is None:
+        raise not_found(f"Author {iid!r}")
+    papers = store.get_papers([p["id"] for p in row["papers"]])
+    return atom(request, f"openpapers: {row['name']} ({live})", row["url"], papers)

@@ -45,6 +45,7 @@ class ImportReport:
     warnings: list[SourceError] = field(default_factory=list)
     resumed_from: dict[str, Any] | None = None
     paper_ids: list[str] = field(default_factory=list)
+    author_names: set[str] = field(default_factory=set)  # what the identity update re-clusters (capped)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -160,19 +161,23 @@ def run_import(
     progress: Progress | None = None,
     detail: dict[str, Any] | None = None,
     keep_ids: bool = False,
+    people: bool = True,
 ) -> ImportReport:
     """Import everything ``source`` yields, resuming from a saved checkpoint when one exists.
 
     ``progress(records_so_far, state)`` is called after every committed page (for progress bars).
     ``strict`` makes a warning stop the import like a bad entry (even with ``skip_bad``).
     ``keep_ids`` collects the ids of touched papers (for small imports that want to show them).
+    ``people`` re-clusters the author identities of the touched names at the end; a caller that embeds the new
+    papers first (the CLI) passes False and calls :func:`update_identities` itself, so topic similarity can use
+    the new vectors.
     """
     key = source.checkpoint_key
     saved = store.get_checkpoint(key)
     resume = saved if saved and not saved.get("done") else None
     report = ImportReport(source=source.name, resumed_from=resume)
     import_id = store.start_import(source.name, key, {**(detail or {}), "resumed_from": resume})
-    names: set[str] = set()
+    names = report.author_names
     try:
         for page in source.pages(resume):
             check_page(page, source.name)
@@ -195,7 +200,8 @@ def run_import(
                 progress(report.records, page.state)
     finally:
         store.finish_import(import_id, report.records, len(report.skipped), {**(detail or {}), **report.to_json()})
-    update_identities(store, names)
+    if people:
+        update_identities(store, names)
     return report
 
 
