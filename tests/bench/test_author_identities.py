@@ -32,3 +32,9 @@ def test_qi_meng_page_meets_the_targets() -> None:
     assert fig["b3_f1"] >= 0.95 and fig["b3_f1"] > base["b3_f1"]
     assert fig["namesakes_apart"] >= 0.8
     assert fig["main_in_one"] >= 0.9
+
+
+def test_the_store_path_gives_the_same_figures() -> None:
+    """Import, stored embeddings, ``authors rebuild``: what a deployment does, measured the same way."""
+    fig = ai.store_path(tfidf=False)
+    assert fig["b3_f1"] >= 0.95 and fig["namesakes_apart"] >= 0.8 and fig["main_in_one"] >= 0.9
