@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 from sqlalchemy import delete, func, insert, select, update
 
 from openpapers.db import schema as t
+from openpapers.db import schema_identities as ti
 from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
@@ -25,7 +26,7 @@ from openpapers.db.dialect import insert_ignore
 # new per-user table must be added here (tests/accounts/test_accounts.py checks the list against the schema).
 USER_TABLES = (
     t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured,
-    t.digest_outbox,
+    t.digest_outbox, ti.identity_claims,  # a deleted account's claims go with it (its corrections stay: events)
 )
 
 
