@@ -70,7 +70,8 @@ def people_named(request: Request, name: Annotated[str, Query(min_length=1, max_
 
 
 def _person_context(_request: Request, view: PersonOut, _args: dict[str, Any]) -> dict[str, Any]:
-    return {"canonical": view.url, "api_url": f"/api{view.url}"}
+    return {"canonical": view.url, "api_url": f"/api{view.url}", "feed_url": f"/feeds/author/{view.id}.atom",
+            "feed_title": f"openpapers: {view.name}"}
 
 
 @pages.page(router, "/author/{iid:identity}", template="person.html", context=_person_context, tags=["browse"],
