@@ -18,6 +18,7 @@ from openpapers.accounts.service import AccountError, InvalidCredentials, RateLi
 from openpapers.collections import repository as collections
 from openpapers.core.settings import resolve_settings
 from openpapers.db import schema as t
+from openpapers.db import schema_identities as ti
 from openpapers.db.clock import now as now_iso
 from openpapers.discussion import repository as comments
 from openpapers.papers.store import open_store
@@ -258,6 +259,8 @@ def test_deleting_an_account_removes_every_row_with_its_id(engine: Engine) -> No
         with engine.begin() as conn:
             conn.execute(t.digest_outbox.insert().values(user_id=u.id, period="daily:2025-12-11", status="sent",
                                                          created_at=now_iso()))
+            conn.execute(ti.identity_claims.insert().values(user_id=u.id, identity_id="qi-meng--1", status="pending",
+                                                            created_at=now_iso()))
     with pytest.raises(AccountError, match="password is wrong"):
         accounts.delete_account(engine, user, "not the password")
     accounts.delete_account(engine, user, PASSWORD)

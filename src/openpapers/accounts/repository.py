@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 from sqlalchemy import delete, func, insert, select, update
 
 from openpapers.db import schema as t
+from openpapers.db import schema_identities as ti
 from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
@@ -26,6 +27,7 @@ from openpapers.db.dialect import insert_ignore
 USER_TABLES = (
     t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured,
     t.digest_outbox, t.collections, t.collection_items, t.comments,
+    ti.identity_claims,  # a deleted account's claims go with it (its corrections stay: events)
 )
 
 

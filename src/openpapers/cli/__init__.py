@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from openpapers.cli import (  # noqa: F401  (registers the commands)
+    authors,
     data,
     db,
     digest,

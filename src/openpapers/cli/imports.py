@@ -30,7 +30,7 @@ from openpapers.cli.common import (
     state,
 )
 from openpapers.core.errors import OpenPapersError
-from openpapers.papers.ingest import ImportReport, run_import
+from openpapers.papers.ingest import ImportReport, run_import, update_identities
 from openpapers.sources.base import Source
 from openpapers.sources.registry import Param, SourceEntry, commands
 
@@ -73,10 +73,12 @@ def _import_and_index(
         def on_page(records: int, page_state: dict[str, Any]) -> None:
             bar.update(task, completed=page_state.get("offset", records), records=records)
 
-        report = run_import(store, source, skip_bad=skip_bad, strict=strict, progress=on_page, detail=detail)
+        report = run_import(store, source, skip_bad=skip_bad, strict=strict, progress=on_page, detail=detail,
+                            people=False)
         _print_report(report, quiet)
         if index and report.records:
             update_indexes(store, quiet=quiet)
+        update_identities(store, report.author_names)  # after embedding: topic similarity uses the new vectors
     return report
 
 
@@ -241,7 +243,8 @@ def import_demo(quiet: Quiet = False, no_index: NoIndex = False) -> None:
     from openpapers.papers.demo import load_demo
 
     with open_cli_store() as store:
-        report = load_demo(store)
+        report = load_demo(store, people=False)
         _print_report(report, quiet)
         if not no_index:
             update_indexes(store, quiet=quiet)
+        update_identities(store, report.author_names)

@@ -5,3 +5,7 @@ engine and hands out transactions (``tx``), ``clock`` is the one time format of 
 ``dialect`` the few statements that differ between SQLite and PostgreSQL, ``checkpoints`` and ``locks`` the
 small shared table, and ``copy`` moves a whole database to another.
 """
+
+# The author-identity tables live in their own module (schema.py is already long) but on the same metadata: this
+# import registers them wherever the database layer is used, so migrations, copy and schema checks see them.
+from openpapers.db import schema_identities as schema_identities

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from openpapers.authors.repository import identity_links
 from openpapers.core.records import Paper
 from openpapers.digests.periods import DigestPeriod
 from openpapers.papers.store import Store
@@ -150,6 +151,9 @@ class PeriodDigests:
             offset += _PAGE
             if len(page.papers) < _PAGE or offset >= page.total:
                 break
+        # People (identity ids, and retired ids redirecting to them) beside names: see signals.ranking_queries.
+        for pid, iid in identity_links(self.store.db, list(self.papers)):
+            self.by_author[iid].append(self.papers[pid])
 
     # -- per user ------------------------------------------------------------------------------------------------
     def build(self, user: Recipient, follows: Sequence[Mapping[str, Any]], hidden: set[str] | None = None) -> Digest:

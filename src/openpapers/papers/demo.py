@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 
 from openpapers.core.records import PaperRecord
-from openpapers.papers.ingest import ImportReport
+from openpapers.papers.ingest import ImportReport, update_identities
 from openpapers.papers.store import Store
 
 DEMO_FILE = "demo-claims.jsonl"
@@ -47,10 +47,15 @@ def demo_records() -> list[PaperRecord]:
     return [PaperRecord.from_json(orjson.loads(line)) for line in text.splitlines() if line.strip()]
 
 
-def load_demo(store: Store) -> ImportReport:
-    """Apply the demo claims in one transaction; loading twice changes nothing."""
+def load_demo(store: Store, *, people: bool = True) -> ImportReport:
+    """Apply the demo claims in one transaction; loading twice changes nothing. ``people``: as in
+    :func:`openpapers.papers.ingest.run_import` (the author names are in the report either way)."""
     records = demo_records()
     result = store.apply(records)
+    names = {a for r in records for a in r.authors}
+    if people:
+        update_identities(store, names)
     return ImportReport(
-        source="demo", records=len(records), created=result.created, updated=result.updated, merged=result.merged
+        source="demo", records=len(records), created=result.created, updated=result.updated, merged=result.merged,
+        author_names=names,
     )

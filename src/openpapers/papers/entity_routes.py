@@ -14,10 +14,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from openpapers.authors.profiles import by_name
 from openpapers.core.taxonomy import category_name
 from openpapers.papers import views
 from openpapers.papers.entity_params import AuthorId, CategoryCode, OrgId, normalize_category
-from openpapers.papers.schemas import AuthorPage, CategoryPage, FacetOut, OrgPage, PaperSummary
+from openpapers.papers.schemas import AuthorPage, CategoryPage, FacetOut, OrgPage, PaperSummary, PersonBrief
 from openpapers.papers.types import PaperScope
 from openpapers.web import pages
 from openpapers.web.context import PageParam, Web, is_api, not_found, web
@@ -41,8 +42,14 @@ def build_author(w: Web, aid: str, page: int) -> AuthorPage:
         raise not_found(f"Author {aid!r}")
     scope = PaperScope(author_id=aid)
     papers, total = _listing(w, scope, page)
+    people = [PersonBrief(id=p["id"], name=p["name"], url=p["url"], paper_count=p["paper_count"],
+                          coauthors=[c["name"] for c in p["coauthors"][:4]], orgs=[o["name"] for o in p["orgs"][:3]],
+                          topics=p["topics"][:5], years=p["years"],
+                          possibly_same_as=(p["possibly_same_as"] or {}).get("id"))
+              for p in by_name(w.store, info.name)]
     return AuthorPage(
-        id=info.id, name=info.name, page=page, per_page=PER_PAGE, pages=views.pages(total, PER_PAGE), total=total,
+        id=info.id, name=info.name, people=people, page=page, per_page=PER_PAGE,
+        pages=views.pages(total, PER_PAGE), total=total,
         papers=papers, coauthors=_facets(w, scope, "author", 20), orgs=_facets(w, scope, "org"),
         categories=_facets(w, scope, "category"), feed_url=f"/feeds/author/{aid}.atom",
     )

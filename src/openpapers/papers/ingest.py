@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpapers.authors import service as identities
 from openpapers.core.errors import SourceError
 from openpapers.core.record_checks import record_problem, scrub_record
 from openpapers.core.records import PaperRecord
@@ -29,6 +30,8 @@ from openpapers.papers.store import Store
 from openpapers.sources.base import Page, Source
 
 MAX_LOGGED_ERRORS = 1000
+IDENTITY_UPDATE_LIMIT = 20_000
+"""An import touching more author names than this skips the incremental identity update (rebuild instead)."""
 
 
 @dataclass(slots=True)
@@ -42,6 +45,7 @@ class ImportReport:
     warnings: list[SourceError] = field(default_factory=list)
     resumed_from: dict[str, Any] | None = None
     paper_ids: list[str] = field(default_factory=list)
+    author_names: set[str] = field(default_factory=set)  # what the identity update re-clusters (capped)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -157,18 +161,23 @@ def run_import(
     progress: Progress | None = None,
     detail: dict[str, Any] | None = None,
     keep_ids: bool = False,
+    people: bool = True,
 ) -> ImportReport:
     """Import everything ``source`` yields, resuming from a saved checkpoint when one exists.
 
     ``progress(records_so_far, state)`` is called after every committed page (for progress bars).
     ``strict`` makes a warning stop the import like a bad entry (even with ``skip_bad``).
     ``keep_ids`` collects the ids of touched papers (for small imports that want to show them).
+    ``people`` re-clusters the author identities of the touched names at the end; a caller that embeds the new
+    papers first (the CLI) passes False and calls :func:`update_identities` itself, so topic similarity can use
+    the new vectors.
     """
     key = source.checkpoint_key
     saved = store.get_checkpoint(key)
     resume = saved if saved and not saved.get("done") else None
     report = ImportReport(source=source.name, resumed_from=resume)
     import_id = store.start_import(source.name, key, {**(detail or {}), "resumed_from": resume})
+    names = report.author_names
     try:
         for page in source.pages(resume):
             check_page(page, source.name)
@@ -178,6 +187,8 @@ def run_import(
                 raise StrictWarning(page.warnings[0], report.records)
             report.skipped.extend(page.errors)
             report.warnings.extend(page.warnings)
+            if len(names) <= IDENTITY_UPDATE_LIMIT:
+                names.update(a for r in page.records for a in r.authors)
             result = store.apply(page.records, checkpoint=(key, page.state))
             report.records += len(page.records)
             report.created += result.created
@@ -189,4 +200,13 @@ def run_import(
                 progress(report.records, page.state)
     finally:
         store.finish_import(import_id, report.records, len(report.skipped), {**(detail or {}), **report.to_json()})
+    if people:
+        update_identities(store, names)
     return report
+
+
+def update_identities(store: Store, names: set[str]) -> None:
+    """Re-cluster the author blocks an import touched (incremental); a bulk import touching more names than
+    :data:`IDENTITY_UPDATE_LIMIT` leaves that to ``openpapers authors rebuild``, which does all blocks in one go."""
+    if names and len(names) <= IDENTITY_UPDATE_LIMIT:
+        identities.update_for_names(store, names)

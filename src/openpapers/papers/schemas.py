@@ -14,9 +14,10 @@ from openpapers.discussion.schemas import CommentOut
 
 
 class AuthorRef(BaseModel):
-    id: str
+    id: str = Field(description="The name's slug (its page lists every person of that name)")
     name: str
-    url: str = Field(description="The author's HTML page")
+    url: str = Field(description="The person's HTML page when the name is resolved to one, else the name's")
+    person: str | None = Field(default=None, description="Identity id of the person behind this name")
 
 
 class OrgRef(BaseModel):
@@ -183,9 +184,25 @@ class Listing(BaseModel):
     feed_url: str
 
 
+class PersonBrief(BaseModel):
+    """One person of a name, as a disambiguation page lists them."""
+
+    id: str
+    name: str
+    url: str
+    paper_count: int
+    coauthors: list[str]
+    orgs: list[str]
+    topics: list[str]
+    years: list[int]
+    possibly_same_as: str | None = None
+
+
 class AuthorPage(Listing):
     id: str
     name: str
+    people: list[PersonBrief] = Field(default_factory=list, description="The people who published under this "
+                                      "name, largest first (more than one: the page disambiguates)")
     coauthors: list[FacetOut]
     orgs: list[FacetOut]
     categories: list[FacetOut]

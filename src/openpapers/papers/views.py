@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from openpapers.authors.repository import identities_of_papers
 from openpapers.core.records import Paper, author_id, org_id
 from openpapers.core.taxonomy import CATEGORIES, category_name
 from openpapers.discussion import repository as comments
@@ -105,6 +106,12 @@ def summaries(store: Store, papers: Iterable[Paper]) -> list[PaperSummary]:
     if not cards:
         return cards
     ids = [c.id for c in cards]
+    people = identities_of_papers(store.db, ids)  # each name to its person, where identities are built
+    for card in cards:
+        for ref in card.authors:
+            ref.person = people.get((card.id, ref.id))
+            if ref.person:
+                ref.url = author_url(ref.person)
     counts = signals.vote_counts(store.db, ids)
     talk = comments.counts(store.db, ids)
     table = org_names.names(store.db)

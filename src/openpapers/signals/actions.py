@@ -20,6 +20,8 @@ from fastapi import HTTPException, Request
 from sqlalchemy import select
 
 from openpapers.accounts.service import User
+from openpapers.authors.profiles import profile, resolve
+from openpapers.authors.routes import IDENTITY
 from openpapers.core.records import Paper
 from openpapers.core.taxonomy import category_name
 from openpapers.db import schema
@@ -148,6 +150,12 @@ def follow_target(request: Request, kind: str, target: str | None, search: dict[
     """Check what is to be followed and return (stored target, label): 404 for an unknown author/org, 422 for
     what cannot be followed at all (a malformed category, a saved search with nothing to search for)."""
     store = web(request).store
+    if kind == "author" and target and re.fullmatch(IDENTITY, target):
+        live = resolve(store, target)  # a person (identity id): follows match that person's papers only
+        row = profile(store, live) if live else None
+        if row is None:
+            raise HTTPException(404, f"author {target!r} was not found")
+        return row["id"], row["name"]
     if kind == "author":
         info = store.get_author(target) if target and re.match(SLUG, target) else None
         if info is None:
@@ -166,10 +174,10 @@ def follow_target(request: Request, kind: str, target: str | None, search: dict[
     if kind == "search":
         return saved_search(search or {})
     if kind == "collection":  # public collections only (a private one is not found, as on its page)
-        row = public_collection(request, target)
-        if row is None:
+        found = public_collection(request, target)
+        if found is None:
             raise HTTPException(404, f"collection {target!r} was not found")
-        return str(row[0]), str(row[1])[:300]
+        return str(found[0]), str(found[1])[:300]
     raise HTTPException(400, "kind must be author, org, category, search or collection")
 
 

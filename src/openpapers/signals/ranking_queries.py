@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_, select
 
+from openpapers.authors.repository import identity_links
 from openpapers.db import schema as t
 from openpapers.db.database import Bind, tx
 
@@ -189,6 +190,8 @@ def links(bind: Bind, ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
         for kind, (pid, key) in tables.items():
             for part in _chunks(ids):
                 out[kind].extend((r[0], r[1]) for r in conn.execute(select(pid, key).where(pid.in_(part))))
+    # People (identity ids) beside names: a follow of a person matches that person's papers, not namesakes'.
+    out["author"].extend(identity_links(bind, list(ids)))
     return out
 
 

@@ -29,6 +29,8 @@ from openpapers.accounts import auth
 from openpapers.accounts import me_routes as account_api
 from openpapers.accounts import routes as account
 from openpapers.accounts import signup_routes as account_signup
+from openpapers.authors import admin_routes as people_admin
+from openpapers.authors import routes as people
 from openpapers.collections import routes as collections
 from openpapers.core.settings import Settings, resolve_settings, worker_settings
 from openpapers.digests import unsubscribe_routes
@@ -73,12 +75,14 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app = FastAPI(title="openpapers", version=__version__, description=DESCRIPTION, docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.web = state
-    for module in (daily, paper, search, entities, atom, trending, foryou, featured):
+    for module in (daily, paper, search, people, entities, atom, trending, foryou, featured):  # people first
         app.include_router(module.router)
     # accounts and what signed-in readers do
     for module in (account, account_signup, actions, library, account_api, signals_api, collections, discussion,
                    admin):
         app.include_router(module.router)
+    app.include_router(people_admin.api)
+    app.include_router(people_admin.forms)
     app.include_router(unsubscribe_routes.router)  # RFC 8058 one-click unsubscribe (digest emails)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

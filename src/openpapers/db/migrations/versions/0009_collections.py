@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_collections"
-down_revision = "0007_signups"
+down_revision = "0008_identities"
 branch_labels = None
 depends_on = None
 
