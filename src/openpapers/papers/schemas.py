@@ -17,6 +17,12 @@ class AuthorRef(BaseModel):
     url: str = Field(description="The author's HTML page")
 
 
+class TopicRef(BaseModel):
+    id: int
+    label: str
+    url: str = Field(description="The topic's HTML page")
+
+
 class OrgRef(BaseModel):
     id: str
     name: str
@@ -53,6 +59,8 @@ class PaperSummary(BaseModel):
     viewer: list[str] | None = Field(
         default=None, description='For a signed-in reader: which of "voted", "saved", "dismissed" apply')
     curated: bool = Field(default=False, description="Featured on this day's feed by an administrator")
+    topic: TopicRef | None = Field(default=None, description="The paper's topic (docs/topics.md); None before the "
+                                                             "first topic build or without an embedding")
 
 
 class VersionOut(BaseModel):

@@ -37,6 +37,7 @@ from openpapers.signals.schemas import (
     SavedOut,
     VoteOut,
 )
+from openpapers.topics import repository as topics
 from openpapers.web.context import CATEGORY, SLUG, database, unprocessable, web
 
 MAX_TAG = 40
@@ -162,7 +163,12 @@ def follow_target(request: Request, kind: str, target: str | None, search: dict[
         return target, f"{target} · {name}" if name else target
     if kind == "search":
         return saved_search(search or {})
-    raise HTTPException(400, "kind must be author, org, category or search")
+    if kind == "topic":
+        found = topics.topic_label(store.engine, int(target)) if target and target.isdigit() else None
+        if target is None or found is None:
+            raise HTTPException(404, f"topic {target!r} was not found")
+        return str(int(target)), found
+    raise HTTPException(400, "kind must be author, org, category, search or topic")
 
 
 def saved_search(spec: dict[str, Any]) -> tuple[str, str]:
@@ -192,6 +198,8 @@ def follow_url(kind: str, target: str) -> str:
         return views.org_url(target)
     if kind == "category":
         return views.category_url(target)
+    if kind == "topic":
+        return views.topic_url(int(target))
     spec = orjson.loads(target)
     items = [("q", spec.get("q", ""))] + [(k, v) for k in ("category", "author", "org") for v in spec.get(k, [])]
     if "has_code" in spec:

@@ -13,7 +13,7 @@ from openpapers.papers.schemas import PaperSummary
 
 Window = Literal["week", "month", "year", "all"]
 MAX_TAGS = 20  # per library item (the spec says so, and :func:`openpapers.signals.actions.parse_tags` keeps to it)
-FollowKind = Literal["author", "org", "category", "search"]
+FollowKind = Literal["author", "org", "category", "search", "topic"]
 
 
 class RankedPaper(BaseModel):

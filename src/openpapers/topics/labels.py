@@ -25,14 +25,17 @@ PHRASE_BOOST = {1: 1.0, 2: 1.6, 3: 2.0}
 LABEL_TERMS = 3
 KEEP_TERMS = 10
 # Words that say nothing about a topic in an abstract (on top of the English stop words).
-_FILLER = frozenset("""
-paper propose proposed proposes present presents approach approaches method methods result results show shows
-shown study studies work works based using use used new novel framework frameworks task tasks problem problems
-performance existing state-of-the-art sota demonstrate demonstrates achieve achieves experiments experimental
-extensive significantly significant improve improves improved improvement however introduce introduces effective
-efficient efficiently various different models model approach well also first key able challenge challenges
-furthermore moreover recent recently large simple strong across code available github com https http www
-""".split())
+_FILLER = frozenset({
+    "able", "achieve", "achieves", "across", "also", "approach", "approaches", "available", "based",
+    "challenge", "challenges", "code", "com", "demonstrate", "demonstrates", "different", "effective",
+    "efficient", "efficiently", "existing", "experimental", "experiments", "extensive", "first", "framework",
+    "frameworks", "furthermore", "github", "however", "http", "https", "improve", "improved", "improvement",
+    "improves", "introduce", "introduces", "key", "large", "method", "methods", "model", "models", "moreover",
+    "new", "novel", "paper", "performance", "present", "presents", "problem", "problems", "propose", "proposed",
+    "proposes", "recent", "recently", "result", "results", "show", "shown", "shows", "significant",
+    "significantly", "simple", "sota", "state-of-the-art", "strong", "studies", "study", "task", "tasks", "use",
+    "used", "using", "various", "well", "work", "works", "www",
+})
 
 
 def _stop() -> list[str]:

@@ -186,3 +186,8 @@ def titles(engine: Engine, paper_ids: Sequence[str]) -> dict[str, tuple[str, str
             stmt = select(p.id, p.title, p.published).where(p.id.in_(list(paper_ids[i:i + 500])))
             out.update((r[0], (r[1], r[2])) for r in conn.execute(stmt))
     return out
+
+
+def topic_label(engine: Engine, topic_id: int) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(select(t.topics.c.label).where(t.topics.c.id == topic_id)).scalar_one_or_none()
