@@ -63,7 +63,7 @@ def k_candidates(n: int) -> list[int]:
     if n < 12:
         return [max(1, min(n, 2))]
     step = max(1, (high - low) // 10)
-    return list(range(low, high + 1, step))
+    return sorted(set(range(low, high + 1, step)) | {high})
 
 
 def _fit(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +198,7 @@ def match_ids(old: dict[str, int], new_rows: list[str], labels: np.ndarray, k: i
               ) -> dict[int, int]:
     """Which new topic numbers keep an old topic id: pairs chosen to maximise total overlap (Hungarian method on
     the Jaccard index), kept when at least ``keep`` of the old topic's papers and of the new topic's papers are
-    shared ("membership mostly stays"). ``old`` maps paper id -> old topic id. Returns new number -> old id."""
+    shared, strictly more than half by default ("membership mostly stays"). ``old`` maps paper id -> old topic id. Returns new number -> old id."""
     from scipy.optimize import linear_sum_assignment
 
     old_ids = sorted(set(old.values()))
@@ -217,6 +217,6 @@ def match_ids(old: dict[str, int], new_rows: list[str], labels: np.ndarray, k: i
     kept: dict[int, int] = {}
     for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
         shared = counts[r, c]
-        if shared >= keep * old_sizes[c] and shared >= keep * new_sizes[r] and shared > 0:
+        if shared > keep * old_sizes[c] and shared > keep * new_sizes[r]:
             kept[r] = old_ids[c]
     return kept
