@@ -38,7 +38,7 @@ def test_recovers_known_groups_and_chooses_their_number() -> None:
 
 def test_no_topic_over_the_largest_share() -> None:
     # one huge group and small ones: a k that lumps over 35 % of papers together is refused when another exists
-    x, truth = blobs(6, 30)
+    x, _ = blobs(6, 30)
     big, _ = blobs(1, 200, seed=9)
     xs = np.vstack([x, big])
     xc = cl.center(xs, xs.mean(axis=0))

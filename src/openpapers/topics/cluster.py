@@ -231,8 +231,9 @@ def layout(x: np.ndarray, labels: np.ndarray, centroids: np.ndarray, seed: int =
 def match_ids(old: dict[str, int], new_rows: list[str], labels: np.ndarray, k: int, *, keep: float = 0.5
               ) -> dict[int, int]:
     """Which new topic numbers keep an old topic id: pairs chosen to maximise total overlap (Hungarian method on
-    the Jaccard index), kept when at least ``keep`` of the old topic's papers and of the new topic's papers are
-    shared, strictly more than half by default ("membership mostly stays"). ``old`` maps paper id -> old topic id. Returns new number -> old id."""
+    the Jaccard index), kept when strictly more than ``keep`` of the old topic's papers and of the new topic's
+    papers are shared ("membership mostly stays"). ``old`` maps paper id -> old topic id. Returns new number ->
+    old id."""
     from scipy.optimize import linear_sum_assignment
 
     old_ids = sorted(set(old.values()))
