@@ -103,3 +103,19 @@ def test_no_topics_before_there_are_vectors(tmp_path: Path, backend: Any) -> Non
         s.close()
         if backend.is_postgres:
             backend.drop(settings.database_url)
+
+
+def test_the_worker_job_rebuilds_under_its_lock(store: Store, tmp_path: Path) -> None:
+    from openpapers.cli.worker import topics_job
+    from openpapers.core.settings import resolve_settings
+    from openpapers.db.locks import acquire, release
+
+    settings = resolve_settings(tmp_path / "data", database_url=store.url)  # the data dir the copy lives in
+    builds = repo.last_build(store.engine)
+    assert builds is not None
+    assert acquire(store.db, "topics", "someone-else", 60)
+    assert topics_job(settings) is None  # another worker holds it: nothing rebuilt
+    release(store.db, "topics", "someone-else")
+    assert topics_job(settings) == len(repo.topics(store.engine))
+    after = repo.last_build(store.engine)
+    assert after is not None and after["id"] > builds["id"]
