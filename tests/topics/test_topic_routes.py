@@ -187,3 +187,20 @@ def test_a_topic_follow_reaches_for_you_and_the_digest(client: TestClient) -> No
     assert items and all(reason in i.reasons for i in items) and {i.paper.id for i in items} <= members
     gone = client.delete(f"/api/me/follows?kind=topic&target={topic['id']}", headers=auth)
     assert gone.status_code == 200
+
+
+def test_search_filters_by_topic(client: TestClient) -> None:
+    topic = pde_topic(client)
+    members = set(repo.papers_in(engine(client), topic["id"]))
+    only = client.get(f"/api/search?q=topic:{topic['id']}&mode=keyword").json()
+    assert only["total"] == len(members) and {h["paper"]["id"] for h in only["results"]} <= members
+    words = client.get(f"/api/search?q=neural topic:{topic['id']}&mode=keyword").json()
+    everywhere = client.get("/api/search?q=neural&mode=keyword").json()
+    assert 0 < words["total"] < everywhere["total"]
+    assert {h["paper"]["id"] for h in words["results"]} <= members
+    hybrid = client.get(f"/api/search?q=solver+topic:{topic['id']}").json()
+    assert {h["paper"]["id"] for h in hybrid["results"]} <= members
+    bad = client.get("/api/search?q=topic:abc")
+    assert bad.status_code == 422 and "topic id" in bad.json()["error"]
+    assert client.get(f"/api/search?q=-topic:{topic['id']}").status_code == 422
+    assert client.get("/api/search?q=topic:99999&mode=keyword").json()["total"] == 0

@@ -119,3 +119,18 @@ def test_the_worker_job_rebuilds_under_its_lock(store: Store, tmp_path: Path) ->
     assert topics_job(settings) == len(repo.topics(store.engine))
     after = repo.last_build(store.engine)
     assert after is not None and after["id"] > builds["id"]
+
+
+def test_semantic_search_filters_by_topic(store: Store, tmp_path: Path) -> None:
+    from openpapers.search.service import SearchService
+
+    search = SearchService(store, tmp_path / "data")
+    search.sync()  # the vectors are stored already: the vector index is built from them, nothing re-embedded
+    rows = repo.topics(store.engine)
+    topic = next(r for r in rows if "PDE" in r.label or "differential" in r.label)
+    members = set(repo.papers_in(store.engine, topic.id))
+    found = search.search(f"neural network solver topic:{topic.id}", mode="semantic", limit=50)
+    assert found.hits and {h.paper_id for h in found.hits} <= members
+    other = next(r for r in rows if r.id != topic.id)
+    both = search.search(f"solver topic:{topic.id} topic:{other.id}", mode="semantic", limit=100)
+    assert {h.paper_id for h in both.hits} <= members | set(repo.papers_in(store.engine, other.id))

@@ -30,7 +30,7 @@ from openpapers.core.records import Paper, fold
 from openpapers.core.settings import SearchSettings
 from openpapers.papers.store import Store
 from openpapers.search import feedback as fb
-from openpapers.search import fusion
+from openpapers.search import fusion, topic_terms
 from openpapers.search import highlight as hl
 from openpapers.search.fusion import Scored
 from openpapers.search.protocols import KeywordRetriever, QueryEmbeds, VectorRetriever
@@ -212,7 +212,10 @@ class SearchService:
     def search(self, query: str, *, mode: str = "hybrid", filters: Filters | None = None, limit: int = 20,
                offset: int = 0) -> SearchResult:
         """Search; raises only :class:`QueryError` (with a message for the person who typed the query). A
-        misspelt query gets a ``suggestion``, and the suggestion's results when it finds nothing as typed."""
+        misspelt query gets a ``suggestion``, and the suggestion's results when it finds nothing as typed.
+        ``topic:ID`` terms become a topic filter (:mod:`.topic_terms`)."""
+        query, filters = topic_terms.extract(query or "", filters)
+        filters = topic_terms.resolve(self.store.engine, filters)
         return spelled_search(
             self.speller, query, lambda q: self._search(q, mode, filters, limit, offset),
             lambda q: self.keyword.search(q, filters, limit=1, highlight=False)[1])

@@ -27,10 +27,14 @@ class Filters:
     authors: list[str] = field(default_factory=list)
     orgs: list[str] = field(default_factory=list)
     has_code: bool | None = None
+    topics: list[int] = field(default_factory=list)  # topic ids (``topic:7`` in a query); any of them
+    # The papers of ``topics``, resolved by the search service before the retrievers run (they filter by id):
+    # None when no topic filter is set.
+    paper_ids: frozenset[str] | None = None
 
     def is_empty(self) -> bool:
         return not (self.date_from or self.date_to or self.categories or self.authors or self.orgs
-                    or self.has_code is not None)
+                    or self.has_code is not None or self.topics or self.paper_ids is not None)
 
 
 @dataclass(slots=True)
