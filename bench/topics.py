@@ -8,7 +8,8 @@ embedded), rebuilds the topics and measures them against tests/topics/demo_topic
 of 100 papers). ``scale`` writes ``--papers`` papers with 384-d vectors into a fresh SQLite store (vectors: a
 mixture of ``--groups`` directions plus the shared component sentence embeddings have; texts: words drawn from
 each group's vocabulary) and times ``openpapers topics rebuild``'s work on it, reading the stored vectors: load,
-cluster (every candidate k), layout, labels, write. Peak memory is the process's maximum resident set size.
+cluster (every candidate k), layout, labels, write. Peak memory is the process's maximum resident set size; CPU
+seconds and the load average say how busy the machine was (on a shared host, wall time alone misleads).
 Run it under ``taskset -c 0,1`` for the two-core figure.
 """
 
@@ -31,6 +32,12 @@ LABELS = ROOT / "tests" / "topics" / "demo_topic_labels.json"
 
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu() -> float:
+    """CPU seconds of this process (user + system): less sensitive than wall time to a busy shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def synthetic(n: int, groups: int, dim: int = 384, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -87,13 +94,14 @@ def scale(papers: int, groups: int) -> dict[str, object]:
         filled = time.perf_counter() - t0
         del x
         before = _rss_mb()
-        t1 = time.perf_counter()
+        t1, cpu1 = time.perf_counter(), _cpu()
         report = service.rebuild(store)
-        seconds = time.perf_counter() - t1
+        seconds, cpu = time.perf_counter() - t1, _cpu() - cpu1
         assert report is not None
         assign = repository.assignments(store.engine)
         store.close()
     return {"papers": papers, "groups": groups, "fill_seconds": round(filled, 1), "rebuild_seconds": round(seconds, 1),
+            "rebuild_cpu_seconds": round(cpu, 1), "load_average": round(os.getloadavg()[0], 1),
             "topics": report.topics, "silhouette": report.silhouette, "tried": report.detail["tried"],
             "largest_share": report.detail["largest_share"], "rss_before_mb": round(before),
             "peak_rss_mb": round(_rss_mb()), "placed": len(assign), "cpus": len(os.sched_getaffinity(0))}

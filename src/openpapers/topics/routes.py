@@ -10,6 +10,7 @@ import numpy as np
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from openpapers.core.url_keys import DAY_KEY
 from openpapers.papers import views
 from openpapers.papers.atom import atom
 from openpapers.papers.types import PaperScope
@@ -27,6 +28,11 @@ TopicId = Path(ge=1, le=2**31 - 1, description="A topic id (GET /api/topics list
 DayParam = Annotated[str | None, Query(description="YYYY-MM-DD: papers published on or after / before it",
                                        max_length=10)]
 CategoryParam = Annotated[str | None, Query(description="An arXiv category (cs.LG) or archive (cs)", max_length=41)]
+# The twin's parameters in the spec: real days and category codes (the page reads any string and explains a bad one)
+_API_FROM = Annotated[str | None, Query(alias="from", pattern=DAY_KEY, description="YYYY-MM-DD: published on or after")]
+_API_TO = Annotated[str | None, Query(alias="to", pattern=DAY_KEY, description="YYYY-MM-DD: published on or before")]
+_API_CATEGORY = Annotated[str | None, Query(pattern=CATEGORY, max_length=41,
+                                            description="An arXiv category (cs.LG) or archive (cs)")]
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -124,7 +130,8 @@ def month_chart(months: list[MonthCount], width: int = 600, height: int = 120) -
 
 
 @pages.page(router, "/topics", template="topics.html", context=_topics_context, tags=["topics"],
-            summary="Topics: every topic with its size and label, and the 2-D map of the papers")
+            summary="Topics: every topic with its size and label, and the 2-D map of the papers",
+            api_params={"date_from": _API_FROM, "date_to": _API_TO, "category": _API_CATEGORY})
 def topics_page(request: Request, date_from: Annotated[DayParam, Query(alias="from")] = None,
                 date_to: Annotated[DayParam, Query(alias="to")] = None, category: CategoryParam = None) -> TopicsPage:
     return build_topics(web(request), _day(date_from, "from"), _day(date_to, "to"), category or None)
