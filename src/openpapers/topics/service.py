@@ -71,11 +71,22 @@ def build_topics(ids: list[str], x: np.ndarray, texts: Any, old: dict[str, int],
                                                                                         str]], dict[str, Any]]:
     """The topics and assignments of vectors ``x`` (rows of papers ``ids``): cluster, lay out, label, keep ids.
     ``texts(ids) -> {id: text}`` reads what labels are made of; ``old`` is the previous assignment."""
+    clock = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        phases[name] = round(now - clock, 2)
+        clock = now
+
     mean = x.mean(axis=0)
     xc = cl.center(x, mean)
     found = cl.cluster(xc, ks=ks)
     sims = np.einsum("ij,ij->i", xc, found.centroids[found.labels])
+    lap("cluster")
     place = cl.layout(xc, found.labels, found.centroids)
+    lap("layout")
     kept = cl.match_ids(old, ids, found.labels, found.k)
     next_id = max_id + 1
     number_to_id: dict[int, int] = {}
@@ -90,7 +101,9 @@ def build_topics(ids: list[str], x: np.ndarray, texts: Any, old: dict[str, int],
         core_rows += rows[np.argsort(-sims[rows], kind="stable")[:LABEL_PAPERS]].tolist()
     text_of = texts([ids[r] for r in core_rows])
     core = [r for r in core_rows if ids[r] in text_of]
+    lap("read_texts")
     terms = lb.label_topics([text_of[ids[r]] for r in core], [int(found.labels[r]) for r in core], found.k)
+    lap("labels")
     sizes = np.bincount(found.labels, minlength=found.k)
     topics = [{"id": number_to_id[n], "label": lb.label_of(terms[n]), "terms": _json(terms[n]), "size": int(sizes[n]),
                "x": float(place.centres[n, 0]), "y": float(place.centres[n, 1]), "radius": float(place.radii[n]),
@@ -102,7 +115,7 @@ def build_topics(ids: list[str], x: np.ndarray, texts: Any, old: dict[str, int],
     detail = {"k": found.k, "tried": {str(k): (None if v != v else round(v, 4)) for k, v in found.tried.items()},
               "largest_share": round(float(sizes.max() / len(ids)), 4), "kept": len(kept),
               "max_id": max(next_id - 1, max_id), "mean": mean.astype(float).round(6).tolist(),
-              "silhouette": found.silhouette}
+              "silhouette": found.silhouette, "phases": phases}
     return topics, papers, detail
 
 
@@ -118,16 +131,20 @@ def rebuild(store: Store, *, ks: list[int] | None = None) -> BuildReport | None:
     ids, x = load_vectors(store)
     if len(ids) < MIN_PAPERS:
         return None
+    loaded = time.perf_counter() - started
     previous = repo.last_build(store.engine)
     max_id = int(previous["detail"].get("max_id", 0)) if previous else 0
     old = repo.assignments(store.engine)
     topics, papers, detail = build_topics(ids, x, lambda some: _texts(store, some), old, max_id, ks)
-    seconds = time.perf_counter() - started
+    detail["phases"] = {"load": round(loaded, 2), **detail["phases"]}
     detail["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    computed = time.perf_counter() - started  # the build log's figure: everything but writing the build itself
     repo.save_build(store.engine, {"built_at": datetime.now(UTC).isoformat(timespec="seconds"), "papers": len(ids),
                                    "topics": len(topics), "kept_ids": detail["kept"],
-                                   "silhouette": detail["silhouette"], "seconds": round(seconds, 3),
+                                   "silhouette": detail["silhouette"], "seconds": round(computed, 3),
                                    "detail": detail}, topics, papers)
+    seconds = time.perf_counter() - started
+    detail["phases"]["write"] = round(seconds - computed, 2)
     log.info("topics rebuilt: %d papers, %d topics in %.1f s", len(ids), len(topics), seconds)
     return BuildReport(len(ids), len(topics), detail["kept"], detail["silhouette"], seconds, detail["peak_rss_mb"],
                        detail)
