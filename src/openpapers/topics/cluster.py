@@ -114,13 +114,16 @@ def cluster(x: np.ndarray, *, ks: list[int] | None = None, seed: int = 0) -> Clu
     reduced = _reduce(x, seed)
     sample = np.sort(rng.choice(n, size=min(n, CHOOSE_SAMPLE), replace=False))
     xs = reduced[sample]
+    # cosine distances of the sample, once: each candidate's silhouette then only reads them
+    dist = np.clip(1.0 - x[sample] @ x[sample].T, 0.0, 2.0)
+    np.fill_diagonal(dist, 0.0)
     best: tuple[int, float | None, np.ndarray] | None = None
     fallback: tuple[int, float | None, np.ndarray] | None = None
     tried: dict[int, float] = {}
     for k in ks:
         labels, centres = _kmeans(xs, k, seed)
         share = np.bincount(labels, minlength=k).max() / len(sample)
-        score = (float(silhouette_score(x[sample], labels, metric="cosine"))
+        score = (float(silhouette_score(dist, labels, metric="precomputed"))
                  if 1 < k < len(sample) and len(set(labels.tolist())) > 1 else None)
         tried[k] = float("nan") if share > MAX_SHARE else (score if score is not None else 0.0)
         if fallback is None or k > fallback[0]:
