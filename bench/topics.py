@@ -103,7 +103,8 @@ def scale(papers: int, groups: int) -> dict[str, object]:
     return {"papers": papers, "groups": groups, "fill_seconds": round(filled, 1), "rebuild_seconds": round(seconds, 1),
             "rebuild_cpu_seconds": round(cpu, 1), "load_average": round(os.getloadavg()[0], 1),
             "topics": report.topics, "silhouette": report.silhouette, "tried": report.detail["tried"],
-            "largest_share": report.detail["largest_share"], "rss_before_mb": round(before),
+            "largest_share": report.detail["largest_share"], "phases": report.detail["phases"],
+            "rss_before_mb": round(before),
             "peak_rss_mb": round(_rss_mb()), "placed": len(assign), "cpus": len(os.sched_getaffinity(0))}
 
 
