@@ -26,7 +26,7 @@ CONFIG = w.WorkerConfig(digest_time=dtime(7, 30), weekly_day="mon", timezone="Eu
 
 def test_triggers_follow_the_configuration() -> None:
     trig = w.triggers(CONFIG)
-    assert set(trig) == {"digest-daily", "digest-weekly", "harvest-cs-0500", "harvest-cs-1700"}
+    assert set(trig) == {"digest-daily", "digest-weekly", "harvest-cs-0500", "harvest-cs-1700", "topics-rebuild"}
     paris = ZoneInfo("Europe/Paris")
     now = datetime(2026, 11, 20, 8, 0, tzinfo=paris)  # a Friday, after the digest time
     assert trig["digest-daily"].get_next_fire_time(None, now) == datetime(2026, 11, 21, 7, 30, tzinfo=paris)
@@ -34,7 +34,11 @@ def test_triggers_follow_the_configuration() -> None:
     assert trig["harvest-cs-1700"].get_next_fire_time(None, now) == datetime(2026, 11, 20, 17, 0, tzinfo=paris)
     config = w.make_config("06:15", "Friday", "UTC", 2, ["cs,math", "physics"], "01:00,13:00", digests=False)
     assert config.weekly_day == "fri" and config.harvest_sets == ("cs", "math", "physics")
-    assert set(w.triggers(config)) == {f"harvest-{s}-{t}" for s in ("cs", "math", "physics") for t in ("0100", "1300")}
+    assert set(w.triggers(config)) == {f"harvest-{s}-{t}" for s in ("cs", "math", "physics")
+                                       for t in ("0100", "1300")} | {"topics-rebuild"}
+    assert trig["topics-rebuild"].get_next_fire_time(None, now) == datetime(2026, 11, 21, 4, 0, tzinfo=paris)
+    off = w.make_config("06:15", "mon", "UTC", 2, [], "01:00", topics_time="off")
+    assert off.topics_time is None and "topics-rebuild" not in w.triggers(off)
     with pytest.raises(Exception, match="HH:MM"):
         w.make_config("7am", "mon", "UTC", 3, [], "05:00")
 
@@ -112,7 +116,7 @@ def test_scheduler_loop_runs_the_start_up_catch_up(data_dir: Path, smtp: SmtpSer
     store.close()
     sched = w.build_scheduler(settings, w.WorkerConfig(), scheduler_cls=BackgroundScheduler)
     assert {j.id for j in sched.get_jobs()} == {"digest-daily", "digest-weekly", "digest-retry", "catch-up-daily",
-                                             "catch-up-weekly"}
+                                             "catch-up-weekly", "topics-rebuild"}
     sched.start()
     try:
         deadline = time.monotonic() + 30

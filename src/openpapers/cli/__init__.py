@@ -12,6 +12,7 @@ from openpapers.cli import (  # noqa: F401  (registers the commands)
     imports,
     search,
     serve,
+    topics,
     users,
     worker,
 )

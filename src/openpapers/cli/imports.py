@@ -29,6 +29,7 @@ from openpapers.cli.common import (
     parse_date,
     state,
 )
+from openpapers.cli.topics import refresh_topics
 from openpapers.core.errors import OpenPapersError
 from openpapers.papers.ingest import ImportReport, run_import, update_identities
 from openpapers.sources.base import Source
@@ -92,6 +93,8 @@ def update_indexes(store: Any, *, quiet: bool) -> None:
         pending = done.get("pending_embeddings", 0)
         tail = f"; {pending} papers await embedding: run `openpapers index`" if pending else ""
         err.print(f"indexed: {done.get('keyword', 0)} keyword, {done.get('embedded', 0)} embedded{tail}")
+    if done.get("embedded"):
+        refresh_topics(store, quiet=quiet)
 
 
 def _print_report(report: ImportReport, quiet: bool) -> None:

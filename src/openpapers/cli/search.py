@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from openpapers.cli.common import Quiet, app, cli_search, err, open_cli_store, out, parse_date
+from openpapers.cli.topics import refresh_topics
 from openpapers.papers.store import Store
 
 
@@ -157,5 +158,7 @@ def index(
             bar.update(tasks[kind], completed=n)
 
         done = _service(store).sync(embed_limit=embed_limit, semantic=not no_semantic, progress=on_progress)
+        if done.get("embedded"):
+            refresh_topics(store, quiet=quiet)
     if not quiet:
         err.print(", ".join(f"{k}: {v}" for k, v in done.items()))

@@ -10,6 +10,8 @@ Schedule (flags, or the environment for containers: ``Settings.schedule``; a fla
 * harvests: ``openpapers harvest arxiv --via oai --set S`` for each ``--harvest-set`` /
   ``OPENPAPERS_HARVEST_SETS`` (comma-separated, e.g. ``cs,math``) at each ``--harvest-time`` /
   ``OPENPAPERS_HARVEST_TIME`` (comma-separated ``HH:MM``, default 05:00), in a child process.
+* topics: ``openpapers topics rebuild`` daily at ``--topics-time`` / ``OPENPAPERS_TOPICS_TIME`` (default 04:00;
+  ``off`` disables it), under a lock row so one worker rebuilds (imports place new papers in between).
 
 Several workers may run at once (e.g. one per host): digests are exactly-once through the outbox, and a harvest
 runs under a lease lock row (db/locks.py), so only one process harvests a set at a time.
@@ -62,6 +64,7 @@ class WorkerConfig:
     harvest_times: tuple[dtime, ...] = (dtime(5, 0),)
     digests: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    topics_time: dtime | None = dtime(4, 0)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -77,7 +80,7 @@ def parse_hhmm(value: str, what: str) -> dtime:
 
 
 def make_config(digest_time: str, weekly_day: str, timezone: str, catch_up: int, harvest_sets: Sequence[str],
-                harvest_times: str, digests: bool = True) -> WorkerConfig:
+                harvest_times: str, digests: bool = True, topics_time: str = "04:00") -> WorkerConfig:
     day = weekly_day.strip().lower()[:3]
     if day not in WEEKDAYS:
         raise typer.BadParameter(f"must be one of {', '.join(WEEKDAYS)}", param_hint="--weekly-day")
@@ -87,7 +90,9 @@ def make_config(digest_time: str, weekly_day: str, timezone: str, catch_up: int,
         raise typer.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone") from None
     sets = tuple(s.strip() for item in harvest_sets for s in item.split(",") if s.strip())
     times = tuple(parse_hhmm(t, "--harvest-time") for t in harvest_times.split(",") if t.strip())
-    return WorkerConfig(parse_hhmm(digest_time, "--digest-time"), day, timezone, catch_up, sets, times, digests)
+    topics = None if topics_time.strip().lower() == "off" else parse_hhmm(topics_time, "--topics-time")
+    return WorkerConfig(parse_hhmm(digest_time, "--digest-time"), day, timezone, catch_up, sets, times, digests,
+                        topics_time=topics)
 
 
 # -- when (the arithmetic is digests/schedule.py) -----------------------------------------------------------------
@@ -110,6 +115,8 @@ def triggers(config: WorkerConfig) -> dict[str, CronTrigger]:
     for s in config.harvest_sets:
         for at in config.harvest_times:
             out[f"harvest-{s}-{at:%H%M}"] = cron(at, config.tz)
+    if config.topics_time is not None:
+        out["topics-rebuild"] = cron(config.topics_time, config.tz)
     return out
 
 
@@ -202,6 +209,32 @@ def harvest_job(settings: Settings, config: WorkerConfig, set_spec: str, runner:
         store.close()
 
 
+def topics_job(settings: Settings) -> int | None:
+    """``openpapers topics rebuild`` under the ``topics`` lock; the number of topics, or None when skipped."""
+    from openpapers.db.locks import acquire, release
+    from openpapers.papers.store import open_store
+    from openpapers.topics.service import rebuild
+
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    store = open_store(settings)
+    try:
+        if not acquire(store.db, "topics", holder, HARVEST_LOCK_TTL_S):
+            log.info("topics rebuild skipped: another worker is running it")
+            return None
+        try:
+            report = rebuild(store)
+        finally:
+            release(store.db, "topics", holder)
+    finally:
+        store.close()
+    if report is None:
+        log.info("topics rebuild: too few embedded papers")
+        return None
+    log.info("topics rebuilt: %d topics over %d papers, %d ids kept, %.1f s", report.topics, report.papers,
+             report.kept_ids, report.seconds)
+    return report.topics
+
+
 def _safely(fn: Callable[..., Any], *args: Any) -> None:
     try:
         fn(*args)
@@ -220,6 +253,8 @@ def build_scheduler(settings: Settings, config: WorkerConfig, scheduler_cls: Any
         if job_id.startswith("digest-"):
             freq = job_id.removeprefix("digest-")
             sched.add_job(_safely, trigger, args=(digest_job, settings, config, freq), id=job_id, name=job_id)
+        elif job_id == "topics-rebuild":
+            sched.add_job(_safely, trigger, args=(topics_job, settings), id=job_id, name=job_id)
         else:
             set_spec = job_id.removeprefix("harvest-").rsplit("-", 1)[0]
             sched.add_job(_safely, trigger, args=(harvest_job, settings, config, set_spec), id=job_id, name=job_id)
@@ -248,6 +283,8 @@ def worker(
     ] = None,
     harvest_time: Annotated[str | None, typer.Option(
         help="Harvest times, HH:MM[,HH:MM…] [env OPENPAPERS_HARVEST_TIME; default: 05:00]")] = None,
+    topics_time: Annotated[str | None, typer.Option(
+        help="Daily topic rebuild, HH:MM or off [env OPENPAPERS_TOPICS_TIME; default: 04:00]")] = None,
     no_digests: Annotated[bool, typer.Option("--no-digests", help="Only harvest")] = False,
     once: Annotated[bool, typer.Option("--once", help="Run the due digests (with catch-up) once and exit")] = False,
 ) -> None:
@@ -258,7 +295,8 @@ def worker(
     env = settings.schedule  # a flag wins over its variable
     config = make_config(digest_time or env.digest_time, weekly_day or env.digest_weekday, timezone or env.timezone,
                          env.digest_catchup if catch_up is None else catch_up, harvest_set or env.harvest_sets.split(),
-                         harvest_time or env.harvest_time, digests=not no_digests)
+                         harvest_time or env.harvest_time, digests=not no_digests,
+                         topics_time=topics_time or env.topics_time)
     if once:
         for freq in ("daily", "weekly"):
             digest_job(settings, config, freq)

@@ -156,6 +156,8 @@ class ScheduleSettings(_Group):
                               description="comma-separated sets")
     harvest_time: str = Field(default="05:00", validation_alias="OPENPAPERS_HARVEST_TIME",
                               description="HH:MM[,HH:MM…]")
+    topics_time: str = Field(default="04:00", validation_alias="OPENPAPERS_TOPICS_TIME",
+                             description="HH:MM of the daily topic rebuild, or off")
 
 
 def _default_data_dir() -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -170,6 +171,34 @@ embeddings = Table(
     Column("vector", LargeBinary, nullable=False),  # float32 little-endian, the model's dimension
     UniqueConstraint("paper_id", name="uq_embeddings_paper_id"),
     sqlite_autoincrement=True,
+)
+
+# Topics (migration 0010, openpapers/topics). A topic keeps its centroid and two local axes (float32 little-endian) so
+# a new paper is placed without reclustering; ids are kept across rebuilds and never reused.
+topics = Table(
+    "topics", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("label", Text, nullable=False), Column("terms", Text, nullable=False),  # terms: JSON list, best first
+    Column("size", Integer, nullable=False),
+    Column("x", Float, nullable=False), Column("y", Float, nullable=False),  # the centre on the map
+    Column("radius", Float, nullable=False), Column("scale", Float, nullable=False),
+    Column("centroid", LargeBinary, nullable=False), Column("axes", LargeBinary, nullable=False),
+    Column("build_id", Integer, nullable=False),
+)
+paper_topics = Table(
+    "paper_topics", metadata,
+    Column("paper_id", String, primary_key=True), Column("topic_id", Integer, nullable=False, index=True),
+    Column("x", Float, nullable=False), Column("y", Float, nullable=False),
+    Column("similarity", Float, nullable=False),  # cosine to the topic's centroid (centered vectors)
+    Column("assigned", String, nullable=False),  # "build" | "import"
+    sqlite_with_rowid=False,
+)
+topic_builds = Table(
+    "topic_builds", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True), Column("built_at", String, nullable=False),
+    Column("papers", Integer, nullable=False), Column("topics", Integer, nullable=False),
+    Column("kept_ids", Integer, nullable=False), Column("silhouette", Float),
+    Column("seconds", Float, nullable=False), Column("detail", Text, nullable=False),  # JSON: the k tried, ...
 )
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from openpapers.core.records import Paper
 from openpapers.digests.periods import DigestPeriod
 from openpapers.papers.store import Store
 from openpapers.papers.types import PaperScope
+from openpapers.topics.repository import papers_in as topic_papers
 
 log = logging.getLogger("openpapers.digest")
 
@@ -124,6 +125,7 @@ class PeriodDigests:
         self.by_category: dict[str, list[Paper]] = defaultdict(list)
         self._comments: dict[str, list[Mapping[str, Any]]] | None = None  # the period's comments, by paper
         self._searches: dict[str, list[str]] = {}
+        self._topics: dict[str, list[str]] = {}
         self._load()
         self.trending: list[tuple[Paper, list[str]]] = []
         if trender is not None and self.papers:
@@ -226,6 +228,9 @@ class PeriodDigests:
                 papers, reason = self.by_org.get(target, []), f"because you follow {label}"
             elif kind == "category":
                 papers, reason = self.by_category.get(target, []), f"new in {label}, which you follow"
+            elif kind == "topic":
+                papers = [self.papers[i] for i in self._topic(target) if i in self.papers]
+                reason = f"in your topic: {label}"
             elif kind == "search":
                 papers = [self.papers[i] for i in self._saved_search(target) if i in self.papers]
                 reason = f"matches your saved search “{label}”"
@@ -238,6 +243,12 @@ class PeriodDigests:
         # Most reasons first (a paper by two followed authors is likelier wanted), then newest.
         return sorted(found.values(), key=lambda i: (-len(i.reasons), -(i.paper.published or _MIN).toordinal(),
                                                      i.paper.id))
+
+    def _topic(self, target: str) -> list[str]:
+        """Paper ids of a followed topic (looked up once per topic per period)."""
+        if target not in self._topics:
+            self._topics[target] = topic_papers(self.store.engine, int(target)) if target.isdigit() else []
+        return self._topics[target]
 
     def _saved_search(self, target: str) -> list[str]:
         """Paper ids of the period matching a saved search, run once per distinct search per period."""

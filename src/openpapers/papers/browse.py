@@ -76,8 +76,8 @@ def get_org(engine: Engine, org_id: str) -> OrgInfo | None:
     return OrgInfo(row[0], row[1], int(row[2])) if row else None
 
 
-# Shape of a scope: (author?, org?, category: None | "code" | "archive", days?). Values travel as parameters.
-_Shape = tuple[bool, bool, str | None, bool]
+# Shape of a scope: (author?, org?, category: None | "code" | "archive", days?, topic?). Values travel as parameters.
+_Shape = tuple[bool, bool, str | None, bool, bool]
 
 
 def _like_prefix(text: str) -> str:
@@ -85,7 +85,8 @@ def _like_prefix(text: str) -> str:
 
 
 def _scope_params(scope: PaperScope) -> tuple[_Shape, dict[str, Any]]:
-    params: dict[str, Any] = {"author_id": scope.author_id, "org_id": scope.org_id, "category": scope.category}
+    params: dict[str, Any] = {"author_id": scope.author_id, "org_id": scope.org_id, "category": scope.category,
+                              "topic_id": scope.topic_id}
     kind = None
     if scope.category is not None:
         kind = "code" if "." in scope.category else "archive"
@@ -94,14 +95,16 @@ def _scope_params(scope: PaperScope) -> tuple[_Shape, dict[str, Any]]:
     if days:
         params["lo"] = (scope.day_from or date.min).isoformat()
         params["hi"] = (scope.day_to or date.max).isoformat()
-    return (scope.author_id is not None, scope.org_id is not None, kind, days), params
+    return (scope.author_id is not None, scope.org_id is not None, kind, days, scope.topic_id is not None), params
 
 
 def _scope_where(shape: _Shape) -> list[Any]:
     """WHERE conditions on ``papers`` for a scope shape; link tables as IN subqueries, each on its own index."""
-    author, org, category, days = shape
-    p, pa, po, pc = t.papers.c, t.paper_authors.c, t.paper_orgs.c, t.paper_categories.c
+    author, org, category, days, topic = shape
+    p, pa, po, pc, pt = t.papers.c, t.paper_authors.c, t.paper_orgs.c, t.paper_categories.c, t.paper_topics.c
     where: list[Any] = []
+    if topic:
+        where.append(p.id.in_(select(pt.paper_id).where(pt.topic_id == bindparam("topic_id"))))
     if author:
         where.append(p.id.in_(select(pa.paper_id).where(pa.author_id == bindparam("author_id"))))
     if org:

@@ -20,6 +20,12 @@ class AuthorRef(BaseModel):
     person: str | None = Field(default=None, description="Identity id of the person behind this name")
 
 
+class TopicRef(BaseModel):
+    id: int
+    label: str
+    url: str = Field(description="The topic's HTML page")
+
+
 class OrgRef(BaseModel):
     id: str
     name: str
@@ -59,6 +65,8 @@ class PaperSummary(BaseModel):
         default=None, description='For a signed-in reader: which of "voted", "saved", "dismissed" apply')
     curated: bool = Field(default=False, description="Featured on this day's feed by an administrator")
     comment_count: int = Field(default=0, description="Visible comments of this site's readers")
+    topic: TopicRef | None = Field(default=None, description="The paper's topic (docs/topics.md); None before the "
+                                                             "first topic build or without an embedding")
 
 
 class VersionOut(BaseModel):

@@ -51,6 +51,7 @@ class PaperScope:
     category: str | None = None
     day_from: date | None = None
     day_to: date | None = None
+    topic_id: int | None = None
 
 
 @dataclass(slots=True)

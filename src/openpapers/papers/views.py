@@ -17,10 +17,12 @@ from openpapers.papers.schemas import (
     OrgRef,
     PaperSummary,
     PeriodRef,
+    TopicRef,
 )
 from openpapers.papers.store import Store
 from openpapers.papers.types import Facet
 from openpapers.signals import repository as signals
+from openpapers.topics import repository as topics
 from openpapers.web.textfmt import path_part, safe_url
 
 ARCHIVES = frozenset(code.split(".", 1)[0] for code in CATEGORIES)
@@ -117,7 +119,11 @@ def summaries(store: Store, papers: Iterable[Paper]) -> list[PaperSummary]:
     table = org_names.names(store.db)
     user = current_user()
     flags = signals.viewer_state(store.db, user.id, ids) if user is not None else {}
+    placed = topics.topic_of(store.engine, ids)
     for card in cards:
+        if card.id in placed:
+            tid, label = placed[card.id]
+            card.topic = TopicRef(id=tid, label=label, url=topic_url(tid))
         card.local_upvotes = counts.get(card.id, 0)
         card.upvotes = total_upvotes(card.source_upvotes, card.local_upvotes)
         card.comment_count = talk.get(card.id, 0)
@@ -126,6 +132,10 @@ def summaries(store: Store, papers: Iterable[Paper]) -> list[PaperSummary]:
         if user is not None:
             card.viewer = sorted(flags.get(card.id, ()))
     return cards
+
+
+def topic_url(topic_id: int) -> str:
+    return f"/topic/{topic_id}"
 
 
 def facet(kind: str, f: Facet) -> FacetOut:

@@ -30,7 +30,7 @@ from openpapers.core.records import Paper, fold
 from openpapers.core.settings import SearchSettings
 from openpapers.papers.store import Store
 from openpapers.search import feedback as fb
-from openpapers.search import fusion
+from openpapers.search import fusion, topic_terms
 from openpapers.search import highlight as hl
 from openpapers.search.fusion import Scored
 from openpapers.search.protocols import KeywordRetriever, QueryEmbeds, VectorRetriever
@@ -222,7 +222,10 @@ class SearchService:
     def search(self, query: str, *, mode: str = "hybrid", filters: Filters | None = None, limit: int = 20,
                offset: int = 0) -> SearchResult:
         """Search; raises only :class:`QueryError` (with a message for the person who typed the query). A
-        misspelt query gets a ``suggestion``, and the suggestion's results when it finds nothing as typed."""
+        misspelt query gets a ``suggestion``, and the suggestion's results when it finds nothing as typed.
+        ``topic:ID`` terms become a topic filter (:mod:`.topic_terms`)."""
+        query, filters = topic_terms.extract(query or "", filters)
+        filters = topic_terms.resolve(self.store.engine, filters)
         return spelled_search(
             self.speller, query, lambda q: self._search(q, mode, filters, limit, offset),
             lambda q: self.keyword.search(q, filters, limit=1, highlight=False)[1])
@@ -285,7 +288,8 @@ class SearchService:
         key = (str(parsed), top)
         expansion = self._expansions.get(key)
         if expansion is None:  # texts as the keyword side stored them (tantivy: its own stored fields, no store read)
-            texts = self.keyword.find(str(parsed), replace(filters, ids=list(top)), fb.DOCS, 0, texts=True).texts
+            only = replace(filters, paper_ids=frozenset(top))
+            texts = self.keyword.find(str(parsed), only, fb.DOCS, 0, texts=True).texts
             docs = [(f"{texts[pid][0]} {texts[pid][1] or ''}", head[pid]) for pid in top if pid in texts]
             expansion = fb.expand([t.text for t in parsed.highlight_terms()], docs)
             if len(self._expansions) >= 1024:  # the same query again (another page, a feed): no re-count
@@ -349,8 +353,8 @@ class SearchService:
                 joiners.append(s.paper_id)
         also_matches = 0  # ... but keyword matches further down: counted once, and left out of the tail
         if joiners and kw_total > len(keyword):
-            also, _ = self.keyword.search(query, replace(filters, ids=joiners), limit=len(joiners), offset=0,
-                                          highlight=False)
+            only = replace(filters, paper_ids=frozenset(joiners))
+            also, _ = self.keyword.search(query, only, limit=len(joiners), offset=0, highlight=False)
             also_matches = len(also)
         shown = {s.paper_id for s in fused}
         tail = [s for s in keyword[RERANK:] if s.paper_id not in shown]

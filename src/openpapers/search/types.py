@@ -27,14 +27,15 @@ class Filters:
     authors: list[str] = field(default_factory=list)
     orgs: list[str] = field(default_factory=list)
     has_code: bool | None = None
-    # Only these papers: the search service asks the keyword side which of a few semantic neighbours are
-    # keyword matches too (to count each paper once) without fetching deep lists. Keyword retrievers only;
-    # never read from a URL.
-    ids: list[str] = field(default_factory=list)
+    topics: list[int] = field(default_factory=list)  # topic ids (``topic:7`` in a query); any of them
+    # Only these papers (None: no such restriction). Set by the search service, never from a URL: the papers of
+    # ``topics``, resolved before the retrievers run (they filter by id); and, for the keyword side only, a few
+    # semantic neighbours or feedback papers (which of them are keyword matches too; their stored texts).
+    paper_ids: frozenset[str] | None = None
 
     def is_empty(self) -> bool:
         return not (self.date_from or self.date_to or self.categories or self.authors or self.orgs
-                    or self.has_code is not None or self.ids)
+                    or self.has_code is not None or self.topics or self.paper_ids is not None)
 
 
 @dataclass(slots=True)

@@ -70,7 +70,7 @@ def dismiss_form(request: Request, user: Annotated[User, Depends(auth.require_us
 
 @router.post("/me/follows", dependencies=CSRF)
 def follow_form(request: Request, user: Annotated[User, Depends(auth.require_user)],
-                kind: Annotated[str, Form(pattern="^(author|org|category|search)$")], action: Action = "add",
+                kind: Annotated[str, Form(pattern="^(author|org|category|search|topic)$")], action: Action = "add",
                 target: Annotated[str | None, Form(max_length=200)] = None,
                 q: Annotated[str | None, Form(max_length=1000)] = None,
                 category: Annotated[list[str] | None, Form(max_length=20)] = None,

@@ -42,6 +42,7 @@ from openpapers.signals.schemas import (
     SavedOut,
     VoteOut,
 )
+from openpapers.topics import repository as topics
 from openpapers.web.context import CATEGORY, SLUG, database, unprocessable, web
 
 MAX_TAG = 40
@@ -178,7 +179,12 @@ def follow_target(request: Request, kind: str, target: str | None, search: dict[
         if found is None:
             raise HTTPException(404, f"collection {target!r} was not found")
         return str(found[0]), str(found[1])[:300]
-    raise HTTPException(400, "kind must be author, org, category, search or collection")
+    if kind == "topic":
+        label = topics.topic_label(store.engine, int(target)) if target and target.isdigit() else None
+        if target is None or label is None:
+            raise HTTPException(404, f"topic {target!r} was not found")
+        return str(int(target)), label
+    raise HTTPException(400, "kind must be author, org, category, search, collection or topic")
 
 
 def public_collection(request: Request, target: str | None) -> tuple[Any, ...] | None:
@@ -219,6 +225,8 @@ def follow_url(kind: str, target: str) -> str:
         return views.category_url(target)
     if kind == "collection":
         return f"/collection/{target}"
+    if kind == "topic":
+        return views.topic_url(int(target))
     spec = orjson.loads(target)
     items = [("q", spec.get("q", ""))] + [(k, v) for k in ("category", "author", "org") for v in spec.get(k, [])]
     if "has_code" in spec:

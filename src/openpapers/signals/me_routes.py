@@ -102,7 +102,7 @@ def get_follows(request: Request, user: Me) -> Response:
 
 
 @router.post("/me/follows", response_model=FollowOut, status_code=201, tags=["me"],
-             summary="Follow an author, organisation, category or search (query + filters)")
+             summary="Follow an author, organisation, category, topic or search (query + filters)")
 def post_follow(request: Request, user: Me, body: FollowIn) -> Response:
     spec = {"q": body.q, "category": body.category, "author": body.author, "org": body.org,
             "has_code": body.has_code}

@@ -3,7 +3,7 @@
 For every candidate (a paper of the window, see :mod:`openpapers.signals.candidates`) not yet saved, voted or
 dismissed by the user::
 
-    score = Σ follow matches (author 1.0, organisation 0.6, saved search 0.8, category 0.3)
+    score = Σ follow matches (author 1.0, organisation 0.6, saved search 0.8, topic 0.5, category 0.3)
           + similarity
           + 0.05 · log2(1 + n)      n = the user's positive papers in the candidate's primary category (n ≥ 2)
           + 0.02 · log2(1 + source upvotes)                                                   (a tie-breaker)
@@ -43,8 +43,9 @@ from openpapers.search.query import parse_query
 from openpapers.search.types import Filters, QueryError
 from openpapers.signals import candidates as cand
 from openpapers.signals import ranking_queries as q
+from openpapers.topics import repository as topics
 
-FOLLOW_WEIGHTS = {"author": 1.0, "org": 0.6, "search": 0.8, "category": 0.3}
+FOLLOW_WEIGHTS = {"author": 1.0, "org": 0.6, "search": 0.8, "topic": 0.5, "category": 0.3}
 POSITIVE_WEIGHTS = {"saved": 1.0, "voted": 0.8}
 MAX_WEIGHT, CENTROID_WEIGHT, NEGATIVE_WEIGHT = 0.5, 0.5, 0.25
 CATEGORY_WEIGHT, POPULARITY_WEIGHT = 0.05, 0.02
@@ -99,7 +100,8 @@ class _Scorer:
                 continue
             self.score[rows] += FOLLOW_WEIGHTS.get(kind, 0.0)
             self.followed[rows] = True
-            text = f"matches your saved search “{label}”" if kind == "search" else f"because you follow {label}"
+            text = (f"matches your saved search “{label}”" if kind == "search" else
+                    f"in your topic: {label}" if kind == "topic" else f"because you follow {label}")
             self.matches.append((rows, text))
 
     def _follow_rows(self, kind: str, target: str, search: Any, since: date | None) -> np.ndarray:
@@ -112,6 +114,10 @@ class _Scorer:
             return self.win.category_rows(target)
         if kind == "search":
             return self._search_rows(target, search, since)
+        if kind == "topic" and target.isdigit():
+            members = topics.papers_in(self.store.engine, int(target))
+            rows = [self.win.row[pid] for pid in members if pid in self.win.row]
+            return np.asarray(sorted(rows), dtype=np.int64)
         return empty
 
     def _search_rows(self, target: str, search: Any, since: date | None) -> np.ndarray:

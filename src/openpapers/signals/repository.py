@@ -20,7 +20,7 @@ from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
 
-FOLLOW_KINDS = ("author", "org", "category", "search", "collection")
+FOLLOW_KINDS = ("author", "org", "category", "search", "collection", "topic")
 _alias = t.paper_aliases
 
 

@@ -13,7 +13,7 @@ from openpapers.papers.schemas import PaperSummary
 
 Window = Literal["week", "month", "year", "all"]
 MAX_TAGS = 20  # per library item (the spec says so, and :func:`openpapers.signals.actions.parse_tags` keeps to it)
-FollowKind = Literal["author", "org", "category", "search", "collection"]
+FollowKind = Literal["author", "org", "category", "search", "collection", "topic"]
 
 
 class RankedPaper(BaseModel):
@@ -86,7 +86,7 @@ class DismissalOut(BaseModel):
 class FollowIn(BaseModel):
     kind: FollowKind
     target: str | None = Field(default=None, max_length=200,
-                               description="author id, org id or category code (not for kind=search)")
+                               description="author id, org id, category code or topic id (not for kind=search)")
     q: str | None = Field(default=None, max_length=1000, description="kind=search: the query")
     category: list[str] = Field(default_factory=list, max_length=20, description="kind=search: filters")
     author: list[str] = Field(default_factory=list, max_length=20)

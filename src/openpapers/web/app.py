@@ -47,6 +47,7 @@ from openpapers.signals import foryou_routes as foryou
 from openpapers.signals import library_routes as library
 from openpapers.signals import me_routes as signals_api
 from openpapers.signals import trending_routes as trending
+from openpapers.topics import routes as topics
 from openpapers.web.context import STATIC_DIR, Web, is_api, json
 from openpapers.web.middleware import Guard, configure_access_log
 from openpapers.web.pages import api_routes
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app = FastAPI(title="openpapers", version=__version__, description=DESCRIPTION, docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.web = state
-    for module in (daily, paper, search, people, entities, atom, trending, foryou, featured):  # people first
+    for module in (daily, paper, search, people, entities, atom, trending, foryou, featured, topics):  # people first
         app.include_router(module.router)
     # accounts and what signed-in readers do
     for module in (account, account_signup, actions, library, account_api, signals_api, collections, discussion,

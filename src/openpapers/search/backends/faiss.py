@@ -262,6 +262,11 @@ class VectorIndex:
                 chosen = np.zeros(vset.size, dtype=bool)
                 chosen[vset.label_positions(np.asarray(found, dtype=np.int64))] = True
                 mask &= chosen
+            if filters.paper_ids is not None:  # a topic filter: its papers' labels
+                labels = [state[0] for state in store.embedding_state(sorted(filters.paper_ids)).values()]
+                chosen = np.zeros(vset.size, dtype=bool)
+                chosen[vset.label_positions(np.asarray(labels, dtype=np.int64))] = True
+                mask &= chosen
             return vset.labels[np.flatnonzero(mask)]
 
     def live_vectors(self) -> tuple[list[str], np.ndarray]:

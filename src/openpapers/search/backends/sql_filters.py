@@ -46,6 +46,6 @@ def filter_conditions(sql: SqlParams, filters: Filters) -> list[str]:
         out.append(f"org_ids && {sql.bind(sorted({org_id(o) for o in filters.orgs}))}::text[]")
     if filters.has_code is not None:
         out.append(f"has_code = {sql.bind(bool(filters.has_code))}")
-    if filters.ids:
-        out.append(f"paper_id = ANY({sql.bind(sorted(set(filters.ids)))}::text[])")
+    if filters.paper_ids is not None:
+        out.append(f"paper_id = ANY({sql.bind(sorted(filters.paper_ids))}::text[])")
     return out

@@ -197,8 +197,9 @@ def filter_queries(filters: Filters) -> list[Query]:
         out.append(Query.term_set_query(SCHEMA, "org_ids", sorted({org_id(o) for o in filters.orgs})))
     if filters.has_code is not None:
         out.append(Query.term_query(SCHEMA, "has_code", bool(filters.has_code)))
-    if filters.ids:
-        out.append(Query.term_set_query(SCHEMA, "id", sorted(set(filters.ids))))
+    if filters.paper_ids is not None:
+        ids = sorted(filters.paper_ids)
+        out.append(Query.term_set_query(SCHEMA, "id", ids) if ids else Query.empty_query())
     return [Query.const_score_query(q, 0.0) for q in out]
 
 
