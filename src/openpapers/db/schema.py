@@ -366,9 +366,7 @@ app_secrets = Table(
 )
 
 
-# ---------------------------------------------------------------------------------------------------------------
 # Collections, discussion and editable organisation names (migration 0009_collections).
-
 # A reader's named list of papers; ``public`` ones are readable by anyone with the URL and followable.
 collections = Table(
     "collections",
