@@ -8,6 +8,7 @@ empty period (typed into the URL) says so and links the nearest days that have p
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -16,7 +17,7 @@ from fastapi.responses import Response
 from openpapers.core.url_keys import DAY_KEY, MONTH_KEY, WEEK_KEY
 from openpapers.papers import views
 from openpapers.papers.feed_periods import MAX_YEAR, MIN_YEAR, FeedPeriodError, Period, parse_period, period_of
-from openpapers.papers.schemas import FeedPage, PaperSummary
+from openpapers.papers.schemas import FeedPage, OverviewOut, PaperSummary
 from openpapers.papers.types import PaperScope
 from openpapers.signals import repository as signals
 from openpapers.web import pages
@@ -24,6 +25,8 @@ from openpapers.web.context import PageParam, SortParam, Web, bad_request, is_ap
 
 router = APIRouter()
 PER_PAGE = 50
+THIN = 20  # a latest day with fewer papers than this gets the newest papers of the days before it, up to RECENT
+RECENT = 30
 
 
 def build(w: Web, period: Period, sort: str, page: int) -> FeedPage:
@@ -114,7 +117,22 @@ def home(request: Request, sort: SortParam = "upvotes", page: PageParam = 1) -> 
         if is_api(request.url.path):
             raise not_found("No paper")
         return w.render("empty_store.html", nav="day")
-    return build(w, period_of("day", latest), sort, page)
+    view = build(w, period_of("day", latest), sort, page)
+    about = w.store.overview()
+    view.overview = OverviewOut(papers=about.papers, undated=about.undated, sources=about.sources,
+                                latest_import=about.latest_import)
+    if page == 1 and view.total < THIN:
+        view.recent = recent_papers(w, view)
+    return view
+
+
+def recent_papers(w: Web, view: FeedPage) -> list[PaperSummary]:
+    """A thin latest day (one paper, say) is a poor first page: the newest papers published before it follow,
+    so a newcomer sees 20–50 papers as on Hugging Face's daily page."""
+    shown = {c.id for c in view.papers}
+    found = w.store.list_papers(PaperScope(day_to=view.start - timedelta(days=1)), order="newest",
+                                limit=RECENT + len(shown))
+    return views.summaries(w.store, [p for p in found.papers if p.id not in shown][:RECENT])
 
 
 @pages.page(router, "/day/{day}", template="period.html", context=_context, tags=["feed"],

@@ -33,6 +33,7 @@ from openpapers.collections import routes as collections
 from openpapers.core.settings import Settings, resolve_settings, worker_settings
 from openpapers.digests import unsubscribe_routes
 from openpapers.discussion import routes as discussion
+from openpapers.papers import all_routes as all_papers
 from openpapers.papers import atom
 from openpapers.papers import daily_routes as daily
 from openpapers.papers import entity_routes as entities
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app = FastAPI(title="openpapers", version=__version__, description=DESCRIPTION, docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.web = state
-    for module in (daily, paper, search, entities, atom, trending, foryou, featured):
+    for module in (daily, all_papers, paper, search, entities, atom, trending, foryou, featured):
         app.include_router(module.router)
     # accounts and what signed-in readers do
     for module in (account, account_signup, actions, library, account_api, signals_api, collections, discussion,
