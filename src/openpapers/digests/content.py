@@ -25,6 +25,7 @@ from openpapers.core.records import Paper
 from openpapers.digests.periods import DigestPeriod
 from openpapers.papers.store import Store
 from openpapers.papers.types import PaperScope
+from openpapers.search.query import quoted
 
 log = logging.getLogger("openpapers.digest")
 
@@ -224,7 +225,7 @@ class PeriodDigests:
                 papers, reason = self.by_category.get(target, []), f"new in {label}, which you follow"
             elif kind == "search":
                 papers = [self.papers[i] for i in self._saved_search(target) if i in self.papers]
-                reason = f"matches your saved search “{label}”"
+                reason = f"matches your saved search {quoted(label)}"
             else:
                 continue
             for p in papers:

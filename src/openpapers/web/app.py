@@ -42,6 +42,7 @@ from openpapers.papers.schemas import ErrorOut, Health
 from openpapers.search import routes as search
 from openpapers.signals import action_routes as actions
 from openpapers.signals import featured_routes as featured
+from openpapers.signals import following_routes as following
 from openpapers.signals import foryou_routes as foryou
 from openpapers.signals import library_routes as library
 from openpapers.signals import me_routes as signals_api
@@ -77,8 +78,8 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     for module in (daily, all_papers, paper, search, entities, atom, trending, foryou, featured):
         app.include_router(module.router)
     # accounts and what signed-in readers do
-    for module in (account, account_signup, actions, library, account_api, signals_api, collections, discussion,
-                   admin):
+    for module in (account, account_signup, actions, library, following, account_api, signals_api, collections,
+                   discussion, admin):
         app.include_router(module.router)
     app.include_router(unsubscribe_routes.router)  # RFC 8058 one-click unsubscribe (digest emails)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
