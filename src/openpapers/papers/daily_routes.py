@@ -8,7 +8,7 @@ empty period (typed into the URL) says so and links the nearest days that have p
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -20,6 +20,7 @@ from openpapers.papers.feed_periods import MAX_YEAR, MIN_YEAR, FeedPeriodError, 
 from openpapers.papers.schemas import FeedPage, OverviewOut, PaperSummary
 from openpapers.papers.types import PaperScope
 from openpapers.signals import repository as signals
+from openpapers.signals import submissions
 from openpapers.web import pages
 from openpapers.web.context import PageParam, SortParam, Web, bad_request, is_api, not_found, unprocessable, web
 
@@ -62,6 +63,9 @@ def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -
     if period.kind != "day":
         return cards, 0
     ids = [pid for _, pid in signals.featured_between(w.store.db, period.start.isoformat(), period.end.isoformat())]
+    featured = set(ids)  # then the papers readers submitted that day ("submitted by …")
+    by = {pid: name for _, pid, name in submissions.between(w.store.db, period.start, period.end)}
+    ids += [pid for pid in by if pid not in featured]
     if not ids:
         return cards, 0
     chosen = set(ids)
@@ -73,7 +77,8 @@ def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -
         return rest, outside
     curated = views.summaries(w.store, papers)
     for card in curated:
-        card.curated = True
+        card.submitted_by = by.get(card.id)
+        card.curated = card.id in featured
     return curated + rest, outside
 
 
@@ -112,7 +117,7 @@ def _context(request: Request, view: FeedPage, _args: dict[str, Any]) -> dict[st
             summary="Papers of the latest day that has papers (the home page)")
 def home(request: Request, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage | Response:
     w = web(request)
-    latest = w.store.latest_day()
+    latest = max((d for d in (w.store.latest_day(), submissions.latest_day(w.store.db)) if d), default=None)
     if latest is None:
         if is_api(request.url.path):
             raise not_found("No paper")
@@ -120,7 +125,8 @@ def home(request: Request, sort: SortParam = "upvotes", page: PageParam = 1) -> 
     view = build(w, period_of("day", latest), sort, page)
     about = w.store.overview()
     view.overview = OverviewOut(papers=about.papers, undated=about.undated, sources=about.sources,
-                                latest_import=about.latest_import)
+                                latest_import=datetime.fromisoformat(about.latest_import)
+                                if about.latest_import else None)
     if page == 1 and view.total < THIN:
         view.recent = recent_papers(w, view)
     return view

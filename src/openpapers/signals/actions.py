@@ -256,11 +256,11 @@ def update_follow(request: Request, user: User, follow_id: int, change: FollowUp
                 **{k: getattr(change, k) if getattr(change, k) is not None else old.get(k, [])
                    for k in ("category", "author", "org")},
                 "has_code": change.has_code if "has_code" in change.model_fields_set else old.get("has_code")}
-        target, label = saved_search(spec)
+        target, default = saved_search(spec)
         if any(r["kind"] == "search" and r["target"] == target and i != follow_id for i, r in rows.items()):
             raise unprocessable("you already follow that search")
         if change.label is None and row["label"] == _default_label(old):
-            change.label = label  # an unrenamed search's label follows what it searches for
+            change.label = default  # an unrenamed search's label follows what it searches for
     label = " ".join(change.label.split())[:300] if change.label is not None else None
     if label == "":
         raise unprocessable("a name needs a letter")

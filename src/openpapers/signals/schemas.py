@@ -152,3 +152,21 @@ class FeaturedDayOut(BaseModel):
     day_url: str = Field(description="The day's feed, where these papers come first")
     total: int
     papers: list[PaperSummary] = Field(description="In the order they were featured")
+
+
+class SubmitIn(BaseModel):
+    arxiv: str = Field(min_length=1, max_length=300, description="An arXiv id or abs/pdf URL (2301.12345, "
+                                                                "arXiv:2301.12345v2, https://arxiv.org/abs/…)")
+
+
+class SubmissionOut(BaseModel):
+    day: str = Field(description="The day whose feed shows it")
+    day_url: str
+    paper: PaperSummary
+    new: bool = Field(default=False, description="True when this submission put it on that day's feed")
+
+
+class SubmitPage(BaseModel):
+    """The Submit a paper page: your submissions, newest first."""
+
+    submissions: list[SubmissionOut]

@@ -46,6 +46,7 @@ from openpapers.signals import following_routes as following
 from openpapers.signals import foryou_routes as foryou
 from openpapers.signals import library_routes as library
 from openpapers.signals import me_routes as signals_api
+from openpapers.signals import submit_routes as submit
 from openpapers.signals import trending_routes as trending
 from openpapers.web.context import STATIC_DIR, Web, is_api, json
 from openpapers.web.middleware import Guard, configure_access_log
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
         app.include_router(module.router)
     # accounts and what signed-in readers do
     for module in (account, account_signup, actions, library, following, account_api, signals_api, collections,
-                   discussion, admin):
+                   discussion, admin, submit):
         app.include_router(module.router)
     app.include_router(unsubscribe_routes.router)  # RFC 8058 one-click unsubscribe (digest emails)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
