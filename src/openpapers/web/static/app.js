@@ -41,6 +41,7 @@
       if (kind === "vote") {
         var count = button.querySelector(".n");
         if (count) { count.textContent = data.upvotes === null ? "0" : String(data.upvotes); }
+        button.title = on ? "Remove your upvote" : "Upvote";
       } else if (button.hasAttribute("data-on")) {
         button.textContent = button.getAttribute(on ? "data-on" : "data-off");
       } else if (LABELS[kind]) {
