@@ -66,13 +66,14 @@ def session_state(served: tuple[str, Path], browser: Browser) -> dict[str, Any]:
     return dict(state)
 
 
+SCRIPT_ERRORS: list[str] = []  # uncaught errors of any page these tests open (app.js must never throw)
+
+
 def new_page(browser: Browser, viewport: dict[str, int], state: dict[str, Any] | None = None, **kw: Any) -> Page:
     context = browser.new_context(viewport=viewport, storage_state=state, **kw)  # type: ignore[arg-type]
     page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("pageerror", lambda e: SCRIPT_ERRORS.append(str(e)))
     page.set_default_timeout(10_000)
-    setattr(page, "_errors", errors)
     return page
 
 
@@ -107,14 +108,31 @@ def test_home_tells_a_newcomer_what_it_holds_with_a_compact_header(served: tuple
         page.context.close()
 
 
+def test_signed_in_header_keeps_the_search_box_usable(served: tuple[str, Path], browser: Browser,
+                                                      session_state: dict[str, Any]) -> None:
+    """A reader's header holds more links (Library, Following, Submit, their name, Log out): still compact, and
+    the search box keeps a usable width at either size."""
+    server, _ = served
+    for viewport, limit in ((DESKTOP, 110), (PHONE, 170)):
+        page = new_page(browser, viewport, session_state)
+        page.goto(server + "/papers")
+        header = page.locator("header.site").bounding_box()
+        box = page.locator("#site-q").bounding_box()
+        assert header and header["height"] <= limit, (viewport, header)
+        assert box and box["width"] >= 120, (viewport, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.context.close()
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_axe_finds_no_serious_problem(served: tuple[str, Path], browser: Browser, session_state: dict[str, Any],
                                       viewport: dict[str, int]) -> None:
     server, _ = served
     found: dict[str, list[str]] = {}
     for signed_in, paths in ((False, ["/", "/search?q=operator&mode=keyword", f"/paper/{XSS_ID}", "/papers",
-                                      "/author/qi-meng"]),
-                             (True, ["/", "/search?q=operator&mode=keyword", "/settings", "/following", "/submit"])):
+                                      "/author/qi-meng", "/login", "/collections"]),
+                             (True, ["/", "/search?q=operator&mode=keyword", f"/paper/{XSS_ID}", "/settings",
+                                     "/following", "/submit", "/for-you?window=all", "/library"])):
         page = new_page(browser, viewport, session_state if signed_in else None, bypass_csp=True)
         for path in paths:
             page.goto(server + path)
@@ -160,7 +178,7 @@ def test_following_page_after_saving_a_search(served: tuple[str, Path], browser:
     shot(page, "following")
     page.locator(".follow-item", has_text="Qi Meng").get_by_role("button", name="Unfollow").click()
     expect(page.locator(".follow-item", has_text="Qi Meng")).to_have_count(0)
-    assert not getattr(page, "_errors")
+    assert SCRIPT_ERRORS == []
     page.context.close()
 
 

@@ -26,6 +26,9 @@ router = APIRouter()
 PER_PAGE = 50
 
 CategoryFilter = Annotated[str | None, Query(max_length=41, description="arXiv category (cs.LG) or archive (cs)")]
+# The twin states the pattern in the spec (so a request the spec allows is answered); the page explains it.
+CategoryApi = Annotated[str | None, Query(max_length=41, pattern="^$|" + CATEGORY,
+                                          description="arXiv category (cs.LG) or archive (cs)")]
 OrgFilter = Annotated[str | None, Query(max_length=200, description="Organisation id or name")]
 CodeFilter = Annotated[bool | None, Query(description="true: only papers with code; false: only without")]
 UndatedFilter = Annotated[bool, Query(description="true: only the papers without a publication date")]
@@ -65,7 +68,7 @@ def _context(request: Request, view: AllPapersPage, _args: dict[str, Any]) -> di
 
 @pages.page(router, "/papers", template="papers.html", context=_context, tags=["browse"],
             summary="All papers, newest first (undated ones last), by category, organisation and code",
-            api_params={"has_code": CodeFilter, "undated": UndatedFilter})
+            api_params={"category": CategoryApi, "has_code": CodeFilter, "undated": UndatedFilter})
 def all_papers(request: Request, category: CategoryFilter = None, org: OrgFilter = None,
                has_code: CodeWord = None, undated: UndatedWord = None, page: PageParam = 1
                ) -> AllPapersPage | Response:
