@@ -74,9 +74,10 @@ def test_cards_show_the_abstracts_first_lines_expandable_without_script(client: 
     cards = re.findall(r'<article class="card" id="p-[^"]+">.*?</article>', html, re.S)
     assert len(cards) == 50
     long_one = next(c for c in cards if '<details class="abstract">' in c)
-    lead = re.search(r'<summary><span class="lead">(.*?)</span> <span class="more">more</span></summary>'
-                     r"<p>(.*?)</p></details>", long_one, re.S)
-    assert lead and 150 < len(lead.group(1)) < 400 and lead.group(2)
+    lead = re.search(r'<summary><span class="lead">(.*?)…</span> <span class="more">more</span>'
+                     r'<span class="less">less</span></summary><p>(.*?)</p></details>', long_one, re.S)
+    assert lead and 150 < len(lead.group(1)) < 400  # the first lines, then the whole abstract when opened
+    assert lead.group(2).startswith(lead.group(1)) and len(lead.group(2)) > len(lead.group(1)) + 40
 
 
 def test_abstract_on_a_card_stays_escaped(client: TestClient) -> None:

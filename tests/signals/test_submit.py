@@ -78,7 +78,10 @@ def test_submit_by_url_fetches_the_paper_and_puts_it_on_todays_feed(
     assert day["total"] >= 1
     html = c.get(f"/day/{today}").text
     assert 'id="p-2301-07041"' in html and "Submitted by Sub Mitter" in html
-    assert c.get("/api/").json()["start"] == today  # home: the latest day is today's
+    home = c.get("/api/").json()
+    assert home["start"] == today  # home: the latest day is today's
+    assert "arxiv-api" in home["overview"]["sources"] and home["overview"]["latest_import"] is not None
+    assert "the arXiv API" in c.get("/").text[:20000] and "latest harvest" in c.get("/").text
     mine = c.get("/api/submit").json()["submissions"]
     assert [s["paper"]["id"] for s in mine] == ["2301.07041"]
     with client_for(settings) as anon:  # anyone sees it

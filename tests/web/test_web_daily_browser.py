@@ -100,10 +100,13 @@ def test_home_tells_a_newcomer_what_it_holds_with_a_compact_header(served: tuple
             "the search box shares the brand's row"
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # no sideways scroll
         details = page.locator(".card details.abstract").first
-        rest = details.locator("p")
-        expect(rest).to_be_hidden()
+        full = details.locator("p")
+        expect(full).to_be_hidden()
+        expect(details.locator(".lead")).to_be_visible()
         details.locator("summary").click()
-        expect(rest).to_be_visible()
+        expect(full).to_be_visible()
+        expect(details.locator(".lead")).to_be_hidden()  # the whole abstract, not its first lines twice
+        expect(details.locator(".less")).to_be_visible()
         shot(page, name)
         page.context.close()
 
