@@ -99,6 +99,7 @@ def test_home_tells_a_newcomer_what_it_holds_with_a_compact_header(served: tuple
         assert brand and box and abs((brand["y"] + brand["height"] / 2) - (box["y"] + box["height"] / 2)) < 12, \
             "the search box shares the brand's row"
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # no sideways scroll
+        shot(page, name)
         details = page.locator(".card details.abstract").first
         full = details.locator("p")
         expect(full).to_be_hidden()
@@ -107,7 +108,6 @@ def test_home_tells_a_newcomer_what_it_holds_with_a_compact_header(served: tuple
         expect(full).to_be_visible()
         expect(details.locator(".lead")).to_be_hidden()  # the whole abstract, not its first lines twice
         expect(details.locator(".less")).to_be_visible()
-        shot(page, name)
         page.context.close()
 
 
