@@ -247,7 +247,7 @@ def update_follow(request: Request, user: User, follow_id: int, change: FollowUp
     if row is None:
         raise HTTPException(404, "you do not follow that")
     target = None
-    searching = any(v is not None for v in (change.q, change.category, change.author, change.org, change.has_code))
+    searching = bool(change.model_fields_set & {"q", "category", "author", "org", "has_code"})
     if searching:
         if row["kind"] != "search":
             raise unprocessable("only a saved search has a query and filters to change")
