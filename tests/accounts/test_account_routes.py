@@ -373,3 +373,12 @@ def test_users_can_be_made_admins_from_the_cli(settings: Settings, tmp_path: Pat
     assert re.search(r"boss@example\.org\s+admin", r.output) and re.search(r"staff@example\.org\s+admin", r.output)
     r = runner.invoke(cli, [*base, "user", "promote", "ghost@example.org"])
     assert r.exit_code == 2
+    r = runner.invoke(cli, [*base, "user", "create", "Boss@Example.org", "--password-stdin"], input="x\n")
+    assert r.exit_code != 0 and "already exists" in r.output and "too short" not in r.output
+    long_name = "a-rather-long-mailbox-name-for-the-list@some-department.example.org"
+    r = runner.invoke(cli, [*base, "user", "create", long_name, "--password-stdin"], input=PASSWORD + "\n")
+    assert r.exit_code == 0
+    r = runner.invoke(cli, [*base, "user", "list"], terminal_width=80, env={"COLUMNS": "80"})
+    line = next(x for x in r.output.splitlines() if long_name in x)  # one line per account, however wide
+    fields = line.split()
+    assert len(line) > 80 and len(fields) == 6 and fields[3] == "active" and fields[5].startswith("20")

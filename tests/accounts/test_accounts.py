@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from openpapers.db.clock import now as now_iso
 from openpapers.discussion import repository as comments
 from openpapers.papers.store import open_store
 from openpapers.signals import repository as signals
+from openpapers.signals import submissions
 
 PASSWORD = "correct horse battery"
 CHEAP = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
@@ -253,6 +254,7 @@ def test_deleting_an_account_removes_every_row_with_its_id(engine: Engine) -> No
         signals.dismiss(engine, u.id, "p2")
         signals.add_follow(engine, u.id, "category", "cs.LG", "cs.LG")
         signals.feature(engine, "2025-12-11", f"p{u.id}", u.id)
+        submissions.add(engine, date(2025, 12, 11), f"p{u.id}", u.id)
         shelf = collections.create(engine, u.id, "reading", "", True)
         collections.put_item(engine, shelf, u.id, "p1", "note")
         comments.add(engine, "p1", u.id, "a comment")

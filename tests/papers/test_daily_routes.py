@@ -131,7 +131,7 @@ def test_bad_sort_and_page_are_4xx(client: TestClient) -> None:
 
 def test_card_shows_chip_date_code_badge_authors_orgs_upvotes(client: TestClient) -> None:
     html = client.get("/day/2025-12-11").text
-    card = html[html.index('<article class="card">'):html.index("</article>")]
+    card = html[html.index("<article class=\"card\""):html.index("</article>")]
     assert '<a class="chip" href="/category/cs.LG" title="Machine Learning">cs.LG</a>' in card
     assert '<time datetime="2025-12-11">Dec 11, 2025</time>' in card  # not the current year: year shown
     assert 'href="https://github.com/example/evil"' in card and ">Code</a>" in card

@@ -69,7 +69,9 @@ def test_unknown_entities_are_404_and_bad_ids_4xx(client: TestClient) -> None:
         assert client.get(url).status_code == 404
         api = client.get("/api" + url)
         assert api.status_code == 404 and "was not found" in api.json()["error"]
-    page = client.get("/author/Not_A_Slug")
-    assert page.status_code == 400 and "author_id" in page.text
+    page = client.get("/author/Not_A_Slug")  # a name, not a slug: the page redirects to the slug (issue 15)
+    assert page.status_code == 301 and page.headers["location"] == "/author/not-a-slug"
+    page = client.get("/author/%21%21")  # no name at all: explained, without a regex
+    assert page.status_code == 400 and "is not a name or an id" in page.text and "[a-z0-9]" not in page.text
     api = client.get("/api/author/Not_A_Slug")
     assert api.status_code == 422 and "author_id" in api.json()["error"] and api.json()["detail"]

@@ -146,6 +146,9 @@ SEMANTIC_REFUSALS = {
     "GET /feeds/search.atom": _QUERY,
     "POST /api/me/follows": r"a saved search needs a query or a filter|bad query: |a category is an arXiv code",
     "DELETE /api/me/follows": r"give the follow's id, or kind and target",  # a rule between parameters
+    "PATCH /api/me/follows/{follow_id}": r"bad query: |a saved search needs a query or a filter|only a saved search"
+                                         r"|you already follow that search|a name needs a letter",
+    "POST /api/me/submissions": r"is not an arXiv id or URL",  # every spelling of an id, and abs/pdf URLs
 }
 
 

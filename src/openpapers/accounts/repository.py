@@ -25,7 +25,7 @@ from openpapers.db.dialect import insert_ignore
 # Every table that holds rows of a user, by the column naming the user. Account deletion walks this list, so a
 # new per-user table must be added here (tests/accounts/test_accounts.py checks the list against the schema).
 USER_TABLES = (
-    t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured,
+    t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured, t.submissions,
     t.digest_outbox, t.collections, t.collection_items, t.comments,
     ti.identity_claims,  # a deleted account's claims go with it (its corrections stay: events)
 )

@@ -109,7 +109,7 @@ def preview(
         user = Recipient(int(row["id"]), row["email"], row["display_name"], freq,
                          tuple(s for s in str(row["digest_sections"]).split(",") if s))
         digest = PeriodDigests(store, period, search=cli_search(store)).build(
-            user, list_follows(store.db, user.id))
+            user, [f for f in list_follows(store.db, user.id) if f["in_digest"]])
         if digest.is_empty:
             err.print(f"{period.key}: nothing new for {email}: no email would be sent", markup=False)
             return

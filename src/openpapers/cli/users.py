@@ -36,6 +36,10 @@ def create(
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin")] = False,
 ) -> None:
     """Create an account (optionally an administrator)."""
+    with open_cli_store() as store:  # before asking for a password that could only be refused for another reason
+        if accounts.find_user(store.db, email) is not None:
+            fail(AccountError(f"an account with email {email.strip().lower()!r} already exists"))
+            return
     password = _password(password_stdin)
     with open_cli_store() as store:
         try:
@@ -97,4 +101,5 @@ def list_users() -> None:
         for row in db.list_users(store.db):
             out.print(f"{row['id']}\t{row['email']}\t{'admin' if row['is_admin'] else '-'}\t"
                       f"{'disabled' if row.get('disabled_at') else 'active'}\t"
-                      f"{row['digest_frequency']}\t{row['created_at']}", markup=False, highlight=False)
+                      f"{row['digest_frequency']}\t{row['created_at']}", markup=False, highlight=False,
+                      soft_wrap=True)  # one line per account at any terminal width (a script reads them)

@@ -72,6 +72,9 @@ class WebSettings(_Group):
     forwarded_allow_ips: str = Field(
         default="", validation_alias="OPENPAPERS_FORWARDED_ALLOW_IPS",
         description="proxy addresses whose X-Forwarded-For/-Proto are believed (comma-separated; default none)")
+    arxiv_api_url: str = Field(
+        default="https://export.arxiv.org/api/query", validation_alias="OPENPAPERS_ARXIV_API_URL",
+        description="the arXiv API that Submit a paper fetches from (politely: one request per 3 s)")
     account_mail: Literal["smtp", "log"] = Field(
         default="smtp", validation_alias="OPENPAPERS_ACCOUNT_MAIL",
         description="sign-up and reset mails: smtp (sent) or log (the link is logged, for demos)")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 metadata = MetaData()
@@ -320,6 +321,8 @@ follows = Table(
     Column("target", Text, nullable=False),
     Column("label", Text, nullable=False),  # what to show: the author's name, "diffusion (cs.CV, has code)"
     Column("created_at", String, nullable=False),
+    # whether the follow feeds the email digest (the Following page; migration 0011)
+    Column("in_digest", Boolean, nullable=False, default=True, server_default=true()),
     UniqueConstraint("user_id", "kind", "target", name="uq_follows_user_kind_target"),
     Index("ix_follows_kind_target", "kind", "target"),
 )
@@ -416,4 +419,15 @@ org_names = Table(
     Column("name", Text, nullable=False),
     Column("updated_by", Integer, nullable=False),  # the administrator (kept when that account goes)
     Column("updated_at", String, nullable=False),
+)
+
+
+# Papers readers submitted by arXiv id (migration 0011): the day's feed shows them "submitted by" the reader.
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("day", String(10), primary_key=True),
+    Column("paper_id", String, primary_key=True),
+    Column("user_id", Integer, nullable=False, index=True),
+    Column("created_at", String, nullable=False),
 )

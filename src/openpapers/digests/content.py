@@ -26,6 +26,7 @@ from openpapers.core.records import Paper
 from openpapers.digests.periods import DigestPeriod
 from openpapers.papers.store import Store
 from openpapers.papers.types import PaperScope
+from openpapers.search.query import quoted
 from openpapers.topics.repository import papers_in as topic_papers
 
 log = logging.getLogger("openpapers.digest")
@@ -233,7 +234,7 @@ class PeriodDigests:
                 reason = f"in your topic: {label}"
             elif kind == "search":
                 papers = [self.papers[i] for i in self._saved_search(target) if i in self.papers]
-                reason = f"matches your saved search “{label}”"
+                reason = f"matches your saved search {quoted(label)}"
             else:
                 continue
             for p in papers:

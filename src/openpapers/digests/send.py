@@ -140,7 +140,7 @@ def plan_period(
         for user in todo[i:i + batch]:
             t0 = time.perf_counter()
             sig = user_signals(database, user.id)  # follows, and what to leave out, in one go
-            follows = [{"kind": k, "target": t, "label": label} for k, t, label in sig.follows]
+            follows = sig.digest_follows()  # without those the reader left out of the digest
             digest = digests.build(user, follows, set(sig.saved) | set(sig.voted) | set(sig.dismissed))
             t1 = time.perf_counter()
             if digest.is_empty:

@@ -17,7 +17,7 @@ from sqlalchemy import BindParameter, Engine, Select, bindparam, func, or_, sele
 from openpapers.core.records import Paper, PaperRecord
 from openpapers.db import schema as t
 from openpapers.papers.merge import merge_records
-from openpapers.papers.types import Facet, OrgInfo, PaperScope, PaperSlice
+from openpapers.papers.types import Facet, OrgInfo, Overview, PaperScope, PaperSlice
 
 
 def paper_select(*extra: Any) -> Select[Any]:
@@ -76,8 +76,23 @@ def get_org(engine: Engine, org_id: str) -> OrgInfo | None:
     return OrgInfo(row[0], row[1], int(row[2])) if row else None
 
 
-# Shape of a scope: (author?, org?, category: None | "code" | "archive", days?, topic?). Values travel as parameters.
-_Shape = tuple[bool, bool, str | None, bool, bool]
+def overview(engine: Engine) -> Overview:
+    """Counts for the home page: papers, undated papers, the sources imported from and the latest import's end.
+    Sources come from the small import log, not from a scan of every claim (unless the log is empty)."""
+    p, im = t.papers.c, t.imports.c
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(t.papers)).scalar_one()
+        undated = conn.execute(select(func.count()).select_from(t.papers).where(p.published.is_(None))).scalar_one()
+        sources = [r[0] for r in conn.execute(select(im.source).distinct().order_by(im.source))]
+        if not sources:  # loaded without the import log (the bundled demo): the claims say where papers came from
+            sources = [r[0] for r in conn.execute(select(t.claims.c.source).distinct().order_by(t.claims.c.source))]
+        latest = conn.execute(select(func.max(im.finished_at))).scalar_one()
+    return Overview(int(total), int(undated), sources, latest)
+
+
+# Shape of a scope: (author?, org?, category: None | "code" | "archive", days?, topic?, has_code: None | bool,
+# undated?). Values travel as parameters.
+_Shape = tuple[bool, bool, str | None, bool, bool, bool | None, bool]
 
 
 def _like_prefix(text: str) -> str:
@@ -95,12 +110,13 @@ def _scope_params(scope: PaperScope) -> tuple[_Shape, dict[str, Any]]:
     if days:
         params["lo"] = (scope.day_from or date.min).isoformat()
         params["hi"] = (scope.day_to or date.max).isoformat()
-    return (scope.author_id is not None, scope.org_id is not None, kind, days, scope.topic_id is not None), params
+    return (scope.author_id is not None, scope.org_id is not None, kind, days, scope.topic_id is not None,
+            scope.has_code, scope.undated), params
 
 
 def _scope_where(shape: _Shape) -> list[Any]:
     """WHERE conditions on ``papers`` for a scope shape; link tables as IN subqueries, each on its own index."""
-    author, org, category, days, topic = shape
+    author, org, category, days, topic, has_code, undated = shape
     p, pa, po, pc, pt = t.papers.c, t.paper_authors.c, t.paper_orgs.c, t.paper_categories.c, t.paper_topics.c
     where: list[Any] = []
     if topic:
@@ -118,6 +134,10 @@ def _scope_where(shape: _Shape) -> list[Any]:
         lo: BindParameter[Any] = bindparam("lo")
         hi: BindParameter[Any] = bindparam("hi")
         where.append(or_(p.published.between(lo, hi), p.featured_on.between(lo, hi)))
+    if has_code is not None:
+        where.append(p.has_code.is_(has_code))
+    if undated:
+        where.append(p.published.is_(None))
     return where
 
 

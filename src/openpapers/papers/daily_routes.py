@@ -8,6 +8,7 @@ empty period (typed into the URL) says so and links the nearest days that have p
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -16,14 +17,17 @@ from fastapi.responses import Response
 from openpapers.core.url_keys import DAY_KEY, MONTH_KEY, WEEK_KEY
 from openpapers.papers import views
 from openpapers.papers.feed_periods import MAX_YEAR, MIN_YEAR, FeedPeriodError, Period, parse_period, period_of
-from openpapers.papers.schemas import FeedPage, PaperSummary
+from openpapers.papers.schemas import FeedPage, OverviewOut, PaperSummary
 from openpapers.papers.types import PaperScope
 from openpapers.signals import repository as signals
+from openpapers.signals import submissions
 from openpapers.web import pages
 from openpapers.web.context import PageParam, SortParam, Web, bad_request, is_api, not_found, unprocessable, web
 
 router = APIRouter()
 PER_PAGE = 50
+THIN = 20  # a latest day with fewer papers than this gets the newest papers of the days before it, up to RECENT
+RECENT = 30
 
 
 def build(w: Web, period: Period, sort: str, page: int) -> FeedPage:
@@ -59,6 +63,9 @@ def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -
     if period.kind != "day":
         return cards, 0
     ids = [pid for _, pid in signals.featured_between(w.store.db, period.start.isoformat(), period.end.isoformat())]
+    featured = set(ids)  # then the papers readers submitted that day ("submitted by …")
+    by = {pid: name for _, pid, name in submissions.between(w.store.db, period.start, period.end)}
+    ids += [pid for pid in by if pid not in featured]
     if not ids:
         return cards, 0
     chosen = set(ids)
@@ -70,7 +77,8 @@ def with_curated(w: Web, period: Period, page: int, cards: list[PaperSummary]) -
         return rest, outside
     curated = views.summaries(w.store, papers)
     for card in curated:
-        card.curated = True
+        card.submitted_by = by.get(card.id)
+        card.curated = card.id in featured
     return curated + rest, outside
 
 
@@ -109,12 +117,28 @@ def _context(request: Request, view: FeedPage, _args: dict[str, Any]) -> dict[st
             summary="Papers of the latest day that has papers (the home page)")
 def home(request: Request, sort: SortParam = "upvotes", page: PageParam = 1) -> FeedPage | Response:
     w = web(request)
-    latest = w.store.latest_day()
+    latest = max((d for d in (w.store.latest_day(), submissions.latest_day(w.store.db)) if d), default=None)
     if latest is None:
         if is_api(request.url.path):
             raise not_found("No paper")
         return w.render("empty_store.html", nav="day")
-    return build(w, period_of("day", latest), sort, page)
+    view = build(w, period_of("day", latest), sort, page)
+    about = w.store.overview()
+    view.overview = OverviewOut(papers=about.papers, undated=about.undated, sources=about.sources,
+                                latest_import=datetime.fromisoformat(about.latest_import)
+                                if about.latest_import else None)
+    if page == 1 and view.total < THIN:
+        view.recent = recent_papers(w, view)
+    return view
+
+
+def recent_papers(w: Web, view: FeedPage) -> list[PaperSummary]:
+    """A thin latest day (one paper, say) is a poor first page: the newest papers published before it follow,
+    so a newcomer sees 20–50 papers as on Hugging Face's daily page."""
+    shown = {c.id for c in view.papers}
+    found = w.store.list_papers(PaperScope(day_to=view.start - timedelta(days=1)), order="newest",
+                                limit=RECENT + len(shown))
+    return views.summaries(w.store, [p for p in found.papers if p.id not in shown][:RECENT])
 
 
 @pages.page(router, "/day/{day}", template="period.html", context=_context, tags=["feed"],

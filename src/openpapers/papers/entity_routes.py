@@ -9,19 +9,21 @@ page, which keeps a page fast on a corpus of any size.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from openpapers.authors.profiles import by_name
+from openpapers.core.records import author_id as author_id_of
 from openpapers.core.taxonomy import category_name
-from openpapers.papers import views
+from openpapers.papers import org_names, views
 from openpapers.papers.entity_params import AuthorId, CategoryCode, OrgId, normalize_category
 from openpapers.papers.schemas import AuthorPage, CategoryPage, FacetOut, OrgPage, PaperSummary, PersonBrief
 from openpapers.papers.types import PaperScope
 from openpapers.web import pages
-from openpapers.web.context import PageParam, Web, is_api, not_found, web
+from openpapers.web.context import SLUG, PageParam, Web, bad_request, is_api, not_found, web
 
 router = APIRouter()
 PER_PAGE = 30
@@ -98,16 +100,30 @@ def _category_context(_request: Request, view: CategoryPage, _args: dict[str, An
     return _links(views.category_url(view.code), view.feed_url, view.name or view.code)
 
 
+def _by_name(request: Request, given: str, slug: str, url: str) -> Response | None:
+    """A page asked for by a name (``/author/Qi%20Meng``) redirects to its slug's URL, as the search filters read
+    names; what no slug can come from is the friendly 400 page. The twin checks the slug pattern itself (422)."""
+    if re.match(SLUG, given):
+        return None
+    if not slug or not any(ch.isalnum() for ch in given):
+        raise bad_request(f"{given[:80]!r} is not a name or an id (ids look like qi-meng)")
+    return Response(status_code=301, headers={"Location": url})
+
+
 @pages.page(router, "/author/{author_id}", template="author.html", context=_author_context, tags=["browse"],
-            summary="An author: papers newest first, co-authors, organisations, categories")
-def author_page(request: Request, author_id: str = AuthorId, page: PageParam = 1) -> AuthorPage:
-    return build_author(web(request), author_id, page)
+            summary="An author: papers newest first, co-authors, organisations, categories",
+            api_params={"author_id": Annotated[str, AuthorId]})
+def author_page(request: Request, author_id: str, page: PageParam = 1) -> AuthorPage | Response:
+    slug = author_id_of(author_id)
+    return _by_name(request, author_id, slug, views.author_url(slug)) or build_author(web(request), author_id, page)
 
 
 @pages.page(router, "/org/{org_id}", template="org.html", context=_org_context, tags=["browse"],
-            summary="An organisation: papers newest first and its most active authors")
-def org_page(request: Request, org_id: str = OrgId, page: PageParam = 1) -> OrgPage:
-    return build_org(web(request), org_id, page)
+            summary="An organisation: papers newest first and its most active authors",
+            api_params={"org_id": Annotated[str, OrgId]})
+def org_page(request: Request, org_id: str, page: PageParam = 1) -> OrgPage | Response:
+    slug = org_names.id_for(org_id, web(request).store.db) if not re.match(SLUG, org_id) else org_id
+    return _by_name(request, org_id, slug, views.org_url(slug)) or build_org(web(request), org_id, page)
 
 
 @pages.page(router, "/category/{code}", template="category.html", context=_category_context, tags=["browse"],

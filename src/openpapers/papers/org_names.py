@@ -95,3 +95,14 @@ def list_orgs(bind: Bind, prefix: str = "", limit: int = 100, offset: int = 0) -
         rows = [dict(r) for r in conn.execute(stmt).mappings()]
         total = int(conn.execute(select(func.count()).select_from(o).where(*where)).scalar_one())
     return rows, total
+
+
+def id_for(name: str, bind: Bind) -> str:
+    """The id an organisation filter or follow means: ``Peking University`` is ``pku`` when that is the id whose
+    display name it is, else the slug of the name (as the search filters read names)."""
+    slug = org_id(name)
+    wanted = " ".join(name.split()).casefold()
+    for oid, shown in names(bind).items():
+        if shown.casefold() == wanted:
+            return oid
+    return slug

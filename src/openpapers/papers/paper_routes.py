@@ -71,7 +71,7 @@ def build(request: Request, w: Web, paper: Paper) -> PaperDetail:
     related, note = similar(w, paper)
     arxiv = paper.arxiv_id
     return PaperDetail(
-        **base.model_dump(),
+        **base.model_dump(exclude={"abstract"}),
         abstract=paper.abstract,
         updated=paper.updated,
         withdrawn=paper.withdrawn,

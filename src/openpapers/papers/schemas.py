@@ -67,6 +67,9 @@ class PaperSummary(BaseModel):
     comment_count: int = Field(default=0, description="Visible comments of this site's readers")
     topic: TopicRef | None = Field(default=None, description="The paper's topic (docs/topics.md); None before the "
                                                              "first topic build or without an embedding")
+    abstract: str | None = Field(default=None, description="The abstract (cards show its first lines)")
+    submitted_by: str | None = Field(default=None, description="On a day's feed: the reader who submitted it "
+                                                               "that day (display name)")
 
 
 class VersionOut(BaseModel):
@@ -110,6 +113,15 @@ class PeriodRef(BaseModel):
     api_url: str
 
 
+class OverviewOut(BaseModel):
+    """What openpapers holds: the home page's introduction."""
+
+    papers: int
+    undated: int = Field(description="Papers without a publication date (in no daily feed; see /papers)")
+    sources: list[str] = Field(description="Sources imported from (arxiv-api, hf-daily, listing, …)")
+    latest_import: datetime | None = Field(description="When the latest import or harvest finished")
+
+
 class FeedPage(BaseModel):
     """Papers of a day, week or month: published in it or featured on Hugging Face in it."""
 
@@ -127,6 +139,24 @@ class FeedPage(BaseModel):
     nearest_before: PeriodRef | None = Field(description="Latest day before this period with papers")
     nearest_after: PeriodRef | None = Field(description="Earliest day after this period with papers")
     feed_url: str
+    overview: OverviewOut | None = Field(default=None, description="Home only: what the site holds")
+    recent: list[PaperSummary] = Field(default=[], description="Home only, when the latest day is thin: the "
+                                                              "newest papers of the days before it")
+
+
+class AllPapersPage(BaseModel):
+    """Every paper, newest first (undated ones last, or alone with ``undated=true``), filtered."""
+
+    category: str | None
+    org: str | None
+    has_code: bool | None
+    undated: bool
+    page: int
+    per_page: int
+    pages: int
+    total: int
+    undated_total: int = Field(description="How many papers of the whole store have no date")
+    papers: list[PaperSummary]
 
 
 class SearchFilters(BaseModel):

@@ -29,7 +29,7 @@ from openpapers.db.dialect import select_in, write_lock
 from openpapers.db.engine import display_url, ensure_parent, open_engine
 from openpapers.papers import browse
 from openpapers.papers.browse import decode_paper, paper_select
-from openpapers.papers.types import ApplyResult, AuthorInfo, Facet, OrgInfo, PaperScope, PaperSlice
+from openpapers.papers.types import ApplyResult, AuthorInfo, Facet, OrgInfo, Overview, PaperScope, PaperSlice
 from openpapers.papers.writer import apply_batch, chunks
 from openpapers.search import embeddings_repository as emb
 
@@ -242,6 +242,10 @@ class Store:
 
     def get_org(self, org_id: str) -> OrgInfo | None:
         return browse.get_org(self.engine, org_id)
+
+    def overview(self) -> Overview:
+        """Counts for the home page's introduction (papers, undated papers, sources, latest import)."""
+        return browse.overview(self.engine)
 
     def stats(self) -> dict[str, Any]:
         p = t.papers

@@ -43,7 +43,7 @@ class PaperScope:
 
     ``category`` is a full code (``cs.LG``) or an archive (``cs``: every cs.* code). ``day_from``/``day_to``
     (inclusive) match a paper *published* in the range or *featured* (Hugging Face daily) in it, because a daily
-    feed shows both.
+    feed shows both. ``has_code`` and ``undated`` narrow the All papers view.
     """
 
     author_id: str | None = None
@@ -52,6 +52,8 @@ class PaperScope:
     day_from: date | None = None
     day_to: date | None = None
     topic_id: int | None = None
+    has_code: bool | None = None  # True: with a code link; False: without
+    undated: bool = False  # only papers with no publication date (the All papers view reaches them this way)
 
 
 @dataclass(slots=True)
@@ -69,3 +71,13 @@ class Facet:
     id: str
     name: str
     count: int
+
+
+@dataclass(slots=True)
+class Overview:
+    """What the store holds, for the home page's introduction: counts, the sources seen, the latest import."""
+
+    papers: int
+    undated: int
+    sources: list[str]
+    latest_import: str | None

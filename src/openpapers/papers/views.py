@@ -89,6 +89,7 @@ def summary(paper: Paper) -> PaperSummary:
         orgs=[OrgRef(id=org_id(o), name=org_names.display(o, names), url=org_url(org_id(o))) for o in paper.orgs],
         upvotes=paper.upvotes,
         source_upvotes=paper.upvotes,
+        abstract=paper.abstract,
     )
 
 

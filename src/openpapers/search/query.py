@@ -255,3 +255,12 @@ def parse_query(text: str, *, allow_empty: bool = False) -> ParsedQuery:
             "or the prefixes ti: abs: au: cat: org:"
         )
     return query
+
+
+def quoted(label: str) -> str:
+    """A saved search's label inside a sentence: in curly quotes, unless it already starts or ends with a quote
+    of its own (``"neural operator"`` is not shown as “"neural operator"”)."""
+    text = label.strip()
+    if text[:1] in "\"“" or text[-1:] in "\"”":
+        return text
+    return f"“{text}”"

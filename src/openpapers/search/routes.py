@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from openpapers.papers import views
 from openpapers.papers.schemas import ErrorOut, ExplainOut, SearchFilters, SearchHitOut, SearchPage
 from openpapers.search.types import QueryError
 from openpapers.search.web_query import MAX_PAGE, PER_PAGE, ApiParams, Params, SearchParams, run
+from openpapers.signals.actions import saved_search
 from openpapers.web import pages
 from openpapers.web.context import Web, is_api, json, web
 
@@ -46,9 +47,21 @@ def build(w: Web, params: SearchParams) -> SearchPage:
     )
 
 
-def _context(_request: Request, view: SearchPage, args: dict[str, Any]) -> dict[str, Any]:
+def saved_target(params: SearchParams) -> str | None:
+    """The stored form of this search as a follow (None when it could not be saved), so the page can say
+    whether the reader already follows it."""
+    f = params.filters
+    spec = {"q": params.q, "category": f.categories, "author": f.authors, "org": f.orgs, "has_code": f.has_code}
+    try:
+        return saved_search(spec)[0]
+    except HTTPException:
+        return None
+
+
+def _context(request: Request, view: SearchPage, args: dict[str, Any]) -> dict[str, Any]:
     params: SearchParams = args["params"]
     return {"params": params, "nav": "search", "error": None, "feed_url": view.feed_url,
+            "saved_target": saved_target(params), "feed_link": str(request.base_url).rstrip("/") + view.feed_url,
             "feed_title": f"openpapers search: {params.q}", "api_url": "/api/search?" + params.query_string()}
 
 

@@ -22,13 +22,13 @@ from sqlalchemy import select
 from openpapers.accounts.service import User
 from openpapers.authors.profiles import profile, resolve
 from openpapers.authors.routes import IDENTITY
-from openpapers.core.records import Paper
+from openpapers.core.records import Paper, author_id
 from openpapers.core.taxonomy import category_name
 from openpapers.db import schema
 from openpapers.db.database import tx
-from openpapers.papers import views
-from openpapers.search.query import parse_query
-from openpapers.search.types import QueryError
+from openpapers.papers import org_names, views
+from openpapers.search.backends.keyword_base import checked_request
+from openpapers.search.types import Filters, QueryError
 from openpapers.signals import repository as signals
 from openpapers.signals.schemas import (
     MAX_TAGS,
@@ -37,9 +37,11 @@ from openpapers.signals.schemas import (
     FollowOut,
     FollowsOut,
     FollowStateOut,
+    FollowUpdateIn,
     LibraryItemOut,
     LibraryOut,
     SavedOut,
+    SavedSearchOut,
     VoteOut,
 )
 from openpapers.topics import repository as topics
@@ -157,13 +159,15 @@ def follow_target(request: Request, kind: str, target: str | None, search: dict[
         if row is None:
             raise HTTPException(404, f"author {target!r} was not found")
         return row["id"], row["name"]
-    if kind == "author":
-        info = store.get_author(target) if target and re.match(SLUG, target) else None
+    if kind == "author":  # a name slug, or a name read as the search filters read it (its slug)
+        aid = target if target and re.match(SLUG, target) else author_id(target or "")
+        info = store.get_author(aid) if aid else None
         if info is None:
             raise HTTPException(404, f"author {target!r} was not found")
         return info.id, info.name
     if kind == "org":
-        org = store.get_org(target) if target and re.match(SLUG, target) else None
+        oid = target if target and re.match(SLUG, target) else org_names.id_for(target or "", store.db)
+        org = store.get_org(oid) if oid else None
         if org is None:
             raise HTTPException(404, f"organisation {target!r} was not found")
         return org.id, org.name
@@ -204,15 +208,18 @@ def saved_search(spec: dict[str, Any]) -> tuple[str, str]:
     has_code = spec.get("has_code")
     if not q and not any(lists.values()) and has_code is None:
         raise unprocessable("a saved search needs a query or a filter")
-    try:
-        parse_query(q, allow_empty=True)
+    filters = Filters(categories=lists["category"], authors=lists["author"], orgs=lists["org"],
+                      has_code=None if has_code is None else bool(has_code))
+    try:  # the search page's own check: a saved search is refused where that search would be
+        checked_request(q, filters, 1, 0)
     except QueryError as exc:
         raise unprocessable(f"bad query: {exc}") from None
     canon: dict[str, Any] = {"q": q, **{k: v for k, v in lists.items() if v}}
     if has_code is not None:
         canon["has_code"] = bool(has_code)
     extras = [*lists["category"], *lists["author"], *lists["org"]] + (["has code"] if has_code else [])
-    label = (f'"{q}"' if q else "all papers") + (f" ({', '.join(extras)})" if extras else "")
+    # The query as typed (its own quotes kept, none added: the pages put the label in quotes of their own).
+    label = (q or "all papers") + (f" ({', '.join(extras)})" if extras else "")
     return orjson.dumps(canon, option=orjson.OPT_SORT_KEYS).decode(), label[:300]
 
 
@@ -240,7 +247,50 @@ def follow(request: Request, user: User, kind: str, target: str | None, search: 
     stored, label = follow_target(request, kind, target, search)
     follow_id, added = signals.add_follow(database(request), user.id, kind, stored, label)
     row = next(r for r in signals.list_follows(database(request), user.id) if r["id"] == follow_id)
-    return FollowOut(**row, url=follow_url(kind, stored)), added
+    return follow_out(row), added
+
+
+def follow_out(row: dict[str, Any]) -> FollowOut:
+    spec = SavedSearchOut(**orjson.loads(row["target"])) if row["kind"] == "search" else None
+    return FollowOut(**row, url=follow_url(row["kind"], row["target"]), search=spec)
+
+
+def update_follow(request: Request, user: User, follow_id: int, change: FollowUpdateIn) -> FollowOut:
+    """Rename, put in or out of the digest, or change a saved search's query and filters (404 for a follow the
+    reader does not have; 422 for a search the search page would refuse, or one they already follow)."""
+    rows = {r["id"]: r for r in signals.list_follows(database(request), user.id)}
+    row = rows.get(follow_id)
+    if row is None:
+        raise HTTPException(404, "you do not follow that")
+    target = None
+    searching = bool(change.model_fields_set & {"q", "category", "author", "org", "has_code"})
+    if searching:
+        if row["kind"] != "search":
+            raise unprocessable("only a saved search has a query and filters to change")
+        old = orjson.loads(row["target"])
+        spec = {"q": change.q if change.q is not None else old.get("q", ""),
+                **{k: getattr(change, k) if getattr(change, k) is not None else old.get(k, [])
+                   for k in ("category", "author", "org")},
+                "has_code": change.has_code if "has_code" in change.model_fields_set else old.get("has_code")}
+        target, default = saved_search(spec)
+        if any(r["kind"] == "search" and r["target"] == target and i != follow_id for i, r in rows.items()):
+            raise unprocessable("you already follow that search")
+        if change.label is None and row["label"] == _default_label(old):
+            change.label = default  # an unrenamed search's label follows what it searches for
+    label = " ".join(change.label.split())[:300] if change.label is not None else None
+    if label == "":
+        raise unprocessable("a name needs a letter")
+    signals.update_follow(database(request), user.id, follow_id, label=label, in_digest=change.in_digest,
+                          target=target)
+    fresh = next(r for r in signals.list_follows(database(request), user.id) if r["id"] == follow_id)
+    return follow_out(fresh)
+
+
+def _default_label(spec: dict[str, Any]) -> str:
+    try:
+        return saved_search(spec)[1]
+    except HTTPException:
+        return ""
 
 
 def unfollow(request: Request, user: User, *, follow_id: int | None = None, kind: str | None = None,
@@ -265,4 +315,4 @@ def set_following(request: Request, user: User, kind: str, target: str | None, s
 
 def follows_view(request: Request, user: User) -> FollowsOut:
     rows = signals.list_follows(database(request), user.id)
-    return FollowsOut(follows=[FollowOut(**r, url=follow_url(r["kind"], r["target"])) for r in rows])
+    return FollowsOut(follows=[follow_out(r) for r in rows])

@@ -50,6 +50,13 @@ class UserSignals:
     voted: dict[str, str] = field(default_factory=dict)  # paper id -> voted at
     dismissed: set[str] = field(default_factory=set)
     follows: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, target, label)
+    # the follows the reader left out of the email digest (the Following page): (kind, target)
+    not_in_digest: set[tuple[str, str]] = field(default_factory=set)
+
+    def digest_follows(self) -> list[dict[str, str]]:
+        """The follows that feed the email digest, as the digest builder takes them."""
+        return [{"kind": k, "target": t, "label": label} for k, t, label in self.follows
+                if (k, t) not in self.not_in_digest]
 
     @property
     def seen(self) -> set[str]:
@@ -73,7 +80,7 @@ def _current_ids(table: Any) -> Select[Any]:
 # Built once: building a statement costs more than running it on SQLite, and these run on every personal feed.
 _SAVED, _VOTED, _DISMISSED = (_current_ids(tbl) for tbl in (t.library, t.votes, t.dismissals))
 _FOLLOWS = (
-    select(t.follows.c.kind, t.follows.c.target, t.follows.c.label)
+    select(t.follows.c.kind, t.follows.c.target, t.follows.c.label, t.follows.c.in_digest)
     .where(t.follows.c.user_id == bindparam("user_id"))
     .order_by(t.follows.c.id)
 )
@@ -85,8 +92,10 @@ def user_signals(bind: Bind, user_id: int) -> UserSignals:
         saved = {r[0]: r[1] for r in conn.execute(_SAVED, params)}
         voted = {r[0]: r[1] for r in conn.execute(_VOTED, params)}
         dismissed = {r[0] for r in conn.execute(_DISMISSED, params)}
-        follows = [(r[0], r[1], r[2]) for r in conn.execute(_FOLLOWS, params)]
-    return UserSignals(saved=saved, voted=voted, dismissed=dismissed, follows=follows)
+        rows = conn.execute(_FOLLOWS, params).all()
+    follows = [(r[0], r[1], r[2]) for r in rows]
+    return UserSignals(saved=saved, voted=voted, dismissed=dismissed, follows=follows,
+                       not_in_digest={(r[0], r[1]) for r in rows if not r[3]})
 
 
 # -- trending --------------------------------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ import numpy as np
 
 from openpapers.core.records import Paper
 from openpapers.papers.store import Store
-from openpapers.search.query import parse_query
+from openpapers.search.query import parse_query, quoted
 from openpapers.search.types import Filters, QueryError
 from openpapers.signals import candidates as cand
 from openpapers.signals import ranking_queries as q
@@ -100,7 +100,7 @@ class _Scorer:
                 continue
             self.score[rows] += FOLLOW_WEIGHTS.get(kind, 0.0)
             self.followed[rows] = True
-            text = (f"matches your saved search “{label}”" if kind == "search" else
+            text = (f"matches your saved search {quoted(label)}" if kind == "search" else
                     f"in your topic: {label}" if kind == "topic" else f"because you follow {label}")
             self.matches.append((rows, text))
 

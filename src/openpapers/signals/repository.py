@@ -187,13 +187,34 @@ def remove_follow(bind: Bind, user_id: int, *, follow_id: int | None = None, kin
 
 
 def list_follows(bind: Bind, user_id: int, kind: str | None = None) -> list[dict[str, Any]]:
-    """A user's follows, oldest first: ``{id, kind, target, label, created_at}``."""
+    """A user's follows, oldest first: ``{id, kind, target, label, created_at, in_digest}``."""
     f = t.follows
-    stmt = select(f.c.id, f.c.kind, f.c.target, f.c.label, f.c.created_at).where(f.c.user_id == user_id)
+    stmt = select(f.c.id, f.c.kind, f.c.target, f.c.label, f.c.created_at, f.c.in_digest).where(
+        f.c.user_id == user_id)
     if kind is not None:
         stmt = stmt.where(f.c.kind == kind)
     with tx(bind) as conn:
         return [dict(r) for r in conn.execute(stmt.order_by(f.c.id)).mappings()]
+
+
+def update_follow(bind: Bind, user_id: int, follow_id: int, *, label: str | None = None,
+                  in_digest: bool | None = None, target: str | None = None) -> bool:
+    """Rename a follow, put it in or out of the digest, or (a saved search) change what it searches for. False
+    when the user has no such follow. A changed search that equals another follow of theirs is refused by the
+    unique constraint: the caller checks that first."""
+    f = t.follows
+    values: dict[str, Any] = {}
+    if label is not None:
+        values["label"] = label
+    if in_digest is not None:
+        values["in_digest"] = in_digest
+    if target is not None:
+        values["target"] = target
+    with tx(bind) as conn:
+        exists = conn.execute(select(f.c.id).where(f.c.id == follow_id, f.c.user_id == user_id)).first()
+        if exists and values:
+            conn.execute(update(f).where(f.c.id == follow_id).values(**values))
+        return exists is not None
 
 
 def is_following(bind: Bind, user_id: int, kind: str, target: str) -> bool:

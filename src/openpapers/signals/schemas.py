@@ -94,6 +94,29 @@ class FollowIn(BaseModel):
     has_code: bool | None = None
 
 
+class SavedSearchOut(BaseModel):
+    """What a saved search searches for (the Following page's edit form)."""
+
+    q: str = ""
+    category: list[str] = []
+    author: list[str] = []
+    org: list[str] = []
+    has_code: bool | None = None
+
+
+class FollowUpdateIn(BaseModel):
+    """A change to a follow: fields left out are kept. ``q`` and the filters apply to a saved search only and
+    replace what it searches for (checked as the search page checks a search)."""
+
+    label: str | None = Field(default=None, min_length=1, max_length=300, description="The name shown for it")
+    in_digest: bool | None = Field(default=None, description="Whether it feeds your email digest")
+    q: str | None = Field(default=None, max_length=1000)
+    category: list[str] | None = Field(default=None, max_length=20)
+    author: list[str] | None = Field(default=None, max_length=20)
+    org: list[str] | None = Field(default=None, max_length=20)
+    has_code: bool | None = None
+
+
 class FollowOut(BaseModel):
     id: int
     kind: FollowKind
@@ -101,6 +124,8 @@ class FollowOut(BaseModel):
     label: str
     url: str = Field(description="The page of what is followed")
     created_at: str
+    in_digest: bool = Field(default=True, description="Whether it feeds your email digest")
+    search: SavedSearchOut | None = Field(default=None, description="kind=search: what it searches for")
 
 
 class FollowStateOut(BaseModel):
@@ -127,3 +152,21 @@ class FeaturedDayOut(BaseModel):
     day_url: str = Field(description="The day's feed, where these papers come first")
     total: int
     papers: list[PaperSummary] = Field(description="In the order they were featured")
+
+
+class SubmitIn(BaseModel):
+    arxiv: str = Field(min_length=1, max_length=300, description="An arXiv id or abs/pdf URL (2301.12345, "
+                                                                "arXiv:2301.12345v2, https://arxiv.org/abs/…)")
+
+
+class SubmissionOut(BaseModel):
+    day: str = Field(description="The day whose feed shows it")
+    day_url: str
+    paper: PaperSummary
+    new: bool = Field(default=False, description="True when this submission put it on that day's feed")
+
+
+class SubmitPage(BaseModel):
+    """The Submit a paper page: your submissions, newest first."""
+
+    submissions: list[SubmissionOut]

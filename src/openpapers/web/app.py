@@ -35,6 +35,7 @@ from openpapers.collections import routes as collections
 from openpapers.core.settings import Settings, resolve_settings, worker_settings
 from openpapers.digests import unsubscribe_routes
 from openpapers.discussion import routes as discussion
+from openpapers.papers import all_routes as all_papers
 from openpapers.papers import atom
 from openpapers.papers import daily_routes as daily
 from openpapers.papers import entity_routes as entities
@@ -43,9 +44,11 @@ from openpapers.papers.schemas import ErrorOut, Health
 from openpapers.search import routes as search
 from openpapers.signals import action_routes as actions
 from openpapers.signals import featured_routes as featured
+from openpapers.signals import following_routes as following
 from openpapers.signals import foryou_routes as foryou
 from openpapers.signals import library_routes as library
 from openpapers.signals import me_routes as signals_api
+from openpapers.signals import submit_routes as submit
 from openpapers.signals import trending_routes as trending
 from openpapers.topics import routes as topics
 from openpapers.web.context import STATIC_DIR, Web, is_api, json
@@ -76,11 +79,12 @@ def create_app(settings: Settings | None = None, *, data_dir: str | Path | None 
     app = FastAPI(title="openpapers", version=__version__, description=DESCRIPTION, docs_url=None,
                   redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.web = state
-    for module in (daily, paper, search, people, entities, atom, trending, foryou, featured, topics):  # people first
+    for module in (daily, all_papers, paper, search, people, entities, atom, trending, foryou, featured,
+                   topics):  # people before entities
         app.include_router(module.router)
     # accounts and what signed-in readers do
-    for module in (account, account_signup, actions, library, account_api, signals_api, collections, discussion,
-                   admin):
+    for module in (account, account_signup, actions, library, following, account_api, signals_api, collections,
+                   discussion, admin, submit):
         app.include_router(module.router)
     app.include_router(people_admin.api)
     app.include_router(people_admin.forms)

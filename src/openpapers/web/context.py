@@ -61,6 +61,8 @@ def make_env() -> Environment:
         long_date=textfmt.long_date,
         math=textfmt.math_markup,
         paragraphs=textfmt.paragraphs,
+        lead=textfmt.lead,
+        card_anchor=textfmt.card_anchor,
         marked=textfmt.marked,
     )
     env.globals.update(version=__version__, asset_version=_asset_version(), today=date.today)

@@ -51,6 +51,21 @@ def math_markup(text: str | None) -> Markup:
     return Markup("".join(out))
 
 
+def lead(text: str | None, length: int = 220) -> tuple[str, str]:
+    """An abstract cut in two for a card: its first lines (about ``length`` characters, ending at a word, never
+    inside a maths segment) and the rest, so a ``<details>`` shows the first and opens onto the second."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= length + 40:  # not worth a "more" for a few words
+        return flat, ""
+    spans = [(m.start(), m.end()) for m in _MATH.finditer(flat)]
+    cut = flat.find(" ", length)
+    while cut != -1 and any(a < cut < b for a, b in spans):
+        cut = flat.find(" ", cut + 1)
+    if cut == -1:
+        return flat, ""
+    return flat[:cut], flat[cut + 1:]
+
+
 def paragraphs(text: str | None) -> list[str]:
     """An abstract's paragraphs: sources keep them separated by a blank line (``"\\n\\n"``), pages show each as
     its own ``<p>`` (rendered with :func:`math_markup`, so escaping stays in one place)."""
@@ -86,6 +101,11 @@ def xml_text(text: str | None) -> str:
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9/._~:-]*")
+
+
+def card_anchor(paper_id: str) -> str:
+    """The fragment id of a paper's card (``p-2301-12345``): a no-script vote comes back to it, not to the top."""
+    return "p-" + re.sub(r"[^A-Za-z0-9_-]", "-", paper_id)
 
 
 def path_part(value: str) -> str:

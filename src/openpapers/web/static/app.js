@@ -24,7 +24,9 @@
     var button = form.querySelector("button");
     var action = form.querySelector("input[name=action]");
     var token = form.querySelector("input[name=csrf_token]");
-    if (button) { button.disabled = true; }
+    // Not button.disabled: a disabled button loses focus (to <body>), and a keyboard reader loses their place.
+    if (form.getAttribute("aria-busy") === "true") { return; }
+    form.setAttribute("aria-busy", "true");
     fetch(form.getAttribute("action"), {  // not form.action: the input named "action" shadows it
       method: "POST", body: new FormData(form), credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRF-Token": token ? token.value : "" }
@@ -39,12 +41,19 @@
       if (kind === "vote") {
         var count = button.querySelector(".n");
         if (count) { count.textContent = data.upvotes === null ? "0" : String(data.upvotes); }
+        button.title = on ? "Remove your upvote" : "Upvote";
+      } else if (button.hasAttribute("data-on")) {
+        button.textContent = button.getAttribute(on ? "data-on" : "data-off");
       } else if (LABELS[kind]) {
         button.textContent = LABELS[kind][on ? 1 : 0];
       }
+      var menu = form.closest("details.follow-menu");
+      var title = menu && menu.querySelector("summary");
+      if (title) { title.textContent = on ? "Following this search \u2713" : "Follow this search"; }
+      button.focus();
     }).catch(function () {
       form.submit();  // fall back to the plain form post (it shows any error as a page)
-    }).then(function () { if (button) { button.disabled = false; } });
+    }).then(function () { form.removeAttribute("aria-busy"); });
   });
 
   if (!navigator.clipboard) { return; }
