@@ -88,7 +88,7 @@ def main() -> None:
     t_parse = baseline_parse(path)
 
     timers = Timers()
-    for name in ("merge_records", "bulk_insert", "_lookup_keys", "_existing_claims", "_group", "_assign_new_ids"):
+    for name in ("merge_records", "bulk_insert", "lookup_keys", "existing_claims", "group_records", "_assign_new_ids"):
         timers.wrap(name)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="openpapers-bench-"))
     proc = psutil.Process()

@@ -30,7 +30,8 @@ from openpapers.cli.common import (
     state,
 )
 from openpapers.core.errors import OpenPapersError
-from openpapers.papers.ingest import ImportReport, run_import
+from openpapers.papers.bulk_load import import_source
+from openpapers.papers.ingest import ImportReport
 from openpapers.sources.base import Source
 from openpapers.sources.registry import Param, SourceEntry, commands
 
@@ -73,7 +74,7 @@ def _import_and_index(
         def on_page(records: int, page_state: dict[str, Any]) -> None:
             bar.update(task, completed=page_state.get("offset", records), records=records)
 
-        report = run_import(store, source, skip_bad=skip_bad, strict=strict, progress=on_page, detail=detail)
+        report = import_source(store, source, skip_bad=skip_bad, strict=strict, progress=on_page, detail=detail)
         _print_report(report, quiet)
         if index and report.records:
             update_indexes(store, quiet=quiet)
