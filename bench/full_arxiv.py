@@ -34,16 +34,15 @@ import orjson
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search_vectors import RandomEmbedder  # bench/ is not a package  # noqa: E402
-
-from openpapers.core.settings import resolve_settings  # noqa: E402
-from openpapers.papers.bulk_load import bulk_import  # noqa: E402
-from openpapers.papers.store import Store, open_store  # noqa: E402
-from openpapers.search.backends import faiss_sync  # noqa: E402
-from openpapers.search.backends import tantivy_schema as ks  # noqa: E402
-from openpapers.search.backends.faiss import VectorIndex  # noqa: E402
-from openpapers.search.backends.tantivy import WRITER_HEAP, KeywordIndex  # noqa: E402
-from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource  # noqa: E402
+from openpapers.core.settings import resolve_settings
+from openpapers.papers.bulk_load import bulk_import
+from openpapers.papers.store import Store, open_store
+from openpapers.search.backends import faiss_sync
+from openpapers.search.backends import tantivy_schema as ks
+from openpapers.search.backends.faiss import VectorIndex
+from openpapers.search.backends.tantivy import WRITER_HEAP, KeywordIndex
+from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
+from search_vectors import RandomEmbedder  # bench/ is not a package
 
 HERE = Path(__file__).resolve().parent
 PROC = psutil.Process()
