@@ -2,6 +2,10 @@
 
     python bench/import_snapshot.py --n 1000000            # generates bench/out/snapshot-1000000.jsonl once
     python bench/import_snapshot.py --file path/to/arxiv-metadata-oai-snapshot.json
+    python bench/import_snapshot.py --n 100000 --bulk [--workers 2]   # also the empty-store bulk path
+
+With ``--bulk`` the same file is imported a second time, into another empty store, by the bulk path
+(papers/bulk_load.py), and both are printed against the same baselines.
 
 Prints papers/s for the full import (parse + dedup/merge + store, one transaction per page) and, measured in the
 same run on the same file, two baselines: reading + JSON-decoding every line, and parsing every line into
@@ -24,6 +28,7 @@ import psutil
 
 from openpapers.core.settings import resolve_settings
 from openpapers.papers import writer as W
+from openpapers.papers.bulk_load import bulk_import
 from openpapers.papers.ingest import run_import
 from openpapers.papers.store import open_store
 from openpapers.sources.arxiv_snapshot import ArxivSnapshotSource
@@ -71,6 +76,8 @@ def main() -> None:
     ap.add_argument("--file", type=Path, help="an existing snapshot file")
     ap.add_argument("--batch-size", type=int, default=5000)
     ap.add_argument("--data-dir", type=Path, help="store location [default: a temp dir]")
+    ap.add_argument("--bulk", action="store_true", help="also run the bulk path into a second empty store")
+    ap.add_argument("--workers", type=int, help="parsing processes of the bulk path [default: per core, max 4]")
     args = ap.parse_args()
 
     path = args.file
@@ -88,7 +95,7 @@ def main() -> None:
     t_parse = baseline_parse(path)
 
     timers = Timers()
-    for name in ("merge_records", "bulk_insert", "_lookup_keys", "_existing_claims", "_group", "_assign_new_ids"):
+    for name in ("merge_records", "bulk_insert", "lookup_keys", "existing_claims", "group_records", "_assign_new_ids"):
         timers.wrap(name)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="openpapers-bench-"))
     proc = psutil.Process()
@@ -105,6 +112,17 @@ def main() -> None:
     db = data_dir / "openpapers.db"
     db_mb = sum(p.stat().st_size for p in data_dir.glob("openpapers.db*")) / 1e6
 
+    t_bulk = bulk_mb = 0.0
+    if args.bulk:
+        bulk_dir = Path(tempfile.mkdtemp(prefix="openpapers-bench-bulk-"))
+        bulk_store = open_store(resolve_settings(bulk_dir))
+        t = time.perf_counter()
+        bulk_report = bulk_import(bulk_store, ArxivSnapshotSource(path, page_size=args.batch_size),
+                                  workers=args.workers)
+        t_bulk = time.perf_counter() - t
+        bulk_store.close()
+        bulk_mb = sum(p.stat().st_size for p in bulk_dir.glob("openpapers.db*")) / 1e6
+        assert bulk_report.created == report.created, (bulk_report.created, report.created)
     rate = report.records / t_import
     print(f"file: {path} ({lines:,} lines, {size_mb:,.0f} MB); store: {db} ({db_mb:,.0f} MB)")
     print(f"{'step':<44}{'seconds':>10}{'papers/s':>12}{'x import':>10}")
@@ -113,8 +131,13 @@ def main() -> None:
         ("baseline: parse into claims (no store)", t_parse),
         ("full import (parse + merge + store)", t_import),
     ]
+    if args.bulk:
+        rows.append((f"bulk path, empty store ({bulk_mb:,.0f} MB)", t_bulk))
     for name, secs in rows:
         print(f"{name:<44}{secs:>10.1f}{lines / secs:>12,.0f}{t_import / secs:>10.2f}")
+    if args.bulk:
+        print(f"bulk path: {t_import / t_bulk:.2f}x the full import, {t_decode / t_bulk:.1%} of JSON decode "
+              f"(full import: {t_decode / t_import:.1%})")
     print("\nwhere the import's time goes (seconds, share):")
     shares = {"parse (source)": t_parse, **timers.acc}
     for name, secs in sorted(shares.items(), key=lambda kv: -kv[1]):

@@ -31,7 +31,8 @@ from openpapers.cli.common import (
 )
 from openpapers.cli.topics import refresh_topics
 from openpapers.core.errors import OpenPapersError
-from openpapers.papers.ingest import ImportReport, run_import, update_identities
+from openpapers.papers.bulk_load import import_source
+from openpapers.papers.ingest import ImportReport, identities_after, update_identities
 from openpapers.sources.base import Source
 from openpapers.sources.registry import Param, SourceEntry, commands
 
@@ -74,12 +75,12 @@ def _import_and_index(
         def on_page(records: int, page_state: dict[str, Any]) -> None:
             bar.update(task, completed=page_state.get("offset", records), records=records)
 
-        report = run_import(store, source, skip_bad=skip_bad, strict=strict, progress=on_page, detail=detail,
-                            people=False)
+        report = import_source(store, source, skip_bad=skip_bad, strict=strict, progress=on_page, detail=detail,
+                               people=False)
         _print_report(report, quiet)
         if index and report.records:
             update_indexes(store, quiet=quiet)
-        update_identities(store, report.author_names)  # after embedding: topic similarity uses the new vectors
+        identities_after(store, report)  # after embedding: topic similarity uses the new vectors
     return report
 
 

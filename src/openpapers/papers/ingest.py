@@ -46,6 +46,7 @@ class ImportReport:
     resumed_from: dict[str, Any] | None = None
     paper_ids: list[str] = field(default_factory=list)
     author_names: set[str] = field(default_factory=set)  # what the identity update re-clusters (capped)
+    bulk: bool = False  # loaded by the empty-store fast path (papers/bulk_load.py): identities need a rebuild
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -203,6 +204,15 @@ def run_import(
     if people:
         update_identities(store, names)
     return report
+
+
+def identities_after(store: Store, report: ImportReport) -> None:
+    """Bring author identities up to date after an import: all of them after a bulk load into an empty store,
+    else the touched names' blocks."""
+    if report.bulk and report.records:
+        identities.rebuild(store)
+    else:
+        update_identities(store, report.author_names)
 
 
 def update_identities(store: Store, names: set[str]) -> None:

@@ -89,10 +89,10 @@ def _authors_rank(rec: PaperRecord) -> Any:
 def _union(records: Sequence[PaperRecord], name: str, prov: dict[str, Provenance]) -> list[str]:
     ordered = sorted(records, key=lambda r: -trust(r))
     for rec in ordered:
-        if _dedup(getattr(rec, name)):
+        if dedup_items(getattr(rec, name)):
             prov[name] = _prov(rec)
             break
-    return _dedup([item for rec in ordered for item in getattr(rec, name)])
+    return dedup_items([item for rec in ordered for item in getattr(rec, name)])
 
 
 def merge_records(records: Sequence[PaperRecord], paper_id: str | None = None) -> Paper:
@@ -218,17 +218,17 @@ def _from_one(rec: PaperRecord, paper_id: str | None) -> Paper:
         updated=rec.updated,
         versions=list(rec.versions),
         withdrawn=bool(rec.withdrawn),
-        code_urls=_dedup(rec.code_urls),
+        code_urls=dedup_items(rec.code_urls),
         has_code=bool(rec.code_urls) or bool(rec.has_code),
         project_page=rec.project_page or None,
-        orgs=_dedup(rec.orgs),
+        orgs=dedup_items(rec.orgs),
         upvotes=rec.upvotes,
         doi=rec.doi or None,
         journal_ref=rec.journal_ref or None,
         comments=rec.comments or None,
         license=rec.license or None,
         featured_on=rec.featured_on,
-        keywords=_dedup(rec.keywords),
+        keywords=dedup_items(rec.keywords),
         provenance=prov,
         sources=[rec.source],
     )
@@ -237,7 +237,8 @@ def _from_one(rec: PaperRecord, paper_id: str | None) -> Paper:
 _SINGLE_FIELDS = (*_SCALARS, "authors", "author_count", "categories", "versions", "upvotes", "withdrawn", *_UNIONS)
 
 
-def _dedup(items: list[str]) -> list[str]:
+def dedup_items(items: list[str]) -> list[str]:
+    """Items stripped, without repeats (case and a trailing slash ignored), in first-seen order."""
     out: list[str] = []
     seen: set[str] = set()
     for item in items:

@@ -158,6 +158,12 @@ class Store:
 
     def iter_papers(self, *, batch_size: int = 1000, after_seq: int = 0) -> Iterator[Paper]:
         """Every paper, in change order (``seq``); ``after_seq`` gives only papers changed since."""
+        for row in self.iter_paper_rows(batch_size=batch_size, after_seq=after_seq):
+            yield decode_paper(row)
+
+    def iter_paper_rows(self, *, batch_size: int = 1000, after_seq: int = 0) -> Iterator[tuple[Any, ...]]:
+        """``iter_papers`` undecoded: (id, merged JSON or None, the sole claim's JSON or None, seq) rows, for
+        readers that need a few fields of every paper (the keyword index build) and decode only those."""
         # Keyset pagination on (seq, id): stable while other writers add papers, no long-lived cursor.
         last: tuple[int, str | None] = (after_seq, None)
         p = t.papers.c
@@ -168,7 +174,7 @@ class Store:
             if not rows:
                 return
             for row in rows:
-                yield decode_paper(row)
+                yield tuple(row)
             last = (rows[-1][3], rows[-1][0])
 
     def current_seq(self) -> int:

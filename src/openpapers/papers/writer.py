@@ -15,10 +15,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, delete, insert, select, update
 
-from openpapers.core.records import Paper, PaperRecord, normalize_arxiv_id, org_id, paper_id_for, title_key
+from openpapers.core.records import Paper, PaperRecord, normalize_arxiv_id, paper_id_for, title_key
 from openpapers.db import schema as t
 from openpapers.db.dialect import bulk_insert, insert_ignore, select_in
 from openpapers.papers.merge import merge_records
+from openpapers.papers.rows import PAPER_COLUMNS, PaperRows, claim_row, paper_rows
 from openpapers.papers.types import ApplyResult
 
 # Titles shorter than this (after normalisation) are too generic ("Introduction", "Neural ODEs") to identify a
@@ -64,12 +65,13 @@ class _Groups:
         return True
 
 
-def _record_keys(rec: PaperRecord) -> tuple[str | None, str | None]:
+def record_keys(rec: PaperRecord) -> tuple[str | None, str | None]:
     tk = title_key(rec.title) if rec.title else ""
     return rec.arxiv_id, (tk if len(tk) >= MIN_TITLE_KEY else None)
 
 
-def _next_seq(conn: Connection) -> int:
+def next_seq(conn: Connection) -> int:
+    """The change number of the batch being written (``papers.seq``), one more than the last one."""
     row = conn.execute(select(t.counters.c.value).where(t.counters.c.name == "seq")).first()
     if row is None:
         conn.execute(insert(t.counters).values(name="seq", value=1))
@@ -79,7 +81,7 @@ def _next_seq(conn: Connection) -> int:
     return value
 
 
-def _lookup_keys(conn: Connection, kind: str, values: set[str]) -> dict[str, list[str]]:
+def lookup_keys(conn: Connection, kind: str, values: set[str]) -> dict[str, list[str]]:
     """Papers matching each key: the paper's own indexed column plus the alternate-key table."""
     column = "arxiv_id" if kind == "arxiv" else "title_key"
     found: dict[str, list[str]] = defaultdict(list)
@@ -95,7 +97,7 @@ def _lookup_keys(conn: Connection, kind: str, values: set[str]) -> dict[str, lis
     return found
 
 
-def _existing_claims(conn: Connection, records: Sequence[PaperRecord]) -> dict[tuple[str, str], str]:
+def existing_claims(conn: Connection, records: Sequence[PaperRecord]) -> dict[tuple[str, str], str]:
     """(source, source_key) → paper id for claims in the batch that are already stored (re-imports)."""
     by_source: dict[str, set[str]] = defaultdict(set)
     for rec in records:
@@ -131,32 +133,37 @@ def _paper_arxiv(conn: Connection, paper_ids: set[str]) -> dict[str, str | None]
     return out
 
 
+def latest_claims(records: Sequence[PaperRecord]) -> dict[tuple[str, str], PaperRecord]:
+    """Normalise and drop in-batch duplicates of the same claim (the last one wins, as a re-import would)."""
+    latest: dict[tuple[str, str], PaperRecord] = {}
+    for rec in records:
+        rec.arxiv_id = normalize_arxiv_id(rec.arxiv_id)
+        latest[(rec.source, rec.source_key)] = rec
+    return latest
+
+
 def apply_batch(conn: Connection, records: Sequence[PaperRecord]) -> ApplyResult:
     """Store ``records`` on ``conn`` (inside the caller's transaction) and re-merge what they touch."""
     result = ApplyResult()
     if not records:
         return result
-    # Normalise and drop in-batch duplicates of the same claim (the last one wins, as a re-import would).
-    latest: dict[tuple[str, str], PaperRecord] = {}
-    for rec in records:
-        rec.arxiv_id = normalize_arxiv_id(rec.arxiv_id)
-        latest[(rec.source, rec.source_key)] = rec
+    latest = latest_claims(records)
     batch = list(latest.values())
-    keys = [_record_keys(r) for r in batch]
+    keys = [record_keys(r) for r in batch]
 
-    arxiv_hits = _lookup_keys(conn, "arxiv", {a for a, _ in keys if a})
-    title_hits = _lookup_keys(conn, "title", {k for _, k in keys if k})
-    previous = _existing_claims(conn, batch)
+    arxiv_hits = lookup_keys(conn, "arxiv", {a for a, _ in keys if a})
+    title_hits = lookup_keys(conn, "title", {k for _, k in keys if k})
+    previous = existing_claims(conn, batch)
     touched = {pid for pids in arxiv_hits.values() for pid in pids}
     touched |= {pid for pids in title_hits.values() for pid in pids}
     touched |= set(previous.values())
     paper_arxiv = _paper_arxiv(conn, touched)
     touched &= set(paper_arxiv)  # keys of papers that no longer exist are ignored
 
-    members = _group(batch, keys, touched, paper_arxiv, arxiv_hits, title_hits, previous)
+    members = group_records(batch, keys, touched, paper_arxiv, arxiv_hits, title_hits, previous)
 
     stored_claims = _load_claims(conn, touched)
-    seq = _next_seq(conn)
+    seq = next_seq(conn)
     new_papers: list[Paper] = []
     claim_rows: list[tuple[Any, ...]] = []
     single: set[str] = set()
@@ -192,8 +199,8 @@ def apply_batch(conn: Connection, records: Sequence[PaperRecord]) -> ApplyResult
             single.add(paper.id)
         result.paper_ids.append(paper.id)
         for rec in recs:
-            claim_rows.append((rec.source, rec.source_key, paper.id, _iso(rec.observed), orjson.dumps(rec)))
-        all_keys.extend(_paper_keys(paper, claims))
+            claim_rows.append(claim_row(rec, paper.id))
+        all_keys.extend(alternate_keys(paper, claims))
     result.claims = len(claim_rows)
 
     _delete_papers(conn, removed)
@@ -222,6 +229,11 @@ def _assign_new_ids(conn: Connection, papers: list[Paper], kept: set[str]) -> No
         used.update(
             r[0] for r in conn.execute(select(t.paper_aliases.c.alias).where(t.paper_aliases.c.alias.in_(part)))
         )
+    pick_ids(papers, wanted, used)
+
+
+def pick_ids(papers: Sequence[Paper], wanted: Sequence[str], used: set[str]) -> None:
+    """Each paper gets its wanted id, or ``<id>-2``, ``<id>-3`` ... when ``used`` (which grows) holds it."""
     for paper, want in zip(papers, wanted, strict=True):
         candidate, n = want, 1
         while candidate in used:
@@ -231,7 +243,7 @@ def _assign_new_ids(conn: Connection, papers: list[Paper], kept: set[str]) -> No
         used.add(candidate)
 
 
-def _group(
+def group_records(
     batch: Sequence[PaperRecord],
     keys: Sequence[tuple[str | None, str | None]],
     touched: set[str],
@@ -287,12 +299,12 @@ def _survivor(pids: list[str], paper_arxiv: dict[str, str | None]) -> str | None
     return (with_arxiv or pids)[0]
 
 
-def _paper_keys(paper: Paper, claims: Sequence[PaperRecord]) -> list[tuple[str, str, str]]:
+def alternate_keys(paper: Paper, claims: Sequence[PaperRecord]) -> list[tuple[str, str, str]]:
     """Alternate keys: claims' arXiv ids and titles that differ from the paper's own (already indexed) ones."""
     own_title = title_key(paper.title)
     keys: set[tuple[str, str]] = set()
     for rec in claims:
-        ak, tk = _record_keys(rec)
+        ak, tk = record_keys(rec)
         if ak and ak != paper.arxiv_id:
             keys.add(("arxiv", ak))
         if tk and tk != own_title:
@@ -309,72 +321,16 @@ def _delete_papers(conn: Connection, ids: set[str]) -> None:
             conn.execute(delete(table).where(col.in_(part)))
 
 
-def _iso(d: Any) -> str | None:
-    return d.isoformat() if d else None
-
-
 def _insert_papers(conn: Connection, papers: Sequence[Paper], single: set[str], seq: int) -> None:
     """Insert merged papers and their link rows; papers in ``single`` have one claim and store no JSON."""
-    rows: list[tuple[Any, ...]] = []
-    author_rows: dict[str, str] = {}
-    links: list[tuple[str, int, str]] = []
-    org_rows: dict[str, str] = {}
-    org_links: list[tuple[str, str]] = []
-    cat_links: list[tuple[str, str, int]] = []
-    for p in papers:
-        rows.append(
-            (
-                p.id,
-                p.arxiv_id,
-                p.title,
-                title_key(p.title),
-                _iso(p.published),
-                _iso(p.updated),
-                p.categories[0] if p.categories else None,
-                p.authors_complete,
-                p.author_count,
-                p.withdrawn,
-                p.has_code,
-                p.upvotes,
-                _iso(p.featured_on),
-                None if p.id in single else orjson.dumps(p),
-                seq,
-            )
-        )
-        seen_authors: set[str] = set()
-        for pos, (name, aid) in enumerate(zip(p.authors, p.author_ids, strict=True)):
-            if aid in seen_authors:
-                continue
-            seen_authors.add(aid)
-            author_rows.setdefault(aid, name)
-            links.append((p.id, pos, aid))
-        for oid, name in {org_id(o): o for o in p.orgs}.items():
-            org_rows.setdefault(oid, name)
-            org_links.append((p.id, oid))
-        for pos, cat in enumerate(p.categories):
-            cat_links.append((p.id, cat, pos))
-    bulk_insert(conn, t.papers, PAPER_COLUMNS, rows)
-    bulk_insert(conn, t.authors, ("id", "name"), list(author_rows.items()), ignore=True)
-    bulk_insert(conn, t.paper_authors, ("paper_id", "position", "author_id"), links)
-    bulk_insert(conn, t.orgs, ("id", "name"), list(org_rows.items()), ignore=True)
-    bulk_insert(conn, t.paper_orgs, ("paper_id", "org_id"), org_links)
-    bulk_insert(conn, t.paper_categories, ("paper_id", "category", "position"), cat_links)
+    insert_paper_rows(conn, paper_rows(papers, single), seq)
 
 
-PAPER_COLUMNS = (
-    "id",
-    "arxiv_id",
-    "title",
-    "title_key",
-    "published",
-    "updated",
-    "primary_category",
-    "authors_complete",
-    "author_count",
-    "withdrawn",
-    "has_code",
-    "upvotes",
-    "featured_on",
-    "data",
-    "seq",
-)
+def insert_paper_rows(conn: Connection, rows: PaperRows, seq: int) -> None:
+    """Write :func:`~openpapers.papers.rows.paper_rows` output, every paper row stamped with change ``seq``."""
+    bulk_insert(conn, t.papers, PAPER_COLUMNS, [(*r, seq) for r in rows.papers])
+    bulk_insert(conn, t.authors, ("id", "name"), list(rows.authors.items()), ignore=True)
+    bulk_insert(conn, t.paper_authors, ("paper_id", "position", "author_id"), rows.paper_authors)
+    bulk_insert(conn, t.orgs, ("id", "name"), list(rows.orgs.items()), ignore=True)
+    bulk_insert(conn, t.paper_orgs, ("paper_id", "org_id"), rows.paper_orgs)
+    bulk_insert(conn, t.paper_categories, ("paper_id", "category", "position"), rows.paper_categories)

@@ -136,6 +136,7 @@ class ArxivSnapshotSource(Source):
     """Stream ``arxiv-metadata-oai-snapshot.json`` (or any file in its format) in resumable pages."""
 
     name = "arxiv-snapshot"
+    bulk_capable = True  # plain data (a path): can be read in the bulk loader's parsing process
 
     def __init__(self, path: str | Path, *, page_size: int = 5000) -> None:
         self.path = Path(path)
@@ -155,14 +156,18 @@ class ArxivSnapshotSource(Source):
     def checkpoint_key(self) -> str:
         return self._key
 
-    def pages(self, state: dict[str, Any] | None = None) -> Iterator[Page]:
+    def pages(self, state: dict[str, Any] | None = None, *, shard: tuple[int, int] = (0, 1)) -> Iterator[Page]:
+        """Pages from ``state`` on; ``shard=(k, n)`` yields (and parses) only pages ``k, k+n, k+2n, …`` of them,
+        so that ``n`` processes can parse one file together (the bulk loader writes their pages in order)."""
         offset, line_no = 0, 0
         if state and not state.get("done"):
             offset, line_no = int(state["offset"]), int(state["line"])
+        mine, shards = shard
         fname = str(self.path)
         with self.path.open("rb") as fh:
             fh.seek(offset)
             page = Page()
+            index = 0
             seen_any = offset > 0
             for raw in fh:
                 line_no += 1
@@ -171,16 +176,20 @@ class ArxivSnapshotSource(Source):
                     raw = raw.removeprefix(b"\xef\xbb\xbf")
                 if raw.strip():
                     seen_any = True
-                    self._parse_line(raw, fname, line_no, page)
+                    if index % shards == mine:
+                        self._parse_line(raw, fname, line_no, page)
                 if line_no % self.page_size == 0:
-                    page.state = {"offset": offset, "line": line_no}
-                    yield page
-                    page = Page()
+                    if index % shards == mine:
+                        page.state = {"offset": offset, "line": line_no}
+                        yield page
+                        page = Page()
+                    index += 1
             if not seen_any:
                 raise SourceError("file is empty (expected one JSON object per line)", file=fname, line=1,
                                   field="json")
-            page.state = {"offset": offset, "line": line_no, "done": True}
-            yield page
+            if index % shards == mine:
+                page.state = {"offset": offset, "line": line_no, "done": True}
+                yield page
 
     @staticmethod
     def _parse_line(raw: bytes, fname: str, line_no: int, page: Page) -> None:

@@ -25,7 +25,9 @@ from openpapers.search.embed import paper_text, text_hash
 from openpapers.search.protocols import Embeds, Progress
 
 SCAN_BATCH = 2000
-EMBED_CHUNK = 128  # papers per model call group, store transaction, index add and progress report
+EMBED_CHUNK = 128  # texts per model call
+WRITE_CHUNK = 8192  # papers per read, store transaction and index add (at most)
+FLUSH_S = 5.0  # ... or fewer: what the model made in this long
 SAVE_EVERY_S = 300.0  # a long sync saves a generation this often, so other processes see its progress
 Pending = dict[str, int]  # paper id -> published day ordinal (0 when unknown), in change order
 Guard = AbstractContextManager[Any]  # the index's data lock: held while the set changes
@@ -106,6 +108,10 @@ def embed_pending(
 ) -> int:
     """Embed queued papers (newest published first unless told otherwise, at most ``limit``); returns how many.
 
+    The model is called on EMBED_CHUNK texts at a time, but papers are read, and vectors stored and added to the
+    index, in batches of up to WRITE_CHUNK (or what FLUSH_S of model time made): one store transaction and one
+    multi-threaded HNSW add per batch instead of per model call, which is what bounds a fast embedder (a bulk
+    tier, a backfill). A slow model still writes every few seconds, so a killed sync loses little.
     ``mark_dirty`` is called before the store gets vectors the saved index lacks; ``save`` saves a generation
     and returns the seconds it took (``save_seconds``: what the last one took)."""
     queue = list(pending)  # scan order: change order
@@ -115,30 +121,29 @@ def embed_pending(
         queue = queue[: max(limit, 0)]
     done = 0
     saved = time.monotonic()
-    for start in range(0, len(queue), EMBED_CHUNK):
-        chunk = queue[start : start + EMBED_CHUNK]
+    out = _Batch()
+    for start in range(0, len(queue), WRITE_CHUNK):
+        chunk = queue[start : start + WRITE_CHUNK]
         papers = store.get_papers(chunk)
-        by_id = {p.id: p for p in papers}
         texts = {p.id: paper_text(p) for p in papers}
         digests = {pid: text_hash(text) for pid, text in texts.items()}
         state = store.embedding_state(list(texts))
+        by_id = {p.id: p for p in papers}
         todo = [
             pid for pid in texts
             if (have := state.get(pid)) is None or have[1] != embedder.model_id or have[2] != digests[pid]
         ]
-        if todo:
-            vectors = np.asarray(embedder.embed([texts[pid] for pid in todo]), dtype=np.float32)
-            mark_dirty()
-            rows = [(pid, embedder.model_id, digests[pid], vectors[i].astype("<f4").tobytes())
-                    for i, pid in enumerate(todo)]
-            labels = store.put_embeddings(rows)
-            with guard:
-                vset.add(np.array([labels[pid] for pid in todo], dtype=np.int64), todo,
-                         np.array([hash64(digests[pid]) for pid in todo], dtype=np.uint64), vectors,
-                         [Facets.of(by_id[pid]) for pid in todo])
-            done += len(todo)
-            if progress:
-                progress(done)
+        for part_start in range(0, len(todo), EMBED_CHUNK):
+            part = todo[part_start : part_start + EMBED_CHUNK]
+            vectors = np.asarray(embedder.embed([texts[pid] for pid in part]), dtype=np.float32)
+            out.take(part, [digests[pid] for pid in part], vectors, [Facets.of(by_id[pid]) for pid in part])
+            if out.full():
+                done += out.flush(vset, guard, store, embedder.model_id, mark_dirty)
+                if progress:
+                    progress(done)
+        done += out.flush(vset, guard, store, embedder.model_id, mark_dirty)
+        if progress and todo:
+            progress(done)
         for pid in chunk:
             pending.pop(pid, None)
         # Save now and then so other processes see progress, but never spend over ~10 % of the time saving
@@ -147,3 +152,43 @@ def embed_pending(
             save_seconds = save()
             saved = time.monotonic()
     return done
+
+
+class _Batch:
+    """Vectors made but not yet stored: written to the store and added to the index together."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.ids: list[str] = []
+        self.digests: list[str] = []
+        self.vectors: list[np.ndarray] = []
+        self.facets: list[Facets] = []
+        self.since = time.monotonic()
+
+    def take(self, ids: list[str], digests: list[str], vectors: np.ndarray, facets: list[Facets]) -> None:
+        if not self.ids:
+            self.since = time.monotonic()
+        self.ids.extend(ids)
+        self.digests.extend(digests)
+        self.vectors.append(vectors)
+        self.facets.extend(facets)
+
+    def full(self) -> bool:
+        return len(self.ids) >= WRITE_CHUNK or time.monotonic() - self.since > FLUSH_S
+
+    def flush(self, vset: VectorSet, guard: Guard, store: Store, model_id: str, mark_dirty: Callable[[], None]) -> int:
+        if not self.ids:
+            return 0
+        vectors = np.vstack(self.vectors)
+        mark_dirty()
+        rows = [(pid, model_id, digest, vectors[i].astype("<f4").tobytes())
+                for i, (pid, digest) in enumerate(zip(self.ids, self.digests, strict=True))]
+        labels = store.put_embeddings(rows)
+        with guard:
+            vset.add(np.array([labels[pid] for pid in self.ids], dtype=np.int64), list(self.ids),
+                     np.array([hash64(d) for d in self.digests], dtype=np.uint64), vectors, self.facets)
+        n = len(self.ids)
+        self._reset()
+        return n

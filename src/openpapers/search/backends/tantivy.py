@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import orjson
 import tantivy
 
 from openpapers.core.errors import OpenPapersError
+from openpapers.papers.browse import decode_paper
 from openpapers.papers.store import Store
 from openpapers.search.backends import tantivy_schema as ks
 from openpapers.search.backends.fingerprint import store_fingerprint
@@ -122,9 +124,11 @@ class KeywordIndex(KeywordSearch):
         writer = self._writer()
         with writer:  # leaving the block commits and releases the lock; on error we roll back first
             try:
-                for paper in store.iter_papers(batch_size=batch, after_seq=after):
-                    writer.delete_documents_by_term("id", paper.id)
-                    writer.add_document(ks.paper_document(paper))
+                fresh = self.count() == 0  # a first build: nothing to replace
+                for pid, doc in _documents(store, batch, after):
+                    if not fresh:
+                        writer.delete_documents_by_term("id", pid)
+                    writer.add_document(doc)
                     done += 1
                     if progress and done % batch == 0:
                         progress(done)
@@ -165,8 +169,8 @@ class KeywordIndex(KeywordSearch):
         with writer:
             try:
                 writer.delete_all_documents()
-                for paper in store.iter_papers(batch_size=batch):
-                    writer.add_document(ks.paper_document(paper))
+                for _pid, doc in _documents(store, batch, 0):
+                    writer.add_document(doc)
                     done += 1
                     if progress and done % batch == 0:
                         progress(done)
@@ -219,6 +223,17 @@ class KeywordIndex(KeywordSearch):
         # tantivy's bundled stub omits SearchResult.count (set when count=True): read it as the untyped attribute
         count: int | None = getattr(result, "count", None)
         return list(result.hits), int(count or 0)
+
+
+def _documents(store: Store, batch: int, after_seq: int) -> Iterator[tuple[str, tantivy.Document]]:
+    """(id, document) of every paper changed after ``after_seq``. A paper stored as its one claim (most of a
+    bulk import) is indexed from the claim's JSON directly (``claim_document``), the rest via the Paper."""
+    for row in store.iter_paper_rows(batch_size=batch, after_seq=after_seq):
+        pid, merged, claim = row[0], row[1], row[2]
+        if merged is None and claim is not None:
+            yield pid, ks.claim_document(pid, orjson.loads(claim))
+        else:
+            yield pid, ks.paper_document(decode_paper(row))
 
 
 def default_path(data_dir: str | Path) -> Path:

@@ -8,10 +8,12 @@ schema or the analyzers means bumping :data:`SCHEMA_VERSION`: an index built wit
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import tantivy
 
 from openpapers.core.records import Paper, author_id, org_id
+from openpapers.papers.merge import dedup_items
 from openpapers.search.normalize import nfc
 from openpapers.search.query import Clause, ParsedQuery, Term
 from openpapers.search.types import Filters
@@ -90,24 +92,41 @@ def category_terms(category: str) -> list[str]:
 
 
 def paper_document(paper: Paper) -> tantivy.Document:
+    return _document(paper.id, paper.title, paper.abstract, paper.authors, paper.orgs, paper.categories,
+                     paper.published, bool(paper.has_code))
+
+
+def claim_document(paper_id: str, claim: dict[str, Any]) -> tantivy.Document:
+    """The document of a paper whose only claim is ``claim`` (its stored JSON): exactly ``paper_document`` of
+    that claim's merge (merge.py, ``_from_one``) without building the record or the paper, which is most of the
+    time of a full index build (tests/search/test_keyword_build.py checks both agree)."""
+    published = claim.get("published")
+    return _document(paper_id, claim.get("title") or "(untitled)", claim.get("abstract"), claim.get("authors") or [],
+                     dedup_items(claim.get("orgs") or []), claim.get("categories") or [],
+                     date.fromisoformat(published) if published else None,
+                     bool(claim.get("code_urls")) or bool(claim.get("has_code")))
+
+
+def _document(pid: str, title: str, abstract: str | None, authors: list[str], orgs: list[str],
+              categories: list[str], published: date | None, has_code: bool) -> tantivy.Document:
     doc = tantivy.Document()
-    doc.add_text("id", paper.id)
-    doc.add_text("title", nfc(paper.title or ""))
-    if paper.abstract:
-        doc.add_text("abstract", nfc(paper.abstract))
-    for name in paper.authors:
+    doc.add_text("id", pid)
+    doc.add_text("title", nfc(title or ""))
+    if abstract:
+        doc.add_text("abstract", nfc(abstract))
+    for name in authors:
         doc.add_text("authors", nfc(name))
-    for aid in dict.fromkeys(paper.author_ids):
+    for aid in dict.fromkeys(author_id(a) for a in authors):
         doc.add_text("author_ids", aid)
-    for org in paper.orgs:
+    for org in orgs:
         doc.add_text("orgs", nfc(org))
-    for oid in dict.fromkeys(paper.org_ids):
+    for oid in dict.fromkeys(org_id(o) for o in orgs):
         doc.add_text("org_ids", oid)
-    for term in dict.fromkeys(t for c in paper.categories for t in category_terms(c)):
+    for term in dict.fromkeys(t for c in categories for t in category_terms(c)):
         doc.add_text("categories", term)
-    if paper.published:
-        doc.add_integer("published", days(paper.published))
-    doc.add_boolean("has_code", bool(paper.has_code))
+    if published:
+        doc.add_integer("published", days(published))
+    doc.add_boolean("has_code", has_code)
     return doc
 
 
