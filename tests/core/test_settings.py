@@ -19,7 +19,7 @@ from openpapers.core.settings import (
 
 
 def test_groups_read_the_same_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    assert len(env_names()) == 25 and all(name.startswith("OPENPAPERS_") for name in env_names())
+    assert len(env_names()) == 26 and all(name.startswith("OPENPAPERS_") for name in env_names())
     monkeypatch.setenv("OPENPAPERS_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("OPENPAPERS_DATABASE_URL", raising=False)
     monkeypatch.setenv("OPENPAPERS_BASE_URL", "https://papers.example.org/")
