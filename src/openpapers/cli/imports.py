@@ -80,7 +80,9 @@ def _import_and_index(
         _print_report(report, quiet)
         if index and report.records:
             update_indexes(store, quiet=quiet)
-        identities_after(store, report)  # after embedding: topic similarity uses the new vectors
+        if not identities_after(store, report) and not quiet:  # after embedding: topic similarity uses them
+            typer.echo("author identities: run `openpapers authors rebuild` (left to it after a bulk load)",
+                       err=True)
     return report
 
 

@@ -107,8 +107,9 @@ def import_source(
     people: bool = True,
 ) -> ImportReport:
     """Import ``source``: the bulk path when :func:`wants_bulk` says so, else :func:`run_import` (``people``:
-    see there). The bulk path sets ``report.bulk``: its author identities are built in one pass over all names
-    (:func:`~openpapers.papers.ingest.identities_after`), not per touched name: the store was empty."""
+    see there). The bulk path sets ``report.bulk`` and leaves author identities to ``openpapers authors
+    rebuild`` (:func:`~openpapers.papers.ingest.identities_after`): one pass over all names when the operator
+    chooses, not a re-clustering per touched name inside the load."""
     if not wants_bulk(store, source, bulk):
         ensure_indexes(store)
         return run_import(store, source, skip_bad=skip_bad, strict=strict, progress=progress, detail=detail,

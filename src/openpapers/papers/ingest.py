@@ -206,13 +206,14 @@ def run_import(
     return report
 
 
-def identities_after(store: Store, report: ImportReport) -> None:
-    """Bring author identities up to date after an import: all of them after a bulk load into an empty store,
-    else the touched names' blocks."""
-    if report.bulk and report.records:
-        identities.rebuild(store)
-    else:
-        update_identities(store, report.author_names)
+def identities_after(store: Store, report: ImportReport) -> bool:
+    """Bring author identities up to date after an import (the touched names' blocks); False when that is left
+    to ``openpapers authors rebuild``: after a bulk load into an empty store (all of arXiv's names, in one pass
+    when the operator chooses), as after any import touching more than :data:`IDENTITY_UPDATE_LIMIT` names."""
+    if report.bulk:
+        return not report.records
+    update_identities(store, report.author_names)
+    return len(report.author_names) <= IDENTITY_UPDATE_LIMIT
 
 
 def update_identities(store: Store, names: set[str]) -> None:
