@@ -32,9 +32,9 @@ from openpapers.search.backends.faiss_facets import Facets, FacetTable, Grow
 HNSW_M = 32
 EF_CONSTRUCTION = 200
 EF_SEARCH = 512
-# Large adds (a backfill from a bulk embedder) build with a smaller candidate list: 5x faster inserts, and
-# searches at EF_SEARCH still find the true top 10 (recall@10 0.998 at 100k clustered 384-d vectors with 40;
-# bench/full_arxiv.py prints the recall of each build). Small incremental adds keep EF_CONSTRUCTION.
+# Large adds (a backfill from a bulk embedder) build with a smaller candidate list: 2-5x faster inserts, and
+# searches at EF_SEARCH still find the true top 10 (recall@10 at 100k clustered 384-d vectors: 1.000 with 64,
+# 0.998 with 40; bench/full_arxiv.py prints it). Small incremental adds keep EF_CONSTRUCTION.
 BULK_ADD = 2048
 BULK_EF_CONSTRUCTION = 64
 EF_MAX = 4096  # widest beam for filtered search; narrower filters go exact (see VectorSet.plan)
