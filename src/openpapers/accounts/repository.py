@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from openpapers.db import schema as t
 from openpapers.db import schema_identities as ti
+from openpapers.db import schema_social as ts
 from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
@@ -25,8 +26,8 @@ from openpapers.db.dialect import insert_ignore
 # Every table that holds rows of a user, by the column naming the user. Account deletion walks this list, so a
 # new per-user table must be added here (tests/accounts/test_accounts.py checks the list against the schema).
 USER_TABLES = (
-    t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured, t.submissions,
-    t.digest_outbox, t.collections, t.collection_items, t.comments,
+    t.sessions, t.api_tokens, t.password_resets, t.votes, t.library, t.dismissals, t.follows, t.featured,
+    t.digest_outbox, ts.submissions, ts.collections, ts.collection_items, ts.comments,
     ti.identity_claims,  # a deleted account's claims go with it (its corrections stay: events)
 )
 

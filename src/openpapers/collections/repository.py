@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 
 from openpapers.db import schema as t
+from openpapers.db import schema_social as ts
 from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
 
-_c, _i, _alias = t.collections, t.collection_items, t.paper_aliases
+_c, _i, _alias = ts.collections, ts.collection_items, t.paper_aliases
 _current = func.coalesce(_alias.c.paper_id, _i.c.paper_id)
 
 

@@ -9,3 +9,4 @@ small shared table, and ``copy`` moves a whole database to another.
 # The author-identity tables live in their own module (schema.py is already long) but on the same metadata: this
 # import registers them wherever the database layer is used, so migrations, copy and schema checks see them.
 from openpapers.db import schema_identities as schema_identities
+from openpapers.db import schema_social as schema_social

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, or_, select, update
 
 from openpapers.db import schema as t
+from openpapers.db import schema_social as ts
 from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind, tx
 
-_c, _alias, _u = t.comments, t.paper_aliases, t.users
+_c, _alias, _u = ts.comments, t.paper_aliases, t.users
 _current = func.coalesce(_alias.c.paper_id, _c.c.paper_id)
 
 

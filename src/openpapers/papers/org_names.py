@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, select
 
 from openpapers.core.records import org_id
 from openpapers.db import schema as t
+from openpapers.db import schema_social as ts
 from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind, tx
 
@@ -42,7 +43,7 @@ def bundled() -> dict[str, str]:
 
 def overrides(bind: Bind) -> dict[str, str]:
     with tx(bind) as conn:
-        return {r[0]: r[1] for r in conn.execute(select(t.org_names.c.org_id, t.org_names.c.name))}
+        return {r[0]: r[1] for r in conn.execute(select(ts.org_names.c.org_id, ts.org_names.c.name))}
 
 
 def names(bind: Bind) -> dict[str, str]:
@@ -72,14 +73,14 @@ def display(name: str, table: dict[str, str]) -> str:
 
 def set_name(bind: Bind, oid: str, name: str, admin_id: int) -> None:
     with tx(bind) as conn:
-        conn.execute(delete(t.org_names).where(t.org_names.c.org_id == oid))  # one statement each backend has
-        conn.execute(insert(t.org_names).values(org_id=oid, name=name, updated_by=admin_id, updated_at=now_iso()))
+        conn.execute(delete(ts.org_names).where(ts.org_names.c.org_id == oid))  # one statement each backend has
+        conn.execute(insert(ts.org_names).values(org_id=oid, name=name, updated_by=admin_id, updated_at=now_iso()))
     forget()
 
 
 def clear_name(bind: Bind, oid: str) -> bool:
     with tx(bind) as conn:
-        gone = conn.execute(delete(t.org_names).where(t.org_names.c.org_id == oid)).rowcount > 0
+        gone = conn.execute(delete(ts.org_names).where(ts.org_names.c.org_id == oid)).rowcount > 0
     forget()
     return gone
 

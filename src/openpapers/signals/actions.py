@@ -24,7 +24,7 @@ from openpapers.authors.profiles import profile, resolve
 from openpapers.authors.routes import IDENTITY
 from openpapers.core.records import Paper, author_id
 from openpapers.core.taxonomy import category_name
-from openpapers.db import schema
+from openpapers.db import schema_social as ts
 from openpapers.db.database import tx
 from openpapers.papers import org_names, views
 from openpapers.search.backends.keyword_base import checked_request
@@ -194,7 +194,7 @@ def follow_target(request: Request, kind: str, target: str | None, search: dict[
 def public_collection(request: Request, target: str | None) -> tuple[Any, ...] | None:
     if not target or not target.isdigit() or len(target) > 10:
         return None
-    c = schema.collections
+    c = ts.collections
     with tx(database(request)) as conn:
         row = conn.execute(select(c.c.id, c.c.name).where(c.c.id == int(target), c.c.public.is_(True))).first()
     return tuple(row) if row else None

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from openpapers.core.errors import OpenPapersError
 from openpapers.core.records import Paper, normalize_arxiv_id
 from openpapers.db import schema as t
+from openpapers.db import schema_social as ts
 from openpapers.db.clock import now as now_iso
 from openpapers.db.database import Bind, tx
 from openpapers.db.dialect import insert_ignore
@@ -69,14 +70,14 @@ def add(bind: Bind, day: date, paper_id: str, user_id: int) -> bool:
     """Record that ``user_id`` submitted ``paper_id`` on ``day``; False when it was already submitted that day
     (by anyone: the first reader is the one shown)."""
     with tx(bind) as conn:
-        stmt = insert_ignore(conn, t.submissions).values(day=day.isoformat(), paper_id=paper_id, user_id=user_id,
+        stmt = insert_ignore(conn, ts.submissions).values(day=day.isoformat(), paper_id=paper_id, user_id=user_id,
                                                          created_at=now_iso())
         return conn.execute(stmt).rowcount == 1
 
 
 def between(bind: Bind, start: date, end: date) -> list[tuple[str, str, str]]:
     """(day, paper id, submitter's display name) of the submissions of ``start``..``end``, in submission order."""
-    s, u = t.submissions.c, t.users.c
+    s, u = ts.submissions.c, t.users.c
     stmt = (select(s.day, s.paper_id, u.display_name).join(t.users, u.id == s.user_id)
             .where(s.day >= start.isoformat(), s.day <= end.isoformat()).order_by(s.day, s.created_at, s.paper_id))
     with tx(bind) as conn:
@@ -85,7 +86,7 @@ def between(bind: Bind, start: date, end: date) -> list[tuple[str, str, str]]:
 
 def of_user(bind: Bind, user_id: int, limit: int = 50) -> list[tuple[str, str]]:
     """(day, paper id) of a reader's submissions, newest first."""
-    s = t.submissions.c
+    s = ts.submissions.c
     stmt = select(s.day, s.paper_id).where(s.user_id == user_id).order_by(s.created_at.desc()).limit(limit)
     with tx(bind) as conn:
         return [(r[0], r[1]) for r in conn.execute(stmt)]
@@ -93,5 +94,5 @@ def of_user(bind: Bind, user_id: int, limit: int = 50) -> list[tuple[str, str]]:
 
 def latest_day(bind: Bind) -> date | None:
     with tx(bind) as conn:
-        day = conn.execute(select(t.submissions.c.day).order_by(t.submissions.c.day.desc()).limit(1)).scalar()
+        day = conn.execute(select(ts.submissions.c.day).order_by(ts.submissions.c.day.desc()).limit(1)).scalar()
     return date.fromisoformat(day) if day else None
