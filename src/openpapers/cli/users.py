@@ -9,7 +9,8 @@ other users of the machine could see in ``ps``.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -50,14 +51,20 @@ def create(
     out.print(f"created user {user.id} {user.email}{' (admin)' if user.is_admin else ''}", markup=False)
 
 
-def _set_admin(email: str, value: bool) -> None:
+def _change(email: str, apply: Callable[[Any, int], None], done: str) -> None:
+    """Find the account by email, apply one change to it and say what it is now."""
     with open_cli_store() as store:
         user = accounts.find_user(store.db, email)
         if user is None:
             fail(AccountError(f"no account with email {email!r}"))
             return
-        accounts.set_admin(store.db, user.id, value)
-    out.print(f"{user.email} is {'now' if value else 'no longer'} an administrator", markup=False)
+        apply(store.db, user.id)
+    out.print(f"{user.email} is {done}", markup=False)
+
+
+def _set_admin(email: str, value: bool) -> None:
+    _change(email, lambda bind, uid: accounts.set_admin(bind, uid, value),
+            "now an administrator" if value else "no longer an administrator")
 
 
 @users.command("promote")
@@ -73,13 +80,8 @@ def demote(email: Annotated[str, typer.Argument(help="Email of an existing accou
 
 
 def _set_disabled(email: str, value: bool) -> None:
-    with open_cli_store() as store:
-        user = accounts.find_user(store.db, email)
-        if user is None:
-            fail(AccountError(f"no account with email {email!r}"))
-            return
-        accounts.set_disabled(store.db, user.id, value)
-    out.print(f"{user.email} is {'now disabled' if value else 'enabled again'}", markup=False)
+    _change(email, lambda bind, uid: accounts.set_disabled(bind, uid, value),
+            "now disabled" if value else "enabled again")
 
 
 @users.command("disable")

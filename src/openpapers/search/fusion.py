@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SEMANTIC_WEIGHT = 0.6
 LONG_SEMANTIC_WEIGHT = 0.8  # for queries of more than 5 free words (descriptions), see service.Ranking
@@ -38,7 +38,12 @@ class Scored:
     semantic_rank: int | None = None
     similarity: float | None = None
     fused: float = 0.0
-    ranks: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ranks(self) -> dict[str, int]:
+        """Where each side placed the paper (1-based), as :class:`~openpapers.search.types.Hit` carries it."""
+        ranks = {"keyword": self.keyword_rank, "semantic": self.semantic_rank}
+        return {side: rank for side, rank in ranks.items() if rank is not None}
 
     def explain(self) -> dict[str, float | int | None]:
         return {"keyword_rank": self.keyword_rank, "keyword_score": _round(self.keyword_score),
@@ -68,7 +73,7 @@ def fuse(keyword: Mapping[str, float], semantic: Mapping[str, float], *, semanti
     k_missing, s_missing = min(kz.values(), default=0.0), min(sz.values(), default=0.0)
     out: dict[str, Scored] = {}
     for rank, (pid, score) in enumerate(keyword.items(), start=1):
-        out[pid] = Scored(pid, keyword_rank=rank, keyword_score=score, ranks={"keyword": rank})
+        out[pid] = Scored(pid, keyword_rank=rank, keyword_score=score)
     for rank, (pid, sim) in enumerate(semantic.items(), start=1):
         if pid in out:
             into = out[pid]
@@ -77,7 +82,6 @@ def fuse(keyword: Mapping[str, float], semantic: Mapping[str, float], *, semanti
         else:
             continue
         into.semantic_rank, into.similarity = rank, sim
-        into.ranks["semantic"] = rank
     for s in out.values():
         s.fused = ((1 - semantic_weight) * kz.get(s.paper_id, k_missing)
                    + semantic_weight * (sz.get(s.paper_id, s_missing) if semantic else 0.0))

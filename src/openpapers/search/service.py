@@ -278,7 +278,7 @@ class SearchService:
             top = max(raw.values()) or 1.0  # the tail on the head's scale, as if its expansion score were 0
             scores = dict(sorted(head.items(), key=lambda kv: (-kv[1], kv[0])))
             scores.update((pid, self.ranking.feedback_keep * s / top) for pid, s in raw.items() if pid not in head)
-        ranked = [Scored(pid, keyword_rank=i, keyword_score=raw[pid], fused=s, ranks={"keyword": i})
+        ranked = [Scored(pid, keyword_rank=i, keyword_score=raw[pid], fused=s)
                   for i, (pid, s) in enumerate(scores.items(), start=1)]
         return ranked, total
 
@@ -310,7 +310,7 @@ class SearchService:
         """Semantic neighbours at or above the related floor (all of them, up to ``depth``)."""
         found = self._neighbours(parsed, filters, depth, early)
         floor = self.ranking.related_floor
-        ranked = [Scored(pid, semantic_rank=i, similarity=sim, fused=sim, ranks={"semantic": i})
+        ranked = [Scored(pid, semantic_rank=i, similarity=sim, fused=sim)
                   for i, (pid, sim) in enumerate(found, start=1) if sim >= floor]
         return ranked, len(ranked)
 
@@ -347,8 +347,7 @@ class SearchService:
         joiners = []  # semantic neighbours not among the keyword matches fetched
         for s in fused:  # the keyword side's BM25 score (not the feedback-interpolated one), and its rank
             if (kw := by_id.get(s.paper_id)) is not None:
-                s.keyword_rank, s.keyword_score, s.ranks["keyword"] = kw.keyword_rank, kw.keyword_score, \
-                    kw.ranks["keyword"]
+                s.keyword_rank, s.keyword_score = kw.keyword_rank, kw.keyword_score
             else:
                 joiners.append(s.paper_id)
         also_matches = 0  # ... but keyword matches further down: counted once, and left out of the tail
